@@ -1,0 +1,26 @@
+"""User-facing errors: bad input is reported as a message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+USER_ERROR_EXIT_CODE = 2
+
+
+class UserError(Exception):
+    """An error in something the user supplied (a file, a key, a command-line value)."""
+
+    exit_code = USER_ERROR_EXIT_CODE
+
+
+class ScenarioError(UserError):
+    """One or more problems in a scenario file, each naming the file and the key path."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        header = "scenario is invalid (1 problem):" if count == 1 else (
+            f"scenario is invalid ({count} problems):"
+        )
+        return header + "\n" + "\n".join(f"  - {p}" for p in self.problems)
