@@ -1,0 +1,265 @@
+"""Yearly dynamics (DESIGN.md section 4, steps 1-3) as pure functions over the arrays.
+
+Each function draws from its own stream for every person or household row first
+and masks afterwards, so the draws a row receives do not depend on policy: the
+same seed gives the same illness episodes, deaths, births and income shocks in
+every scenario (common random numbers). Nothing here depends on policy state
+except through the household's insurance reimbursement and last year's poverty
+(which drives school dropout).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.params import DynamicsParams, HealthParams, IncomeParams, SchoolingParams, ShockParams
+from model.state import (
+    DISABILITY_NONE,
+    DISABILITY_PARTIAL,
+    DISABILITY_SEVERE,
+    LABOUR_FULL,
+    LABOUR_NONE,
+    LABOUR_PARTIAL,
+    SCHOOL_COLLEGE,
+    SCHOOL_COMPULSORY,
+    SCHOOL_HIGH,
+    SCHOOL_NONE,
+    SCHOOL_PRESCHOOL,
+    Households,
+    Persons,
+    Villages,
+)
+
+
+def count_by_household(persons: Persons, mask: np.ndarray, n_households: int, weights=None) -> np.ndarray:
+    """Sum `weights` (or count) over the persons in `mask`, per household row."""
+    rows = persons.household[: persons.n][mask]
+    w = None if weights is None else weights[mask]
+    return np.bincount(rows, weights=w, minlength=n_households)
+
+
+# --- step 1: demography and health -------------------------------------------------
+
+def advance_demography(
+    persons: Persons, households: Households, params: DynamicsParams, rng: np.random.Generator
+) -> int:
+    """Deaths (Gompertz, higher with chronic illness), ageing and births. Returns births."""
+    demo = params.demography
+    n = persons.n
+    death_draw = rng.random(n)
+    birth_draw = rng.random(n)
+    alive = persons.alive[:n]
+    age = persons.age[:n]
+    hazard = demo.mortality_at_age_0 * np.exp(demo.mortality_age_growth * age)
+    hazard = np.where(persons.chronic[:n], hazard * demo.chronic_mortality_multiplier, hazard)
+    dies = alive & (death_draw < hazard)
+    alive &= ~dies
+    age[alive] += 1
+    mothers = alive & persons.female[:n] & (age >= 20) & (age <= 39) & (
+        birth_draw < demo.birth_rate_women_20_39
+    )
+    births = int(mothers.sum())
+    if births:
+        newborn_female = rng.random(births) < 0.5
+        persons.ensure_capacity(n + births)
+        rows = slice(n, n + births)
+        persons.household[rows] = persons.household[:n][mothers]
+        persons.age[rows] = 0
+        persons.female[rows] = newborn_female
+        persons.alive[rows] = True
+        persons.skill[rows] = persons.skill[:n][mothers]  # no better information at birth
+        persons.n = n + births
+    households.size[:] = count_by_household(persons, persons.alive[: persons.n], households.n)
+    return births
+
+
+def advance_schooling(
+    persons: Persons, households: Households, params: SchoolingParams, rng: np.random.Generator
+) -> None:
+    """Enrolment by age, continuation past compulsory school, graduation and dropout."""
+    n = persons.n
+    continue_draw = rng.random(n)
+    dropout_draw = rng.random(n)
+    age = persons.age[:n]
+    stage = persons.school_stage[:n]
+    skill = persons.skill[:n]
+    stage[age == 3] = SCHOOL_PRESCHOOL
+    stage[age == 6] = SCHOOL_COMPULSORY
+    to_high = (age == 16) & (stage == SCHOOL_COMPULSORY)
+    stage[to_high] = np.where(continue_draw[to_high] < params.high_school_entry, SCHOOL_HIGH, SCHOOL_NONE)
+    graduate_high = (age == 19) & (stage == SCHOOL_HIGH)
+    skill[graduate_high] *= 1 + params.graduate_skill_gain
+    stage[graduate_high] = np.where(
+        continue_draw[graduate_high] < params.college_entry, SCHOOL_COLLEGE, SCHOOL_NONE
+    )
+    graduate_college = (age == 23) & (stage == SCHOOL_COLLEGE)
+    skill[graduate_college] *= 1 + params.graduate_skill_gain
+    stage[graduate_college] = SCHOOL_NONE
+    poor_home = households.poor_last_year[persons.household[:n]]
+    drops = (stage == SCHOOL_COMPULSORY) & poor_home & (dropout_draw < params.dropout_if_poor)
+    stage[drops] = SCHOOL_NONE
+    stage[~persons.alive[:n]] = SCHOOL_NONE
+    compulsory_age = (age >= 7) & (age <= 15) & persons.alive[:n]
+    households.out_of_school_child[:] = (
+        count_by_household(persons, compulsory_age & (stage == SCHOOL_NONE), households.n) > 0
+    )
+
+
+def advance_health(
+    persons: Persons, params: HealthParams, rng: np.random.Generator, price_index: float
+) -> None:
+    """Chronic onset and recovery, major-illness episodes with lognormal costs, disability."""
+    n = persons.n
+    onset_draw, recovery_draw, episode_draw, disability_draw, severe_draw = rng.random((5, n))
+    episode_cost_z, chronic_cost_z = rng.standard_normal((2, n))
+    alive = persons.alive[:n]
+    chronic = persons.chronic[:n]
+    years_over_30 = np.maximum(persons.age[:n].astype(np.float64) - 30, 0)
+    onset = params.chronic_onset_base + params.chronic_onset_age_slope * years_over_30
+    was_chronic = chronic.copy()
+    chronic[:] = alive & np.where(was_chronic, recovery_draw >= params.chronic_recovery, onset_draw < onset)
+    episode_chance = (
+        params.episode_base + params.episode_age_slope * years_over_30
+        + params.episode_chronic_extra * chronic
+    )
+    persons.episode[:n] = alive & (episode_draw < episode_chance)
+    episode_cost = params.episode_cost_median * np.exp(params.episode_cost_log_sd * episode_cost_z)
+    chronic_cost = params.chronic_cost_median * np.exp(params.chronic_cost_log_sd * chronic_cost_z)
+    persons.medical_cost[:n] = price_index * (
+        np.where(persons.episode[:n], episode_cost, 0.0) + np.where(chronic, chronic_cost, 0.0)
+    )
+    dis_chance = params.disability_onset_base + params.disability_onset_age_slope * years_over_30
+    new_disability = alive & (persons.disability[:n] == DISABILITY_NONE) & (disability_draw < dis_chance)
+    persons.disability[:n][new_disability] = np.where(
+        severe_draw[new_disability] < params.disability_onset_severe_share, DISABILITY_SEVERE, DISABILITY_PARTIAL
+    )
+
+
+def labour_by_age(persons: Persons) -> np.ndarray:
+    """Labour capacity from age and schooling alone (the 'healthy' counterfactual)."""
+    n = persons.n
+    age = persons.age[:n]
+    labour = np.full(n, LABOUR_NONE, dtype=np.int8)
+    labour[(age >= 16) & (age <= 59)] = LABOUR_FULL
+    labour[(age >= 60) & (age <= 69)] = LABOUR_PARTIAL
+    labour[persons.school_stage[:n] != SCHOOL_NONE] = LABOUR_NONE
+    labour[~persons.alive[:n]] = LABOUR_NONE
+    return labour
+
+
+def cap_by_disability(labour: np.ndarray, disability: np.ndarray) -> np.ndarray:
+    """Severe disability removes labour capacity, partial disability halves it."""
+    capped = np.where(disability == DISABILITY_SEVERE, LABOUR_NONE, labour)
+    return np.where(disability == DISABILITY_PARTIAL, np.minimum(capped, LABOUR_PARTIAL), capped).astype(np.int8)
+
+
+def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Generator) -> None:
+    """Full labourers under 50 leave to work away; migrants return; the sick come home."""
+    n = persons.n
+    draw = rng.random(n)
+    migrant = persons.migrant[:n]
+    can_migrate = (persons.labour[:n] == LABOUR_FULL) & (persons.age[:n] <= 50)
+    leaves = ~migrant & can_migrate & (draw < params.to_migrant)
+    returns = migrant & (draw < params.from_migrant)
+    migrant[:] = (migrant & ~returns & can_migrate) | leaves
+
+
+# --- steps 2-3: shocks, income and expenses ---------------------------------------
+
+def draw_shocks(
+    households: Households, villages: Villages, shocks: ShockParams, income: IncomeParams,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Village disasters and price shocks, and each household's log-income multiplier."""
+    disaster_draw, price_draw = rng.random((2, villages.n))
+    persistent_z, transitory_z = rng.standard_normal((2, households.n))
+    if not shocks.enabled:
+        villages.disaster[:] = False
+        villages.price_shock[:] = False
+        return np.ones(households.n)
+    villages.disaster[:] = disaster_draw < shocks.disaster_probability
+    villages.price_shock[:] = price_draw < shocks.price_shock_probability
+    rho = income.persistent_rho
+    households.income_shock_persistent[:] = (
+        rho * households.income_shock_persistent + income.persistent_sd * persistent_z
+    )
+    stationary_var = income.persistent_sd**2 / max(1e-9, 1 - rho**2)
+    log_multiplier = (
+        households.income_shock_persistent + income.transitory_sd * transitory_z
+        - 0.5 * (stationary_var + income.transitory_sd**2)  # mean-one multiplier
+    )
+    return np.exp(log_multiplier)
+
+
+def compute_income_and_expenses(
+    persons: Persons, households: Households, villages: Villages, params: DynamicsParams,
+    shock_multiplier: np.ndarray, money_index: float, school_index: float,
+    pension_per_person: float,
+) -> None:
+    """Farm and wage income, pensions, out-of-pocket medical and schooling costs (yuan/year).
+
+    Also the wage each household loses to illness and to disability, which the
+    office's diagnosis of the cause of poverty reads.
+    """
+    inc, shocks, school = params.income, params.shocks, params.schooling
+    n, nh = persons.n, households.n
+    hh = persons.household[:n]
+    alive = persons.alive[:n]
+    village = households.village[hh]
+    unit = np.array([0.0, inc.partial_labour_factor, 1.0])
+    age_labour = labour_by_age(persons)
+    disability_labour = cap_by_disability(age_labour, persons.disability[:n])
+    actual = np.where(persons.chronic[:n], np.minimum(disability_labour, LABOUR_PARTIAL), disability_labour)
+    persons.labour[:n] = actual
+    units = unit[actual] * (1 - params.health.episode_work_loss * persons.episode[:n])
+    local_rate = (
+        inc.local_wage_full * money_index * persons.skill[:n]
+        * (1 - inc.remoteness_wage_penalty * villages.remoteness[village])
+    )
+    migrant = persons.migrant[:n] & alive
+    households.full_labourers[:] = count_by_household(persons, actual == LABOUR_FULL, nh)
+    home_units = count_by_household(persons, ~migrant, nh, units)
+    households.labour_units[:] = count_by_household(persons, alive, nh, units)
+    households.labour_units_by_age[:] = count_by_household(persons, alive, nh, unit[age_labour])
+    farm_units = np.minimum(home_units, households.land_mu / inc.mu_per_labourer)
+    farm_share = np.divide(farm_units, home_units, out=np.zeros(nh), where=home_units > 0)
+    farm_loss = (
+        shocks.disaster_farm_loss * villages.disaster + shocks.price_shock_loss * villages.price_shock
+    )
+    farm = (
+        farm_units * inc.mu_per_labourer * inc.farm_net_per_mu * money_index
+        * villages.land_productivity[households.village]
+        * np.clip(1 - farm_loss[households.village], 0, 1)
+    )
+    local_wages = count_by_household(persons, ~migrant, nh, local_rate * units) * (1 - farm_share)
+    migrant_wages = count_by_household(
+        persons, migrant, nh,
+        inc.migrant_wage_full * inc.migrant_remit_share * money_index * persons.skill[:n] * units,
+    )
+    households.farm_income[:] = np.maximum(farm * shock_multiplier, 0.0)
+    households.wage_income[:] = np.maximum((local_wages + migrant_wages) * shock_multiplier, 0.0)
+    households.pension_income[:] = (
+        pension_per_person + inc.elderly_support_per_person * money_index
+    ) * count_by_household(persons, alive & (persons.age[:n] >= 60), nh)
+    disability_loss = local_rate * (unit[age_labour] - unit[disability_labour])
+    illness_loss = local_rate * (unit[disability_labour] - units)
+    households.disability_wage_loss[:] = count_by_household(persons, alive, nh, disability_loss)
+    households.illness_wage_loss[:] = count_by_household(persons, alive, nh, illness_loss)
+
+    cost = persons.medical_cost[:n]
+    episode_cost = np.where(persons.episode[:n], cost, 0.0)
+    chronic_cost = cost - episode_cost
+    oop = (
+        episode_cost * (1 - households.inpatient_reimbursement[hh])
+        + chronic_cost * (1 - households.outpatient_reimbursement[hh])
+    )
+    households.medical_oop[:] = count_by_household(persons, alive, nh, oop)
+    stage_cost = np.zeros(SCHOOL_COLLEGE + 1)  # indexed by the SCHOOL_* code
+    stage_cost[SCHOOL_PRESCHOOL] = school.cost_preschool
+    stage_cost[SCHOOL_COMPULSORY] = school.cost_compulsory
+    stage_cost[SCHOOL_HIGH] = school.cost_high_school
+    stage_cost[SCHOOL_COLLEGE] = school.cost_college
+    stage_cost *= school_index
+    households.schooling_cost[:] = count_by_household(
+        persons, alive, nh, stage_cost[persons.school_stage[:n]]
+    )

@@ -1,0 +1,104 @@
+"""Yearly indicators (one row of yearly.csv) computed from the arrays.
+
+Counts are households unless the name ends in `_persons`. "Poor" is the truth
+(per-capita net income after out-of-pocket medical and schooling costs below the
+line); "registered" is the office's registry. FGT indices are person-weighted:
+fgt1 = mean over persons of max(0, (z - y) / z), fgt2 the mean of its square.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.state import CAUSES, NEVER
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model.simulation import Simulation
+
+YEARLY_COLUMNS = [
+    "replicate", "year", "poverty_line", "households", "persons", "poor_households",
+    "poor_persons", "incidence_persons", "registered_households", "registered_persons",
+    "registered_incidence_persons", "new_registrations_households", "exits_households",
+    "exit_rate", "relapses_households", "relapses_within_1y_households",
+    "relapses_within_3y_households", "relapses_within_5y_households", "near_poor_share",
+    "monitored_households", "wrongly_exited_households", "missed_poor_households",
+    "included_non_poor_households", "dibao_households", "spending_total", "spending_dibao",
+    "idle_funds", "fgt1", "fgt2", "mean_income_per_capita", "poor_villages", "villages_exited",
+    *[f"cause_share_{cause}" for cause in CAUSES],
+]
+
+
+def fgt(income_per_capita: np.ndarray, line: float, weights: np.ndarray, alpha: int) -> float:
+    """Foster-Greer-Thorbecke index of order `alpha`, weighted (e.g. by household size)."""
+    total = weights.sum()
+    if total <= 0:
+        return 0.0
+    gap = np.clip((line - income_per_capita) / line, 0.0, None)
+    if alpha == 0:
+        return float(weights @ (gap > 0) / total)
+    return float(weights @ gap**alpha / total)
+
+
+def share(part: float, whole: float) -> float:
+    return float(part) / float(whole) if whole else 0.0
+
+
+def yearly_indicators(sim: Simulation, idle_funds: float) -> dict[str, float]:
+    """The indicator row for the year `sim` has just completed."""
+    h, v = sim.households, sim.villages
+    line = sim.poverty_line
+    active = h.active
+    size = np.where(active, h.size, 0).astype(np.float64)
+    income_pc = sim.net_income_per_capita()
+    poor = active & (income_pc < line)
+    registered = active & h.registered
+    exited = sim.events["exited"]
+    relapse_gap = sim.events["relapse_years_since_exit"]
+    registered_at_start = int(sim.events["registered_at_start"].sum())
+    n_registered = int(registered.sum())
+    cause_counts = np.bincount(h.cause[registered], minlength=len(CAUSES))
+    spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
+    dibao_recipients = sum(
+        i.recipients_this_year.size for i in sim.interventions if i.type_name == "dibao"
+    )
+    record: dict[str, float] = {
+        "replicate": sim.replicate,
+        "year": sim.year,
+        "poverty_line": line,
+        "households": int(active.sum()),
+        "persons": int(size.sum()),
+        "poor_households": int(poor.sum()),
+        "poor_persons": int(size[poor].sum()),
+        "incidence_persons": share(size[poor].sum(), size.sum()),
+        "registered_households": n_registered,
+        "registered_persons": int(size[registered].sum()),
+        "registered_incidence_persons": share(size[registered].sum(), size.sum()),
+        "new_registrations_households": int(sim.events["registered"].size - relapse_gap.size),
+        "exits_households": int(exited.size),
+        "exit_rate": share(exited.size, registered_at_start),
+        "relapses_households": int(relapse_gap.size),
+        "relapses_within_1y_households": int((relapse_gap <= 1).sum()),
+        "relapses_within_3y_households": int((relapse_gap <= 3).sum()),
+        "relapses_within_5y_households": int((relapse_gap <= 5).sum()),
+        "near_poor_share": share((active & (income_pc >= line) & (income_pc < 1.5 * line)).sum(), active.sum()),
+        "monitored_households": int(h.monitored.sum()),
+        "wrongly_exited_households": int(poor[exited].sum()),
+        "missed_poor_households": int((poor & ~h.registered).sum()),
+        "included_non_poor_households": int((registered & ~poor).sum()),
+        "dibao_households": int(dibao_recipients),
+        "spending_total": float(sum(spending.values())),
+        "spending_dibao": float(
+            sum(spending.get(i.label, 0.0) for i in sim.interventions if i.type_name == "dibao")
+        ),
+        "idle_funds": float(idle_funds),
+        "fgt1": fgt(income_pc, line, size, 1),
+        "fgt2": fgt(income_pc, line, size, 2),
+        "mean_income_per_capita": share((income_pc * size).sum(), size.sum()),
+        "poor_villages": int((v.poor_village & (v.exit_year == NEVER)).sum()),
+        "villages_exited": int((v.exit_year == sim.year).sum()),
+    }
+    for index, cause in enumerate(CAUSES):
+        record[f"cause_share_{cause}"] = share(cause_counts[index], n_registered)
+    return record

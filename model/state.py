@@ -1,0 +1,159 @@
+"""State as a struct of arrays at three levels: persons, households, villages.
+
+One NumPy array per attribute; row i of every household array is household i.
+Person rows are never reused: a newborn gets a new row at the end (capacity grows
+geometrically), a death only clears `alive`. Money is float64 yuan per year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+# Codes, kept as small integers in the arrays.
+LABOUR_NONE, LABOUR_PARTIAL, LABOUR_FULL = 0, 1, 2
+DISABILITY_NONE, DISABILITY_PARTIAL, DISABILITY_SEVERE = 0, 1, 2
+SCHOOL_NONE, SCHOOL_PRESCHOOL, SCHOOL_COMPULSORY, SCHOOL_HIGH, SCHOOL_COLLEGE = 0, 1, 2, 3, 4
+CAUSES = ("illness", "disability", "schooling", "lack_of_labour", "other")
+CAUSE_NONE = -1
+NEVER = np.iinfo(np.int16).min  # "no year" marker in year arrays
+
+
+def _grow(array: np.ndarray, capacity: int) -> np.ndarray:
+    grown = np.zeros(capacity, dtype=array.dtype)
+    grown[: array.size] = array
+    return grown
+
+
+@dataclass
+class Persons:
+    """Members of households. Only the first `n` rows are in use; rows beyond are spare."""
+
+    household: np.ndarray  # int32 household row
+    age: np.ndarray  # int16 years
+    female: np.ndarray  # bool
+    alive: np.ndarray  # bool
+    chronic: np.ndarray  # bool: chronic illness
+    episode: np.ndarray  # bool: major-illness (inpatient) episode this year
+    disability: np.ndarray  # int8 DISABILITY_*
+    school_stage: np.ndarray  # int8 SCHOOL_*
+    skill: np.ndarray  # float32 wage multiplier (1 = average)
+    migrant: np.ndarray  # bool: works away from the village
+    labour: np.ndarray  # int8 LABOUR_*, derived each year from age, health, disability, school
+    medical_cost: np.ndarray  # float64 yuan/year before insurance
+    n: int = 0
+
+    def ensure_capacity(self, needed: int) -> None:
+        """Make room for `needed` rows, doubling so appends stay amortised O(1)."""
+        capacity = self.household.size
+        if needed <= capacity:
+            return
+        new_capacity = max(needed, int(capacity * 1.5) + 16)
+        for f in fields(self):
+            if f.name != "n":
+                setattr(self, f.name, _grow(getattr(self, f.name), new_capacity))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "n")
+
+
+@dataclass
+class Households:
+    """Household rows: composition summaries, assets, income by source, policy status."""
+
+    village: np.ndarray  # int32 village row
+    land_mu: np.ndarray  # float64 mu of farmland
+    housing_safe: np.ndarray  # bool
+    insured: np.ndarray  # bool: basic medical insurance
+    inpatient_reimbursement: np.ndarray  # float64 share of inpatient costs refunded
+    outpatient_reimbursement: np.ndarray  # float64 share of chronic costs refunded
+    income_shock_persistent: np.ndarray  # float64 AR(1) log shock
+    # derived from members each year
+    size: np.ndarray = field(default=None)  # int32 persons alive
+    full_labourers: np.ndarray = field(default=None)  # int32
+    labour_units: np.ndarray = field(default=None)  # float64 full-labourer equivalents
+    labour_units_by_age: np.ndarray = field(default=None)  # float64, were nobody ill or disabled
+    out_of_school_child: np.ndarray = field(default=None)  # bool: compulsory-age child not in school
+    # income and expenses, yuan/year
+    farm_income: np.ndarray = field(default=None)
+    wage_income: np.ndarray = field(default=None)
+    pension_income: np.ndarray = field(default=None)
+    dibao_income: np.ndarray = field(default=None)
+    medical_oop: np.ndarray = field(default=None)
+    schooling_cost: np.ndarray = field(default=None)
+    illness_wage_loss: np.ndarray = field(default=None)
+    disability_wage_loss: np.ndarray = field(default=None)
+    # policy status
+    registered: np.ndarray = field(default=None)  # bool
+    registered_year: np.ndarray = field(default=None)  # int16, NEVER if not
+    cause: np.ndarray = field(default=None)  # int8 index into CAUSES, CAUSE_NONE if never
+    exit_year: np.ndarray = field(default=None)  # int16 last exit, NEVER if none
+    exits: np.ndarray = field(default=None)  # int16 number of exits so far
+    relapses: np.ndarray = field(default=None)  # int16 number of relapses so far
+    monitored: np.ndarray = field(default=None)  # bool
+    poor_last_year: np.ndarray = field(default=None)  # bool, true income poverty
+
+    def __post_init__(self) -> None:
+        n = self.village.size
+        defaults = {
+            "size": np.int32, "full_labourers": np.int32, "labour_units": np.float64, "labour_units_by_age": np.float64,
+            "out_of_school_child": bool, "farm_income": np.float64, "wage_income": np.float64,
+            "pension_income": np.float64, "dibao_income": np.float64, "medical_oop": np.float64,
+            "schooling_cost": np.float64, "illness_wage_loss": np.float64,
+            "disability_wage_loss": np.float64, "registered": bool, "monitored": bool,
+            "exits": np.int16, "relapses": np.int16, "poor_last_year": bool,
+        }
+        for name, dtype in defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(n, dtype=dtype))
+        for name in ("registered_year", "exit_year"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(n, NEVER, dtype=np.int16))
+        if self.cause is None:
+            self.cause = np.full(n, CAUSE_NONE, dtype=np.int8)
+
+    @property
+    def n(self) -> int:
+        return self.village.size
+
+    @property
+    def active(self) -> np.ndarray:
+        """Households with at least one living member."""
+        return self.size > 0
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+@dataclass
+class Villages:
+    """Village rows: market access, infrastructure, land, collective economy, status."""
+
+    remoteness: np.ndarray  # float64 0 (near market) .. 1 (most remote)
+    road: np.ndarray  # bool
+    safe_water: np.ndarray  # bool
+    land_productivity: np.ndarray  # float64 multiplier (1 = average)
+    collective_income: np.ndarray  # float64 yuan/year
+    poor_village: np.ndarray = field(default=None)  # bool, set at identification
+    exit_year: np.ndarray = field(default=None)  # int16, NEVER while poor or never poor
+    disaster: np.ndarray = field(default=None)  # bool this year
+    price_shock: np.ndarray = field(default=None)  # bool this year
+
+    def __post_init__(self) -> None:
+        n = self.remoteness.size
+        for name in ("poor_village", "disaster", "price_shock"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(n, dtype=bool))
+        if self.exit_year is None:
+            self.exit_year = np.full(n, NEVER, dtype=np.int16)
+
+    @property
+    def n(self) -> int:
+        return self.remoteness.size
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
