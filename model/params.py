@@ -118,7 +118,6 @@ class IncomeParams(Strict):
     transitory_sd: float = Field(0.2, ge=0, le=3, description="sd of the transitory log shock")
     to_migrant: float = Field(0.08, ge=0, le=1, description="yearly chance a local full labourer under 50 leaves")
     from_migrant: float = Field(0.1, ge=0, le=1, description="yearly chance a migrant returns")
-    income_floor: float = Field(0.0, description="market income never falls below this (yuan/household/year)")
 
     _pension = field_validator("pension")(_check_schedule)
 
@@ -155,6 +154,8 @@ class IdentificationParams(Strict):
     income_concept: Literal["income", "income_minus_expenses"] = Field("income", description="what the office tests: income (SF exit test) or income minus medical and schooling spending (SF: judge by expenditure)")
     measurement_error_sd: float = Field(0.15, ge=0, le=3, description="log-sd of the office's income measurement; assumption")
     assurance_registration_multiple: float = Field(1.2, ge=1, le=10, description="households failing an assurance are registered below this many lines")
+    recheck_detection: float = Field(0.5, ge=0, le=1, description="chance the yearly re-check finds a household newly failing the test; assumption (SF: re-checks add missed households)")
+    monitored_detection: float = Field(1.0, ge=0, le=1, description="the same for monitored households (near-line, recently exited, large medical bill)")
     quota_share: float | None = Field(None, gt=0, le=1, description="most households registered, as a share of all (SF: quota handed down)")
 
 

@@ -100,6 +100,7 @@ class Simulation:
         sd = self.scenario.policy.identification.measurement_error_sd
         z = self.streams.generator("identification").standard_normal(self.households.n)
         self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)
+        self._detection_draw = self.streams.generator("detection").random(self.households.n)
 
     def _identify(self) -> None:
         """The identification year: register and diagnose before any assistance."""
@@ -137,7 +138,12 @@ class Simulation:
         fails = policy.fails_registration_test(
             measured, line, assurances, self.scenario.policy.identification
         )
-        candidates = np.flatnonzero(h.active & ~h.registered & fails)
+        candidates = h.active & ~h.registered & fails
+        if relapse_allowed:  # after the identification year, only what the re-check finds
+            ident = self.scenario.policy.identification
+            detection = np.where(h.monitored, ident.monitored_detection, ident.recheck_detection)
+            candidates &= self._detection_draw < detection
+        candidates = np.flatnonzero(candidates)
         candidates = policy.select_within_quota(
             candidates, measured, int(h.registered[h.active].sum()), int(h.active.sum()),
             self.scenario.policy.identification.quota_share,
@@ -162,6 +168,7 @@ class Simulation:
         d = self.scenario.dynamics
         h = self.households
         dynamics.advance_demography(self.persons, h, d, self.streams.generator("demography"))
+        h.registered &= h.active  # a household whose last member died leaves the registry
         dynamics.advance_schooling(self.persons, h, d.schooling, self.streams.generator("schooling"))
         self._economy()
         registered_at_start = h.registered & h.active

@@ -1,0 +1,93 @@
+"""Scenario schema, inheritance, overrides, schedules and the ledger."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.budget import Ledger
+from model.errors import ScenarioError
+from model.params import FundParams
+from model.scenario import Scenario, load_scenario, with_overrides
+from model.schedule import value_in_year
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_extends_merges_by_key_path_and_resolves_relative_to_the_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "parent.yaml", "name: parent\nyears: 3\npolicy:\n  exit:\n    income_margin: 0.1\n")
+    child = write(
+        tmp_path / "sub" / "child.yaml",
+        "extends: ../parent.yaml\nname: child\npolicy:\n  exit:\n    policy_continuation_years: 4\n",
+    )
+    scenario = load_scenario(child)
+    assert scenario.name == "child" and scenario.years == 3
+    assert scenario.policy.exit.income_margin == 0.1
+    assert scenario.policy.exit.policy_continuation_years == 4
+
+
+def test_an_error_names_the_file_that_set_the_bad_key(tmp_path):
+    parent = write(tmp_path / "parent.yaml", "years: -2\n")
+    child = write(tmp_path / "child.yaml", "extends: parent.yaml\nname: c\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    message = str(caught.value)
+    assert str(parent.resolve()) in message and "years" in message
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    bad = write(tmp_path / "bad.yaml", "years: x\npopulation:\n  n_housholds: 5\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(bad)
+    assert len(caught.value.problems) == 2
+    assert "population.n_housholds: unknown key; allowed keys here:" in str(caught.value)
+
+
+def test_inheritance_cycles_are_refused(tmp_path):
+    write(tmp_path / "a.yaml", "extends: b.yaml\n")
+    write(tmp_path / "b.yaml", "extends: a.yaml\n")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(tmp_path / "a.yaml")
+
+
+def test_resolved_yaml_round_trips(tmp_path):
+    scenario = with_overrides(Scenario(), {
+        "interventions": [{"type": "dibao", "standard_share_of_line": {2014: 0.8}}],
+        "funds": {"civil_affairs": {"yearly": {2014: 1e6, 2016: 2e6}}},
+    })
+    again = load_scenario(write(tmp_path / "resolved.yaml", scenario.to_yaml()))
+    assert again == scenario
+
+
+def test_overrides_are_validated():
+    with pytest.raises(ScenarioError, match="population.n_households"):
+        with_overrides(Scenario(), {"population.n_households": 0})
+
+
+def test_schedule_interpolates_at_constant_growth_and_extrapolates_the_last_rate():
+    line = {2013: 2736, 2018: 3535}
+    assert value_in_year(line, 2013) == 2736 and value_in_year(line, 2018) == 3535
+    growth = (3535 / 2736) ** (1 / 5)
+    assert value_in_year(line, 2014) == pytest.approx(2736 * growth)
+    assert value_in_year(line, 2020) == pytest.approx(3535 * growth**2)
+    assert value_in_year(line, 2000) == 2736
+    assert value_in_year({2014: 5.0}, 2030) == 5.0
+
+
+def test_ledger_pays_the_affordable_prefix_and_carries_money_over():
+    funds = {"county": FundParams(yearly={2014: 100.0}), "open": FundParams()}
+    ledger = Ledger(funds, n_households=10)
+    ledger.open_year(2014)
+    costs = np.array([40.0, 50.0, 30.0])
+    assert ledger.affordable_prefix("county", "x", 2014, costs, None) == 2
+    assert ledger.affordable_prefix("county", "x", 2014, costs, 45.0) == 1
+    assert ledger.affordable_prefix("open", "x", 2014, costs, None) == 3
+    ledger.book("x", "county", 2014, np.array([1, 2]), costs[:2])
+    assert ledger.close_year() == pytest.approx(10.0)
+    ledger.open_year(2015)
+    assert ledger.available["county"] == pytest.approx(110.0)
+    assert ledger.received_before("x", np.array([0, 1, 2])).tolist() == [False, True, True]
