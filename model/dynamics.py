@@ -11,6 +11,7 @@ except through the household's insurance reimbursement and last year's poverty
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from model.params import DynamicsParams, HealthParams, IncomeParams, SchoolingParams, ShockParams
 from model.state import (
@@ -31,11 +32,10 @@ from model.state import (
 )
 
 
-def count_by_household(persons: Persons, mask: np.ndarray, n_households: int, weights=None) -> np.ndarray:
-    """Sum `weights` (or count) over the persons in `mask`, per household row."""
-    rows = persons.household[: persons.n][mask]
-    w = None if weights is None else weights[mask]
-    return np.bincount(rows, weights=w, minlength=n_households)
+def sum_by_household(persons: Persons, n_households: int, weights: np.ndarray) -> np.ndarray:
+    """Per-household sum of a per-person array (bool counts or amounts; zero it for members
+    who should not count). One bincount pass, no boolean compaction (hot path)."""
+    return np.bincount(persons.household[: persons.n], weights=weights, minlength=n_households)
 
 
 # --- step 1: demography and health -------------------------------------------------
@@ -69,7 +69,7 @@ def advance_demography(
         persons.alive[rows] = True
         persons.skill[rows] = persons.skill[:n][mothers]  # no better information at birth
         persons.n = n + births
-    households.size[:] = count_by_household(persons, persons.alive[: persons.n], households.n)
+    households.size[:] = sum_by_household(persons, households.n, persons.alive[: persons.n])
     return births
 
 
@@ -101,38 +101,52 @@ def advance_schooling(
     stage[~persons.alive[:n]] = SCHOOL_NONE
     compulsory_age = (age >= 7) & (age <= 15) & persons.alive[:n]
     households.out_of_school_child[:] = (
-        count_by_household(persons, compulsory_age & (stage == SCHOOL_NONE), households.n) > 0
+        sum_by_household(persons, households.n, compulsory_age & (stage == SCHOOL_NONE)) > 0
     )
 
 
 def advance_health(
     persons: Persons, params: HealthParams, rng: np.random.Generator, price_index: float
 ) -> None:
-    """Chronic onset and recovery, major-illness episodes with lognormal costs, disability."""
+    """Chronic onset and recovery, major-illness episodes with lognormal costs, disability.
+
+    Five uniforms per person row: the chronic transition (onset if well, recovery if
+    ill), the episode, the disability onset (its severity read from the same uniform,
+    conditionally) and one per cost; costs use the inverse normal CDF only where an
+    episode or chronic illness exists, so every row still consumes the same draws.
+    """
     n = persons.n
-    onset_draw, recovery_draw, episode_draw, disability_draw, severe_draw = rng.random((5, n))
-    episode_cost_z, chronic_cost_z = rng.standard_normal((2, n))
+    chronic_draw, episode_draw, disability_draw, episode_cost_u, chronic_cost_u = rng.random((5, n))
     alive = persons.alive[:n]
     chronic = persons.chronic[:n]
-    years_over_30 = np.maximum(persons.age[:n].astype(np.float64) - 30, 0)
+    years_over_30 = np.maximum(persons.age[:n] - 30, 0).astype(np.float64)
     onset = params.chronic_onset_base + params.chronic_onset_age_slope * years_over_30
-    was_chronic = chronic.copy()
-    chronic[:] = alive & np.where(was_chronic, recovery_draw >= params.chronic_recovery, onset_draw < onset)
+    chronic[:] = alive & np.where(chronic, chronic_draw >= params.chronic_recovery, chronic_draw < onset)
     episode_chance = (
         params.episode_base + params.episode_age_slope * years_over_30
         + params.episode_chronic_extra * chronic
     )
-    persons.episode[:n] = alive & (episode_draw < episode_chance)
-    episode_cost = params.episode_cost_median * np.exp(params.episode_cost_log_sd * episode_cost_z)
-    chronic_cost = params.chronic_cost_median * np.exp(params.chronic_cost_log_sd * chronic_cost_z)
-    persons.medical_cost[:n] = price_index * (
-        np.where(persons.episode[:n], episode_cost, 0.0) + np.where(chronic, chronic_cost, 0.0)
+    episode = persons.episode[:n]
+    episode[:] = alive & (episode_draw < episode_chance)
+    persons.inpatient_cost[:n] = 0.0
+    persons.inpatient_cost[:n][episode] = lognormal_from_uniform(
+        episode_cost_u[episode], params.episode_cost_median * price_index, params.episode_cost_log_sd
+    )
+    persons.chronic_cost[:n] = 0.0
+    persons.chronic_cost[:n][chronic] = lognormal_from_uniform(
+        chronic_cost_u[chronic], params.chronic_cost_median * price_index, params.chronic_cost_log_sd
     )
     dis_chance = params.disability_onset_base + params.disability_onset_age_slope * years_over_30
     new_disability = alive & (persons.disability[:n] == DISABILITY_NONE) & (disability_draw < dis_chance)
+    severe = disability_draw < dis_chance * params.disability_onset_severe_share
     persons.disability[:n][new_disability] = np.where(
-        severe_draw[new_disability] < params.disability_onset_severe_share, DISABILITY_SEVERE, DISABILITY_PARTIAL
+        severe[new_disability], DISABILITY_SEVERE, DISABILITY_PARTIAL
     )
+
+
+def lognormal_from_uniform(uniform: np.ndarray, median: float, log_sd: float) -> np.ndarray:
+    """Lognormal amounts with the given median, from uniforms (inverse CDF)."""
+    return median * np.exp(log_sd * special.ndtri(uniform))
 
 
 def labour_by_age(persons: Persons) -> np.ndarray:
@@ -205,61 +219,58 @@ def compute_income_and_expenses(
     n, nh = persons.n, households.n
     hh = persons.household[:n]
     alive = persons.alive[:n]
-    village = households.village[hh]
     unit = np.array([0.0, inc.partial_labour_factor, 1.0])
     age_labour = labour_by_age(persons)
     disability_labour = cap_by_disability(age_labour, persons.disability[:n])
     actual = np.where(persons.chronic[:n], np.minimum(disability_labour, LABOUR_PARTIAL), disability_labour)
     persons.labour[:n] = actual
     units = unit[actual] * (1 - params.health.episode_work_loss * persons.episode[:n])
-    local_rate = (
-        inc.local_wage_full * money_index * persons.skill[:n]
-        * (1 - inc.remoteness_wage_penalty * villages.remoteness[village])
-    )
+    units_by_age = unit[age_labour]
+    units_with_disability = unit[disability_labour]
+    access = 1 - inc.remoteness_wage_penalty * villages.remoteness[households.village]
+    local_rate = (inc.local_wage_full * money_index) * persons.skill[:n] * access[hh]
     migrant = persons.migrant[:n] & alive
-    households.full_labourers[:] = count_by_household(persons, actual == LABOUR_FULL, nh)
-    home_units = count_by_household(persons, ~migrant, nh, units)
-    households.labour_units[:] = count_by_household(persons, alive, nh, units)
-    households.labour_units_by_age[:] = count_by_household(persons, alive, nh, unit[age_labour])
+    home_units_each = np.where(migrant, 0.0, units)
+    households.full_labourers[:] = sum_by_household(persons, nh, actual == LABOUR_FULL)
+    home_units = sum_by_household(persons, nh, home_units_each)
+    households.labour_units[:] = sum_by_household(persons, nh, units)
+    households.labour_units_by_age[:] = sum_by_household(persons, nh, units_by_age)
     farm_units = np.minimum(home_units, households.land_mu / inc.mu_per_labourer)
     farm_share = np.divide(farm_units, home_units, out=np.zeros(nh), where=home_units > 0)
     farm_loss = (
         shocks.disaster_farm_loss * villages.disaster + shocks.price_shock_loss * villages.price_shock
     )
     farm = (
-        farm_units * inc.mu_per_labourer * inc.farm_net_per_mu * money_index
-        * villages.land_productivity[households.village]
-        * np.clip(1 - farm_loss[households.village], 0, 1)
+        farm_units * (inc.mu_per_labourer * inc.farm_net_per_mu * money_index)
+        * (villages.land_productivity * np.clip(1 - farm_loss, 0, 1))[households.village]
     )
-    local_wages = count_by_household(persons, ~migrant, nh, local_rate * units) * (1 - farm_share)
-    migrant_wages = count_by_household(
-        persons, migrant, nh,
-        inc.migrant_wage_full * inc.migrant_remit_share * money_index * persons.skill[:n] * units,
-    )
+    migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index
+    wage_each = np.where(migrant, migrant_rate * persons.skill[:n] * units, 0.0)
+    local_wages = sum_by_household(persons, nh, local_rate * home_units_each) * (1 - farm_share)
+    wages = local_wages + sum_by_household(persons, nh, wage_each)
     households.farm_income[:] = np.maximum(farm * shock_multiplier, 0.0)
-    households.wage_income[:] = np.maximum((local_wages + migrant_wages) * shock_multiplier, 0.0)
+    households.wage_income[:] = np.maximum(wages * shock_multiplier, 0.0)
+    elderly = alive & (persons.age[:n] >= 60)
     households.pension_income[:] = (
         pension_per_person + inc.elderly_support_per_person * money_index
-    ) * count_by_household(persons, alive & (persons.age[:n] >= 60), nh)
-    disability_loss = local_rate * (unit[age_labour] - unit[disability_labour])
-    illness_loss = local_rate * (unit[disability_labour] - units)
-    households.disability_wage_loss[:] = count_by_household(persons, alive, nh, disability_loss)
-    households.illness_wage_loss[:] = count_by_household(persons, alive, nh, illness_loss)
-
-    cost = persons.medical_cost[:n]
-    episode_cost = np.where(persons.episode[:n], cost, 0.0)
-    chronic_cost = cost - episode_cost
-    oop = (
-        episode_cost * (1 - households.inpatient_reimbursement[hh])
-        + chronic_cost * (1 - households.outpatient_reimbursement[hh])
+    ) * sum_by_household(persons, nh, elderly)
+    households.disability_wage_loss[:] = sum_by_household(
+        persons, nh, local_rate * (units_by_age - units_with_disability)
     )
-    households.medical_oop[:] = count_by_household(persons, alive, nh, oop)
+    households.illness_wage_loss[:] = sum_by_household(
+        persons, nh, local_rate * (units_with_disability - units)
+    )
+    # Dead members have no labour, costs or school stage, so they add zero to every sum.
+    oop = (
+        persons.inpatient_cost[:n] * (1 - households.inpatient_reimbursement)[hh]
+        + persons.chronic_cost[:n] * (1 - households.outpatient_reimbursement)[hh]
+    )
+    households.medical_oop[:] = sum_by_household(persons, nh, oop)
     stage_cost = np.zeros(SCHOOL_COLLEGE + 1)  # indexed by the SCHOOL_* code
     stage_cost[SCHOOL_PRESCHOOL] = school.cost_preschool
     stage_cost[SCHOOL_COMPULSORY] = school.cost_compulsory
     stage_cost[SCHOOL_HIGH] = school.cost_high_school
     stage_cost[SCHOOL_COLLEGE] = school.cost_college
-    stage_cost *= school_index
-    households.schooling_cost[:] = count_by_household(
-        persons, alive, nh, stage_cost[persons.school_stage[:n]]
+    households.schooling_cost[:] = sum_by_household(
+        persons, nh, (stage_cost * school_index)[persons.school_stage[:n]]
     )

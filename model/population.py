@@ -100,7 +100,8 @@ def synthesize_persons(size: np.ndarray, params: PopulationParams, schooling, rn
         skill=skill,
         migrant=migrant,
         labour=np.full(total, LABOUR_NONE, dtype=np.int8),
-        medical_cost=np.zeros(total, dtype=np.float64),
+        inpatient_cost=np.zeros(total, dtype=np.float32),
+        chronic_cost=np.zeros(total, dtype=np.float32),
         n=total,
     )
 

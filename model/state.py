@@ -41,8 +41,12 @@ class Persons:
     skill: np.ndarray  # float32 wage multiplier (1 = average)
     migrant: np.ndarray  # bool: works away from the village
     labour: np.ndarray  # int8 LABOUR_*, derived each year from age, health, disability, school
-    medical_cost: np.ndarray  # float64 yuan/year before insurance
+    inpatient_cost: np.ndarray  # float32 yuan/year of this year's episode, before insurance
+    chronic_cost: np.ndarray  # float32 yuan/year of chronic care, before insurance
     n: int = 0
+
+    def __post_init__(self) -> None:
+        self.household = self.household.astype(np.intp, copy=False)  # bincount's index type
 
     def ensure_capacity(self, needed: int) -> None:
         """Make room for `needed` rows, doubling so appends stay amortised O(1)."""
@@ -96,6 +100,7 @@ class Households:
     poor_last_year: np.ndarray = field(default=None)  # bool, true income poverty
 
     def __post_init__(self) -> None:
+        self.village = self.village.astype(np.intp, copy=False)  # bincount's index type
         n = self.village.size
         defaults = {
             "size": np.int32, "full_labourers": np.int32, "labour_units": np.float64, "labour_units_by_age": np.float64,

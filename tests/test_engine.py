@@ -61,7 +61,7 @@ def shock_history(scenario: Scenario, seed: int) -> dict[str, list[np.ndarray]]:
         sim.step()
         n = sim.persons.n
         history["episode"].append(sim.persons.episode[:n].copy())
-        history["cost"].append(sim.persons.medical_cost[:n].copy())
+        history["cost"].append(sim.persons.inpatient_cost[:n] + sim.persons.chronic_cost[:n])
         history["shock"].append(sim.households.income_shock_persistent.copy())
         history["disaster"].append(sim.villages.disaster.copy())
     return history
