@@ -40,18 +40,23 @@ def sum_by_household(persons: Persons, n_households: int, weights: np.ndarray) -
 
 # --- step 1: demography and health -------------------------------------------------
 
+MAX_AGE = 120  # ages are capped here for the lookup tables (mortality is near 1 long before)
+LABOUR_BY_AGE = np.full(MAX_AGE + 1, LABOUR_NONE, dtype=np.int8)
+LABOUR_BY_AGE[16:60] = LABOUR_FULL
+LABOUR_BY_AGE[60:70] = LABOUR_PARTIAL
+
 def advance_demography(
     persons: Persons, households: Households, params: DynamicsParams, rng: np.random.Generator
 ) -> int:
     """Deaths (Gompertz, higher with chronic illness), ageing and births. Returns births."""
     demo = params.demography
     n = persons.n
-    death_draw = rng.random(n)
-    birth_draw = rng.random(n)
+    death_draw, birth_draw = rng.random((2, n), dtype=np.float32)
     alive = persons.alive[:n]
     age = persons.age[:n]
-    hazard = demo.mortality_at_age_0 * np.exp(demo.mortality_age_growth * age)
-    hazard = np.where(persons.chronic[:n], hazard * demo.chronic_mortality_multiplier, hazard)
+    hazard_by_age = demo.mortality_at_age_0 * np.exp(demo.mortality_age_growth * np.arange(MAX_AGE + 1))
+    hazard = hazard_by_age.astype(np.float32)[np.minimum(age, MAX_AGE)]
+    hazard[persons.chronic[:n]] *= demo.chronic_mortality_multiplier
     dies = alive & (death_draw < hazard)
     alive &= ~dies
     age[alive] += 1
@@ -78,8 +83,7 @@ def advance_schooling(
 ) -> None:
     """Enrolment by age, continuation past compulsory school, graduation and dropout."""
     n = persons.n
-    continue_draw = rng.random(n)
-    dropout_draw = rng.random(n)
+    continue_draw, dropout_draw = rng.random((2, n), dtype=np.float32)
     age = persons.age[:n]
     stage = persons.school_stage[:n]
     skill = persons.skill[:n]
@@ -116,10 +120,11 @@ def advance_health(
     episode or chronic illness exists, so every row still consumes the same draws.
     """
     n = persons.n
-    chronic_draw, episode_draw, disability_draw, episode_cost_u, chronic_cost_u = rng.random((5, n))
+    draws = rng.random((5, n), dtype=np.float32)
+    chronic_draw, episode_draw, disability_draw, episode_cost_u, chronic_cost_u = draws
     alive = persons.alive[:n]
     chronic = persons.chronic[:n]
-    years_over_30 = np.maximum(persons.age[:n] - 30, 0).astype(np.float64)
+    years_over_30 = np.maximum(persons.age[:n] - 30, 0).astype(np.float32)
     onset = params.chronic_onset_base + params.chronic_onset_age_slope * years_over_30
     chronic[:] = alive & np.where(chronic, chronic_draw >= params.chronic_recovery, chronic_draw < onset)
     episode_chance = (
@@ -146,18 +151,15 @@ def advance_health(
 
 def lognormal_from_uniform(uniform: np.ndarray, median: float, log_sd: float) -> np.ndarray:
     """Lognormal amounts with the given median, from uniforms (inverse CDF)."""
-    return median * np.exp(log_sd * special.ndtri(uniform))
+    return median * np.exp(log_sd * special.ndtri(uniform.astype(np.float64)))
 
 
 def labour_by_age(persons: Persons) -> np.ndarray:
     """Labour capacity from age and schooling alone (the 'healthy' counterfactual)."""
     n = persons.n
     age = persons.age[:n]
-    labour = np.full(n, LABOUR_NONE, dtype=np.int8)
-    labour[(age >= 16) & (age <= 59)] = LABOUR_FULL
-    labour[(age >= 60) & (age <= 69)] = LABOUR_PARTIAL
-    labour[persons.school_stage[:n] != SCHOOL_NONE] = LABOUR_NONE
-    labour[~persons.alive[:n]] = LABOUR_NONE
+    labour = LABOUR_BY_AGE[np.minimum(age, MAX_AGE)]
+    labour[(persons.school_stage[:n] != SCHOOL_NONE) | ~persons.alive[:n]] = LABOUR_NONE
     return labour
 
 
@@ -170,7 +172,7 @@ def cap_by_disability(labour: np.ndarray, disability: np.ndarray) -> np.ndarray:
 def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Generator) -> None:
     """Full labourers under 50 leave to work away; migrants return; the sick come home."""
     n = persons.n
-    draw = rng.random(n)
+    draw = rng.random(n, dtype=np.float32)
     migrant = persons.migrant[:n]
     can_migrate = (persons.labour[:n] == LABOUR_FULL) & (persons.age[:n] <= 50)
     leaves = ~migrant & can_migrate & (draw < params.to_migrant)
