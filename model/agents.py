@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model.state import CAUSES, CAUSE_NONE
+from model.state import CAUSE_NONE, CAUSES
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.povertymodel import PovertyModel

@@ -50,10 +50,7 @@ class Ledger:
 
     def close_year(self) -> float:
         """Record and return the money left unspent this year (yuan, finite funds only)."""
-        idle = 0.0
-        for name, balance in self.available.items():
-            if np.isfinite(balance):
-                idle += balance
+        idle = sum(balance for balance in self.available.values() if np.isfinite(balance))
         self.idle_by_year[self.year] = idle
         return idle
 

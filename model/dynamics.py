@@ -45,6 +45,7 @@ LABOUR_BY_AGE = np.full(MAX_AGE + 1, LABOUR_NONE, dtype=np.int8)
 LABOUR_BY_AGE[16:60] = LABOUR_FULL
 LABOUR_BY_AGE[60:70] = LABOUR_PARTIAL
 
+
 def advance_demography(
     persons: Persons, households: Households, params: DynamicsParams, rng: np.random.Generator
 ) -> int:
@@ -54,14 +55,20 @@ def advance_demography(
     death_draw, birth_draw = rng.random((2, n), dtype=np.float32)
     alive = persons.alive[:n]
     age = persons.age[:n]
-    hazard_by_age = demo.mortality_at_age_0 * np.exp(demo.mortality_age_growth * np.arange(MAX_AGE + 1))
+    hazard_by_age = demo.mortality_at_age_0 * np.exp(
+        demo.mortality_age_growth * np.arange(MAX_AGE + 1)
+    )
     hazard = hazard_by_age.astype(np.float32)[np.minimum(age, MAX_AGE)]
     hazard[persons.chronic[:n]] *= demo.chronic_mortality_multiplier
     dies = alive & (death_draw < hazard)
     alive &= ~dies
     age[alive] += 1
-    mothers = alive & persons.female[:n] & (age >= 20) & (age <= 39) & (
-        birth_draw < demo.birth_rate_women_20_39
+    mothers = (
+        alive
+        & persons.female[:n]
+        & (age >= 20)
+        & (age <= 39)
+        & (birth_draw < demo.birth_rate_women_20_39)
     )
     births = int(mothers.sum())
     if births:
@@ -90,7 +97,9 @@ def advance_schooling(
     stage[age == 3] = SCHOOL_PRESCHOOL
     stage[age == 6] = SCHOOL_COMPULSORY
     to_high = (age == 16) & (stage == SCHOOL_COMPULSORY)
-    stage[to_high] = np.where(continue_draw[to_high] < params.high_school_entry, SCHOOL_HIGH, SCHOOL_NONE)
+    stage[to_high] = np.where(
+        continue_draw[to_high] < params.high_school_entry, SCHOOL_HIGH, SCHOOL_NONE
+    )
     graduate_high = (age == 19) & (stage == SCHOOL_HIGH)
     skill[graduate_high] *= 1 + params.graduate_skill_gain
     stage[graduate_high] = np.where(
@@ -126,23 +135,32 @@ def advance_health(
     chronic = persons.chronic[:n]
     years_over_30 = np.maximum(persons.age[:n] - 30, 0).astype(np.float32)
     onset = params.chronic_onset_base + params.chronic_onset_age_slope * years_over_30
-    chronic[:] = alive & np.where(chronic, chronic_draw >= params.chronic_recovery, chronic_draw < onset)
+    chronic[:] = alive & np.where(
+        chronic, chronic_draw >= params.chronic_recovery, chronic_draw < onset
+    )
     episode_chance = (
-        params.episode_base + params.episode_age_slope * years_over_30
+        params.episode_base
+        + params.episode_age_slope * years_over_30
         + params.episode_chronic_extra * chronic
     )
     episode = persons.episode[:n]
     episode[:] = alive & (episode_draw < episode_chance)
     persons.inpatient_cost[:n] = 0.0
     persons.inpatient_cost[:n][episode] = lognormal_from_uniform(
-        episode_cost_u[episode], params.episode_cost_median * price_index, params.episode_cost_log_sd
+        episode_cost_u[episode],
+        params.episode_cost_median * price_index,
+        params.episode_cost_log_sd,
     )
     persons.chronic_cost[:n] = 0.0
     persons.chronic_cost[:n][chronic] = lognormal_from_uniform(
-        chronic_cost_u[chronic], params.chronic_cost_median * price_index, params.chronic_cost_log_sd
+        chronic_cost_u[chronic],
+        params.chronic_cost_median * price_index,
+        params.chronic_cost_log_sd,
     )
     dis_chance = params.disability_onset_base + params.disability_onset_age_slope * years_over_30
-    new_disability = alive & (persons.disability[:n] == DISABILITY_NONE) & (disability_draw < dis_chance)
+    new_disability = (
+        alive & (persons.disability[:n] == DISABILITY_NONE) & (disability_draw < dis_chance)
+    )
     severe = disability_draw < dis_chance * params.disability_onset_severe_share
     persons.disability[:n][new_disability] = np.where(
         severe[new_disability], DISABILITY_SEVERE, DISABILITY_PARTIAL
@@ -166,7 +184,9 @@ def labour_by_age(persons: Persons) -> np.ndarray:
 def cap_by_disability(labour: np.ndarray, disability: np.ndarray) -> np.ndarray:
     """Severe disability removes labour capacity, partial disability halves it."""
     capped = np.where(disability == DISABILITY_SEVERE, LABOUR_NONE, labour)
-    return np.where(disability == DISABILITY_PARTIAL, np.minimum(capped, LABOUR_PARTIAL), capped).astype(np.int8)
+    return np.where(
+        disability == DISABILITY_PARTIAL, np.minimum(capped, LABOUR_PARTIAL), capped
+    ).astype(np.int8)
 
 
 def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Generator) -> None:
@@ -182,8 +202,12 @@ def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Gen
 
 # --- steps 2-3: shocks, income and expenses ---------------------------------------
 
+
 def draw_shocks(
-    households: Households, villages: Villages, shocks: ShockParams, income: IncomeParams,
+    households: Households,
+    villages: Villages,
+    shocks: ShockParams,
+    income: IncomeParams,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Village disasters and price shocks, and each household's log-income multiplier."""
@@ -201,15 +225,21 @@ def draw_shocks(
     )
     stationary_var = income.persistent_sd**2 / max(1e-9, 1 - rho**2)
     log_multiplier = (
-        households.income_shock_persistent + income.transitory_sd * transitory_z
+        households.income_shock_persistent
+        + income.transitory_sd * transitory_z
         - 0.5 * (stationary_var + income.transitory_sd**2)  # mean-one multiplier
     )
     return np.exp(log_multiplier)
 
 
 def compute_income_and_expenses(
-    persons: Persons, households: Households, villages: Villages, params: DynamicsParams,
-    shock_multiplier: np.ndarray, money_index: float, school_index: float,
+    persons: Persons,
+    households: Households,
+    villages: Villages,
+    params: DynamicsParams,
+    shock_multiplier: np.ndarray,
+    money_index: float,
+    school_index: float,
     pension_per_person: float,
 ) -> None:
     """Farm and wage income, pensions, out-of-pocket medical and schooling costs (yuan/year).
@@ -224,7 +254,9 @@ def compute_income_and_expenses(
     unit = np.array([0.0, inc.partial_labour_factor, 1.0])
     age_labour = labour_by_age(persons)
     disability_labour = cap_by_disability(age_labour, persons.disability[:n])
-    actual = np.where(persons.chronic[:n], np.minimum(disability_labour, LABOUR_PARTIAL), disability_labour)
+    actual = np.where(
+        persons.chronic[:n], np.minimum(disability_labour, LABOUR_PARTIAL), disability_labour
+    )
     persons.labour[:n] = actual
     units = unit[actual] * (1 - params.health.episode_work_loss * persons.episode[:n])
     units_by_age = unit[age_labour]
@@ -240,10 +272,12 @@ def compute_income_and_expenses(
     farm_units = np.minimum(home_units, households.land_mu / inc.mu_per_labourer)
     farm_share = np.divide(farm_units, home_units, out=np.zeros(nh), where=home_units > 0)
     farm_loss = (
-        shocks.disaster_farm_loss * villages.disaster + shocks.price_shock_loss * villages.price_shock
+        shocks.disaster_farm_loss * villages.disaster
+        + shocks.price_shock_loss * villages.price_shock
     )
     farm = (
-        farm_units * (inc.mu_per_labourer * inc.farm_net_per_mu * money_index)
+        farm_units
+        * (inc.mu_per_labourer * inc.farm_net_per_mu * money_index)
         * (villages.land_productivity * np.clip(1 - farm_loss, 0, 1))[households.village]
     )
     migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index

@@ -20,7 +20,9 @@ class ScenarioError(UserError):
 
     def __str__(self) -> str:
         count = len(self.problems)
-        header = "scenario is invalid (1 problem):" if count == 1 else (
-            f"scenario is invalid ({count} problems):"
+        header = (
+            "scenario is invalid (1 problem):"
+            if count == 1
+            else (f"scenario is invalid ({count} problems):")
         )
         return header + "\n" + "\n".join(f"  - {p}" for p in self.problems)

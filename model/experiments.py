@@ -56,10 +56,13 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
         "relapses_households_total": relapses,
         "relapse_share_of_exits": relapses / exits if exits else 0.0,
         "relapses_within_3y_households_total": float(y["relapses_within_3y_households"].sum()),
-        "wrongly_exited_share_of_exits": float(y["wrongly_exited_households"].sum()) / exits if exits else 0.0,
+        "wrongly_exited_share_of_exits": float(y["wrongly_exited_households"].sum()) / exits
+        if exits
+        else 0.0,
         "missed_poor_share_final_year": (
             float(last["missed_poor_households"]) / float(last["poor_households"])
-            if last["poor_households"] else 0.0
+            if last["poor_households"]
+            else 0.0
         ),
         "near_poor_share_final_year": float(last["near_poor_share"]),
         "fgt1_final_year": float(last["fgt1"]),
@@ -76,7 +79,14 @@ def interval(values: np.ndarray, level: float = INTERVAL_LEVEL) -> dict[str, flo
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return {"mean": None, "low": None, "high": None, "mean_low": None, "mean_high": None, "n": 0}
+        return {
+            "mean": None,
+            "low": None,
+            "high": None,
+            "mean_low": None,
+            "mean_high": None,
+            "n": 0,
+        }
     tail = (1 - level) / 2
     mean = float(finite.mean())
     if finite.size > 1:

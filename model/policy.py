@@ -37,16 +37,24 @@ def assurances_hold(households: Households, villages: Villages) -> np.ndarray:
 
 
 def fails_registration_test(
-    measured_per_capita: np.ndarray, line: float, assurances: np.ndarray,
+    measured_per_capita: np.ndarray,
+    line: float,
+    assurances: np.ndarray,
     params: IdentificationParams,
 ) -> np.ndarray:
-    """Below the line, or failing an assurance while below `assurance_registration_multiple` lines."""
+    """Below the line, or failing an assurance while below
+    `assurance_registration_multiple` lines."""
     below = measured_per_capita < line
-    return below | (~assurances & (measured_per_capita < params.assurance_registration_multiple * line))
+    return below | (
+        ~assurances & (measured_per_capita < params.assurance_registration_multiple * line)
+    )
 
 
 def passes_exit_test(
-    measured_per_capita: np.ndarray, line: float, assurances: np.ndarray, margin: float,
+    measured_per_capita: np.ndarray,
+    line: float,
+    assurances: np.ndarray,
+    margin: float,
     require_assurances: bool,
 ) -> np.ndarray:
     """Measured income clears (1 + margin) lines and, if required, the assurances hold."""
@@ -80,8 +88,11 @@ def diagnose_cause(
 
 
 def select_within_quota(
-    candidates: np.ndarray, measured_per_capita: np.ndarray, registered_now: int,
-    n_active: int, quota_share: float | None,
+    candidates: np.ndarray,
+    measured_per_capita: np.ndarray,
+    registered_now: int,
+    n_active: int,
+    quota_share: float | None,
 ) -> np.ndarray:
     """Candidates the quota admits, poorest (by measured income) first."""
     if quota_share is None:
@@ -92,8 +103,12 @@ def select_within_quota(
 
 
 def monitoring_flags(
-    households: Households, measured_per_capita: np.ndarray, line: float, year: int,
-    total_income: np.ndarray, params: MonitoringParams,
+    households: Households,
+    measured_per_capita: np.ndarray,
+    line: float,
+    year: int,
+    total_income: np.ndarray,
+    params: MonitoringParams,
 ) -> np.ndarray:
     """Non-registered households watched for relapse: near the line, recently exited, or
     hit by a medical bill above `large_medical_bill_share` of income."""
@@ -101,7 +116,9 @@ def monitoring_flags(
     recently_exited = (households.exit_year != NEVER) & (
         year - households.exit_year.astype(np.int32) <= params.exited_years
     )
-    large_bill = households.medical_oop > params.large_medical_bill_share * np.maximum(total_income, 1.0)
+    large_bill = households.medical_oop > params.large_medical_bill_share * np.maximum(
+        total_income, 1.0
+    )
     return households.active & ~households.registered & (near_line | recently_exited | large_bill)
 
 

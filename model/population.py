@@ -29,13 +29,17 @@ from model.state import (
 )
 
 
-def synthesize_villages(n_villages: int, params: PopulationParams, rng: np.random.Generator) -> Villages:
+def synthesize_villages(
+    n_villages: int, params: PopulationParams, rng: np.random.Generator
+) -> Villages:
     """Villages with remoteness, roads, water, land productivity and collective income."""
     v = params.villages
     remoteness = rng.random(n_villages)
     road = rng.random(n_villages) < v.road_share
     water = rng.random(n_villages) < v.safe_water_share
-    productivity = np.exp(rng.normal(-0.5 * v.land_productivity_sd**2, v.land_productivity_sd, n_villages))
+    productivity = np.exp(
+        rng.normal(-0.5 * v.land_productivity_sd**2, v.land_productivity_sd, n_villages)
+    )
     has_collective = rng.random(n_villages) < v.collective_income_share
     collective = np.where(
         has_collective, v.collective_income_median * np.exp(rng.normal(0, 0.5, n_villages)), 0.0
@@ -43,7 +47,9 @@ def synthesize_villages(n_villages: int, params: PopulationParams, rng: np.rando
     return Villages(remoteness, road, water, productivity, collective)
 
 
-def school_stage_for_age(age: np.ndarray, draw: np.ndarray, high_entry: float, college_entry: float) -> np.ndarray:
+def school_stage_for_age(
+    age: np.ndarray, draw: np.ndarray, high_entry: float, college_entry: float
+) -> np.ndarray:
     """School stage by age; `draw` (uniform) decides who continues past compulsory school."""
     stage = np.full(age.size, SCHOOL_NONE, dtype=np.int8)
     stage[(age >= 3) & (age <= 5)] = SCHOOL_PRESCHOOL
@@ -53,7 +59,9 @@ def school_stage_for_age(age: np.ndarray, draw: np.ndarray, high_entry: float, c
     return stage
 
 
-def synthesize_persons(size: np.ndarray, params: PopulationParams, schooling, rng: np.random.Generator) -> Persons:
+def synthesize_persons(
+    size: np.ndarray, params: PopulationParams, schooling, rng: np.random.Generator
+) -> Persons:
     """Members of each household, ages and health drawn by their role in the household."""
     h = params.households
     n_households = size.size
@@ -84,7 +92,9 @@ def synthesize_persons(size: np.ndarray, params: PopulationParams, schooling, rn
     disability = np.where(
         disabled, np.where(severe, DISABILITY_SEVERE, DISABILITY_PARTIAL), DISABILITY_NONE
     ).astype(np.int8)
-    school = school_stage_for_age(age, rng.random(total), schooling.high_school_entry, schooling.college_entry)
+    school = school_stage_for_age(
+        age, rng.random(total), schooling.high_school_entry, schooling.college_entry
+    )
     skill = np.exp(rng.normal(-0.5 * h.skill_sd**2, h.skill_sd, total)).astype(np.float32)
     working_age = (age >= 16) & (age <= 50) & ~chronic & (disability == DISABILITY_NONE)
     migrant = working_age & (school == SCHOOL_NONE) & (rng.random(total) < h.migrant_share)
@@ -106,7 +116,9 @@ def synthesize_persons(size: np.ndarray, params: PopulationParams, schooling, rn
     )
 
 
-def synthesize(params: PopulationParams, dynamics, rng: np.random.Generator) -> tuple[Persons, Households, Villages]:
+def synthesize(
+    params: PopulationParams, dynamics, rng: np.random.Generator
+) -> tuple[Persons, Households, Villages]:
     """Build a synthetic county from the population parameters."""
     n = params.n_households
     h = params.households

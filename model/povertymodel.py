@@ -58,8 +58,12 @@ class PovertyModel(mesa.Model):
         self.scenario = resolved
         self.simulation = Simulation(resolved, seed=seed, replicate=replicate)
         if create_agents:
-            Village.create_agents(self, self.simulation.villages.n, list(range(self.simulation.villages.n)))
-            Household.create_agents(self, self.simulation.households.n, list(range(self.simulation.households.n)))
+            Village.create_agents(
+                self, self.simulation.villages.n, list(range(self.simulation.villages.n))
+            )
+            Household.create_agents(
+                self, self.simulation.households.n, list(range(self.simulation.households.n))
+            )
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in YEARLY_COLUMNS}
         )

@@ -39,7 +39,12 @@ class Scenario(Strict):
     name: str = "unnamed"
     description: str = ""
     seed: int = Field(2014, ge=0, description="default seed; --seed overrides")
-    start_year: int = Field(2014, ge=1900, le=2200, description="first policy year; identification happens the year before")
+    start_year: int = Field(
+        2014,
+        ge=1900,
+        le=2200,
+        description="first policy year; identification happens the year before",
+    )
     years: int = Field(7, ge=1, le=200, description="policy years simulated (SF: 2014-2020)")
     poverty_line: Schedule = Field(
         {2013: 2736, 2018: 3535},
@@ -80,6 +85,7 @@ class Scenario(Strict):
 
 # --- loading ---------------------------------------------------------------------------
 
+
 def _read_yaml(path: Path, referenced_from: str | None) -> dict[str, Any]:
     where = f" (named by {referenced_from})" if referenced_from else ""
     if not path.is_file():
@@ -96,7 +102,9 @@ def _read_yaml(path: Path, referenced_from: str | None) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ScenarioError([f"{path}: the top level must be a mapping of keys, not {type(data).__name__}"])
+        raise ScenarioError(
+            [f"{path}: the top level must be a mapping of keys, not {type(data).__name__}"]
+        )
     return data
 
 
@@ -105,7 +113,11 @@ def _merge(base: dict, override: dict, origin: dict, file: str, prefix: tuple = 
     merged = dict(base)
     for key, value in override.items():
         path = (*prefix, key)
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in {"poverty_line"}:
+        if (
+            isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
+            and key not in {"poverty_line"}
+        ):
             merged[key] = _merge(merged[key], value, origin, file, path)
         else:
             merged[key] = value
@@ -113,7 +125,9 @@ def _merge(base: dict, override: dict, origin: dict, file: str, prefix: tuple = 
     return merged
 
 
-def _load_raw(path: Path, origin: dict, chain: tuple[Path, ...], referenced_from: str | None) -> dict:
+def _load_raw(
+    path: Path, origin: dict, chain: tuple[Path, ...], referenced_from: str | None
+) -> dict:
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
@@ -125,7 +139,11 @@ def _load_raw(path: Path, origin: dict, chain: tuple[Path, ...], referenced_from
         if not isinstance(parent, str):
             raise ScenarioError([f"{path}: extends: must be a file path (a string)"])
         base = _load_raw(path.parent / parent, origin, (*chain, path), f"{path}: extends")
-    csv = data.get("population", {}).get("households_csv") if isinstance(data.get("population"), dict) else None
+    csv = (
+        data.get("population", {}).get("households_csv")
+        if isinstance(data.get("population"), dict)
+        else None
+    )
     if isinstance(csv, str):  # resolve relative to the file that names it
         data["population"]["households_csv"] = str((path.parent / csv).resolve())
     return _merge(base, data, origin, str(path))
@@ -135,7 +153,12 @@ def _format_loc(loc: tuple) -> tuple:
     """Drop pydantic's union-tag element (interventions.0.dibao.x -> interventions.0.x)."""
     out: list = []
     for i, part in enumerate(loc):
-        if i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] == "interventions" and part in REGISTRY:
+        if (
+            i >= 2
+            and isinstance(loc[i - 1], int)
+            and loc[i - 2] == "interventions"
+            and part in REGISTRY
+        ):
             continue
         out.append(part)
     return tuple(out)
@@ -164,7 +187,11 @@ def _allowed_keys(raw: dict, loc: tuple) -> list[str] | None:
             continue
         annotation = cls.model_fields[part].annotation
         if part != "interventions":
-            cls = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+            cls = (
+                annotation
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                else None
+            )
     return sorted(cls.model_fields) if cls is not None else None
 
 
@@ -181,7 +208,9 @@ def _problems(exc: ValidationError, raw: dict, origin: dict, file: str) -> list[
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(raw, loc)
-            message = "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+            message = "unknown key" + (
+                f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
+            )
         elif err["type"] == "union_tag_invalid":
             message = (
                 f"unknown intervention type {err['ctx']['tag']!r}; known types: "

@@ -43,9 +43,7 @@ class Simulation:
                 scenario.population, scenario.dynamics, self.streams.generator("population")
             )
         self.ledger = Ledger(scenario.funds, self.households.n)
-        self.interventions = [
-            REGISTRY[spec.type](spec, self) for spec in scenario.interventions
-        ]
+        self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
         self.events: dict[str, np.ndarray] = {}
         self.records: list[dict[str, float]] = []
         self._identify()
@@ -84,14 +82,25 @@ class Simulation:
         """Health, shocks, income and expenses of `self.year` (steps 1-3 after demography)."""
         d = self.scenario.dynamics
         dynamics.advance_health(
-            self.persons, d.health, self.streams.generator("health"), self._index(d.health.cost_growth)
+            self.persons,
+            d.health,
+            self.streams.generator("health"),
+            self._index(d.health.cost_growth),
         )
         dynamics.advance_migration(self.persons, d.income, self.streams.generator("migration"))
         multiplier = dynamics.draw_shocks(
-            self.households, self.villages, d.shocks, d.income, self.streams.generator("income_shocks")
+            self.households,
+            self.villages,
+            d.shocks,
+            d.income,
+            self.streams.generator("income_shocks"),
         )
         dynamics.compute_income_and_expenses(
-            self.persons, self.households, self.villages, d, multiplier,
+            self.persons,
+            self.households,
+            self.villages,
+            d,
+            multiplier,
             money_index=self._index(d.income.growth),
             school_index=self._index(d.schooling.cost_growth),
             pension_per_person=value_in_year(d.income.pension, self.year),
@@ -145,7 +154,10 @@ class Simulation:
             candidates &= self._detection_draw < detection
         candidates = np.flatnonzero(candidates)
         candidates = policy.select_within_quota(
-            candidates, measured, int(h.registered[h.active].sum()), int(h.active.sum()),
+            candidates,
+            measured,
+            int(h.registered[h.active].sum()),
+            int(h.active.sum()),
             self.scenario.policy.identification.quota_share,
         )
         exited_before = h.exit_year[candidates] != NEVER
@@ -158,9 +170,7 @@ class Simulation:
         h.relapses[relapsed] += 1
         self.events["registered"] = candidates
         self.events["relapsed"] = relapsed
-        self.events["relapse_years_since_exit"] = (
-            self.year - h.exit_year[relapsed].astype(np.int32)
-        )
+        self.events["relapse_years_since_exit"] = self.year - h.exit_year[relapsed].astype(np.int32)
 
     def step(self) -> dict[str, float]:
         """Advance one policy year and return its indicators."""
@@ -169,7 +179,9 @@ class Simulation:
         h = self.households
         dynamics.advance_demography(self.persons, h, d, self.streams.generator("demography"))
         h.registered &= h.active  # a household whose last member died leaves the registry
-        dynamics.advance_schooling(self.persons, h, d.schooling, self.streams.generator("schooling"))
+        dynamics.advance_schooling(
+            self.persons, h, d.schooling, self.streams.generator("schooling")
+        )
         self._economy()
         registered_at_start = h.registered & h.active
         # Assistance, then year-end verification on the income the year produced.
@@ -182,7 +194,8 @@ class Simulation:
         assurances = policy.assurances_hold(h, self.villages)
         exit_rules = self.scenario.policy.exit
         exits = np.flatnonzero(
-            registered_at_start & (h.registered_year < self.year)
+            registered_at_start
+            & (h.registered_year < self.year)
             & policy.passes_exit_test(
                 measured, line, assurances, exit_rules.income_margin, exit_rules.require_assurances
             )

@@ -79,7 +79,9 @@ class Households:
     full_labourers: np.ndarray = field(default=None)  # int32
     labour_units: np.ndarray = field(default=None)  # float64 full-labourer equivalents
     labour_units_by_age: np.ndarray = field(default=None)  # float64, were nobody ill or disabled
-    out_of_school_child: np.ndarray = field(default=None)  # bool: compulsory-age child not in school
+    out_of_school_child: np.ndarray = field(
+        default=None
+    )  # bool: compulsory-age child not in school
     # income and expenses, yuan/year
     farm_income: np.ndarray = field(default=None)
     wage_income: np.ndarray = field(default=None)
@@ -103,12 +105,24 @@ class Households:
         self.village = self.village.astype(np.intp, copy=False)  # bincount's index type
         n = self.village.size
         defaults = {
-            "size": np.int32, "full_labourers": np.int32, "labour_units": np.float64, "labour_units_by_age": np.float64,
-            "out_of_school_child": bool, "farm_income": np.float64, "wage_income": np.float64,
-            "pension_income": np.float64, "dibao_income": np.float64, "medical_oop": np.float64,
-            "schooling_cost": np.float64, "illness_wage_loss": np.float64,
-            "disability_wage_loss": np.float64, "registered": bool, "monitored": bool,
-            "exits": np.int16, "relapses": np.int16, "poor_last_year": bool,
+            "size": np.int32,
+            "full_labourers": np.int32,
+            "labour_units": np.float64,
+            "labour_units_by_age": np.float64,
+            "out_of_school_child": bool,
+            "farm_income": np.float64,
+            "wage_income": np.float64,
+            "pension_income": np.float64,
+            "dibao_income": np.float64,
+            "medical_oop": np.float64,
+            "schooling_cost": np.float64,
+            "illness_wage_loss": np.float64,
+            "disability_wage_loss": np.float64,
+            "registered": bool,
+            "monitored": bool,
+            "exits": np.int16,
+            "relapses": np.int16,
+            "poor_last_year": bool,
         }
         for name, dtype in defaults.items():
             if getattr(self, name) is None:

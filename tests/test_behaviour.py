@@ -29,13 +29,16 @@ def registered_cause_shares(scenario: Scenario, seeds) -> np.ndarray:
 
 
 def test_dibao_to_the_line_leaves_no_recipient_income_poor_without_shocks():
-    scenario = with_overrides(Scenario(), {
-        "population.n_households": 1500,
-        "years": 5,
-        "dynamics.shocks.enabled": False,
-        "policy.identification.measurement_error_sd": 0.0,
-        "interventions": [{"type": "dibao", "standard_share_of_line": {2014: 1.0}}],
-    })
+    scenario = with_overrides(
+        Scenario(),
+        {
+            "population.n_households": 1500,
+            "years": 5,
+            "dynamics.shocks.enabled": False,
+            "policy.identification.measurement_error_sd": 0.0,
+            "interventions": [{"type": "dibao", "standard_share_of_line": {2014: 1.0}}],
+        },
+    )
     sim = Simulation(scenario, seed=4)
     recipients_seen = 0
     for _ in range(scenario.years):
@@ -52,10 +55,13 @@ def test_higher_medical_costs_raise_the_illness_share_of_the_registered():
     income, so the registry is the same households; the costlier illness must then be
     recorded for strictly more of them, and for every household it was recorded before."""
     base = with_overrides(Scenario(), {"population.n_households": 3000})
-    costly = with_overrides(base, {
-        "dynamics.health.episode_cost_median": 18_000,
-        "dynamics.health.chronic_cost_median": 4_000,
-    })
+    costly = with_overrides(
+        base,
+        {
+            "dynamics.health.episode_cost_median": 18_000,
+            "dynamics.health.chronic_cost_median": 4_000,
+        },
+    )
     illness = CAUSES.index("illness")
     for seed in range(3):
         before = Simulation(base, seed=seed).households

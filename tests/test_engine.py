@@ -94,9 +94,9 @@ def test_invariants_hold_every_year(seed):
         n = p.n
         for key, value in record.items():
             assert value >= 0, f"{key} is negative: {value}"
-        assert np.array_equal(
-            np.bincount(p.household[:n][p.alive[:n]], minlength=h.n), h.size
-        ), "persons do not sum to household sizes"
+        assert np.array_equal(np.bincount(p.household[:n][p.alive[:n]], minlength=h.n), h.size), (
+            "persons do not sum to household sizes"
+        )
         assert (h.farm_income >= 0).all() and (h.wage_income >= 0).all()
         assert (h.pension_income >= 0).all() and (h.dibao_income >= 0).all()
         assert (h.medical_oop >= 0).all() and (h.schooling_cost >= 0).all()

@@ -19,10 +19,14 @@ def write(path, text):
 
 def test_extends_merges_by_key_path_and_resolves_relative_to_the_file(tmp_path):
     (tmp_path / "sub").mkdir()
-    write(tmp_path / "parent.yaml", "name: parent\nyears: 3\npolicy:\n  exit:\n    income_margin: 0.1\n")
+    write(
+        tmp_path / "parent.yaml",
+        "name: parent\nyears: 3\npolicy:\n  exit:\n    income_margin: 0.1\n",
+    )
     child = write(
         tmp_path / "sub" / "child.yaml",
-        "extends: ../parent.yaml\nname: child\npolicy:\n  exit:\n    policy_continuation_years: 4\n",
+        "extends: ../parent.yaml\nname: child\n"
+        "policy:\n  exit:\n    policy_continuation_years: 4\n",
     )
     scenario = load_scenario(child)
     assert scenario.name == "child" and scenario.years == 3
@@ -55,10 +59,13 @@ def test_inheritance_cycles_are_refused(tmp_path):
 
 
 def test_resolved_yaml_round_trips(tmp_path):
-    scenario = with_overrides(Scenario(), {
-        "interventions": [{"type": "dibao", "standard_share_of_line": {2014: 0.8}}],
-        "funds": {"civil_affairs": {"yearly": {2014: 1e6, 2016: 2e6}}},
-    })
+    scenario = with_overrides(
+        Scenario(),
+        {
+            "interventions": [{"type": "dibao", "standard_share_of_line": {2014: 0.8}}],
+            "funds": {"civil_affairs": {"yearly": {2014: 1e6, 2016: 2e6}}},
+        },
+    )
     again = load_scenario(write(tmp_path / "resolved.yaml", scenario.to_yaml()))
     assert again == scenario
 

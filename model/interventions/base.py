@@ -128,7 +128,9 @@ class Intervention:
         amounts = self.yearly_cost(sim, candidates)
         new = ~sim.ledger.received_before(self.label, candidates)
         per_household = (
-            amounts + self.config.unit_cost_yearly + np.where(new, self.config.unit_cost_one_off, 0.0)
+            amounts
+            + self.config.unit_cost_yearly
+            + np.where(new, self.config.unit_cost_one_off, 0.0)
         )
         affordable = sim.ledger.affordable_prefix(
             self.config.fund, self.label, year, per_household, self.config.budget_yearly
