@@ -3,7 +3,8 @@
 Counts are households unless the name ends in `_persons`. "Poor" is the truth
 (per-capita net income after out-of-pocket medical and schooling costs below the
 line); "registered" is the office's registry. FGT indices are person-weighted:
-fgt1 = mean over persons of max(0, (z - y) / z), fgt2 the mean of its square.
+fgt1 = mean over persons of g = max(0, (z - y) / z), fgt2 the mean of g squared; a
+negative net income (medical bills above income) counts as zero income, so g <= 1.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def fgt(income_per_capita: np.ndarray, line: float, weights: np.ndarray, alpha: 
     total = weights.sum()
     if total <= 0:
         return 0.0
-    gap = np.clip((line - income_per_capita) / line, 0.0, None)
+    gap = np.clip((line - income_per_capita) / line, 0.0, 1.0)  # negative income counts as zero
     if alpha == 0:
         return float(weights @ (gap > 0) / total)
     return float(weights @ gap**alpha / total)
