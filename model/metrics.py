@@ -39,6 +39,7 @@ YEARLY_COLUMNS = [
     "relapses_within_5y_households",
     "near_poor_share",
     "monitored_households",
+    "policy_continuation_households",
     "wrongly_exited_households",
     "missed_poor_households",
     "included_non_poor_households",
@@ -111,6 +112,7 @@ def yearly_indicators(sim: Simulation, idle_funds: float) -> dict[str, float]:
             (active & (income_pc >= line) & (income_pc < 1.5 * line)).sum(), active.sum()
         ),
         "monitored_households": int(h.monitored.sum()),
+        "policy_continuation_households": int((sim.policy_holders() & ~h.registered).sum()),
         "wrongly_exited_households": int(poor[exited].sum()),
         "missed_poor_households": int((poor & ~h.registered).sum()),
         "included_non_poor_households": int((registered & ~poor).sum()),

@@ -20,19 +20,19 @@ from __future__ import annotations
 import numpy as np
 
 from model.params import DiagnosisParams, IdentificationParams, MonitoringParams
-from model.state import CAUSES, NEVER, Households, Villages
+from model.state import CAUSES, NEVER, Households
 
 CAUSE_OTHER = CAUSES.index("other")
 
 
-def assurances_hold(households: Households, villages: Villages) -> np.ndarray:
+def assurances_hold(households: Households) -> np.ndarray:
     """'Three guarantees' plus safe water: compulsory schooling, basic medical care, safe
     housing and drinking water (SF). 'Food and clothing' is the income test itself."""
     return (
         households.housing_safe
         & households.insured
         & ~households.out_of_school_child
-        & villages.safe_water[households.village]
+        & households.safe_water
     )
 
 

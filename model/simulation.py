@@ -42,6 +42,8 @@ class Simulation:
             self.persons, self.households, self.villages = synthesize(
                 scenario.population, scenario.dynamics, self.streams.generator("population")
             )
+        # A household starts with its village's drinking water; water projects change its own.
+        self.households.safe_water[:] = self.villages.safe_water[self.households.village]
         self.ledger = Ledger(scenario.funds, self.households.n)
         self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
         self.events: dict[str, np.ndarray] = {}
@@ -67,6 +69,15 @@ class Simulation:
         h = self.households
         net = self.total_income() - h.medical_oop - h.schooling_cost
         return np.divide(net, h.size, out=np.zeros(h.n), where=h.size > 0)
+
+    def policy_holders(self) -> np.ndarray:
+        """Registered households and those still within `policy_continuation_years` of their
+        exit (SF: "exit without losing the policies")."""
+        h = self.households
+        years = self.scenario.policy.exit.policy_continuation_years
+        since_exit = self.year - h.exit_year.astype(np.int32)
+        continuing = (h.exit_year != NEVER) & (since_exit <= years) & ~h.registered
+        return h.active & (h.registered | continuing)
 
     def measured_income_per_capita(self) -> np.ndarray:
         """Per-capita income as the office measures it (its income concept, with error)."""
@@ -143,7 +154,7 @@ class Simulation:
     def _register(self, measured: np.ndarray, relapse_allowed: bool) -> None:
         h = self.households
         line = self.poverty_line
-        assurances = policy.assurances_hold(h, self.villages)
+        assurances = policy.assurances_hold(h)
         fails = policy.fails_registration_test(
             measured, line, assurances, self.scenario.policy.identification
         )
@@ -191,7 +202,7 @@ class Simulation:
         idle = self.ledger.close_year()
         measured = self.measured_income_per_capita()
         line = self.poverty_line
-        assurances = policy.assurances_hold(h, self.villages)
+        assurances = policy.assurances_hold(h)
         exit_rules = self.scenario.policy.exit
         exits = np.flatnonzero(
             registered_at_start

@@ -74,6 +74,7 @@ class Households:
     inpatient_reimbursement: np.ndarray  # float64 share of inpatient costs refunded
     outpatient_reimbursement: np.ndarray  # float64 share of chronic costs refunded
     income_shock_persistent: np.ndarray  # float64 AR(1) log shock
+    safe_water: np.ndarray = field(default=None)  # bool; the village's water unless improved
     # derived from members each year
     size: np.ndarray = field(default=None)  # int32 persons alive
     full_labourers: np.ndarray = field(default=None)  # int32
@@ -110,6 +111,7 @@ class Households:
             "labour_units": np.float64,
             "labour_units_by_age": np.float64,
             "out_of_school_child": bool,
+            "safe_water": bool,
             "farm_income": np.float64,
             "wage_income": np.float64,
             "pension_income": np.float64,

@@ -8,7 +8,7 @@ import pytest
 from model.experiments import run_replicate, run_replicates
 from model.scenario import Scenario, with_overrides
 from model.simulation import Simulation
-from model.state import CAUSE_NONE
+from model.state import CAUSE_NONE, NEVER
 
 DIBAO = {
     "type": "dibao",
@@ -122,3 +122,25 @@ def test_ages_advance_and_newborns_get_new_rows():
     assert (sim.persons.age[:n0][survivors] == ages0[survivors] + 1).all()
     assert sim.persons.n > n0, "no births among 500 households in a year"
     assert (sim.persons.age[n0 : sim.persons.n] == 0).all()
+
+
+def test_registered_only_dibao_reaches_exited_households_during_continuation_only():
+    scenario = with_dibao(
+        small(households=1500, years=6, **{"policy.exit.policy_continuation_years": 1}),
+        budget_per_household=None,
+        target="registered",
+    )
+    sim = Simulation(scenario, seed=6)
+    h = sim.households
+    continuing_paid = 0
+    for _ in range(scenario.years):
+        registered_before = h.registered.copy()
+        exit_year_before = h.exit_year.copy()
+        sim.step()
+        paid = sim.interventions[0].recipients_this_year
+        was_holder = registered_before[paid] | (
+            (exit_year_before[paid] != NEVER) & (sim.year - exit_year_before[paid].astype(int) <= 1)
+        )
+        assert was_holder.all(), "paid a household that neither was registered nor continuing"
+        continuing_paid += int((~registered_before[paid]).sum())
+    assert continuing_paid > 0, "no exited household received its continued dibao"

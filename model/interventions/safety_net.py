@@ -31,7 +31,9 @@ class DibaoConfig(InterventionConfig):
         description="dibao standard as a share of the poverty line, by year (SF: lines merge)",
     )
     target: Literal["all", "registered"] = Field(
-        "all", description="means-tested over everyone, or only registered poor households"
+        "all",
+        description="means-tested over everyone, or only registered households and those "
+        "within the policy continuation period after exit",
     )
     no_labour_first: bool = Field(
         True, description="households without a full labourer are served first (SF)"
@@ -54,7 +56,7 @@ class Dibao(Intervention):
     def eligible(self, sim: Simulation) -> np.ndarray:
         mask = sim.measured_income_per_capita() < self.standard_per_person(sim)
         if self.config.target == "registered":
-            mask &= sim.households.registered
+            mask &= sim.policy_holders()
         return mask
 
     def priority(self, sim: Simulation) -> np.ndarray:
