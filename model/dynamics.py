@@ -203,6 +203,13 @@ def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Gen
 # --- steps 2-3: shocks, income and expenses ---------------------------------------
 
 
+def stationary_persistent_sd(income: IncomeParams) -> float:
+    """Sd of the AR(1) log income shock in its stationary distribution (the starting draw)."""
+    rho, sd = income.persistent_rho, income.persistent_sd
+    return sd / np.sqrt(max(1e-9, 1 - rho**2)) if rho < 1 else sd
+
+
+
 def draw_shocks(
     households: Households,
     villages: Villages,
@@ -223,7 +230,7 @@ def draw_shocks(
     households.income_shock_persistent[:] = (
         rho * households.income_shock_persistent + income.persistent_sd * persistent_z
     )
-    stationary_var = income.persistent_sd**2 / max(1e-9, 1 - rho**2)
+    stationary_var = stationary_persistent_sd(income) ** 2
     log_multiplier = (
         households.income_shock_persistent
         + income.transitory_sd * transitory_z

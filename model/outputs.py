@@ -56,11 +56,23 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # --- atomic files ----------------------------------------------------------------------
 
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it; there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write `data` to `path` via a temporary file in the same directory and a rename."""
+    """Write `data` to `path` via a temporary file in the same directory and a rename.
+
+    The file gets the permissions an ordinary `open(path, "w")` would give (0666 less
+    the umask), not the owner-only mode of `tempfile.mkstemp`.
+    """
     path = Path(path)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temp_name, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -142,7 +154,7 @@ class RunRecord:
     replicates: int
     yearly: pd.DataFrame
     summary: dict
-    command_line: list[str]
+    command_line: str
     started_at: datetime
     simulation_seconds: float
 
@@ -216,7 +228,10 @@ def write_run_directory(out_dir: str | Path, record: RunRecord, plots: bool = Tr
     Call `prepare_run_directory` first (before simulating) so a bad --out fails fast.
     """
     out_dir = prepare_run_directory(out_dir)
-    header = f"# Resolved scenario of {record.scenario_file}: every key, defaults filled in.\n"
+    header = (
+        f"# Resolved scenario: {record.scenario_file} with its extends: chain, command-line\n"
+        "# overrides and every default filled in. `python run.py run` accepts this file.\n"
+    )
     written = [
         atomic_write_text(out_dir / "scenario.yaml", header + record.scenario.to_yaml()),
         atomic_write_text(out_dir / "yearly.csv", yearly_csv_text(record.yearly)),

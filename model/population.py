@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.dynamics import stationary_persistent_sd
 from model.params import PopulationParams
 from model.state import (
     DISABILITY_NONE,
@@ -131,8 +132,6 @@ def synthesize(
     unsafe_chance = np.clip(2 * h.unsafe_housing_share * villages.remoteness[village], 0, 1)
     housing_safe = rng.random(n) >= unsafe_chance
     insured = rng.random(n) < h.insurance_enrolment
-    rho, sd = dynamics.income.persistent_rho, dynamics.income.persistent_sd
-    stationary_sd = sd / np.sqrt(max(1e-9, 1 - rho**2)) if rho < 1 else sd
     households = Households(
         village=village,
         land_mu=land,
@@ -140,7 +139,7 @@ def synthesize(
         insured=insured,
         inpatient_reimbursement=np.where(insured, dynamics.health.inpatient_reimbursement, 0.0),
         outpatient_reimbursement=np.where(insured, dynamics.health.outpatient_reimbursement, 0.0),
-        income_shock_persistent=rng.normal(0, stationary_sd, n),
+        income_shock_persistent=rng.normal(0, stationary_persistent_sd(dynamics.income), n),
     )
     households.size[:] = size
     return persons, households, villages

@@ -27,6 +27,8 @@ from model.params import (
     _check_schedule,
 )
 
+DEFAULT_FUNDS = ("general", "civil_affairs")
+
 InterventionSpec = Annotated[
     Union[tuple(cls.config_class for cls in REGISTRY.values())],  # noqa: UP007
     Field(discriminator="type"),
@@ -54,11 +56,20 @@ class Scenario(Strict):
     dynamics: DynamicsParams = DynamicsParams()
     policy: PolicyParams = PolicyParams()
     funds: dict[str, FundParams] = Field(
-        default_factory=lambda: {"general": FundParams(), "civil_affairs": FundParams()}
+        default_factory=lambda: {name: FundParams() for name in DEFAULT_FUNDS},
+        description="fund sources; 'general' and 'civil_affairs' always exist (no limit "
+        "unless set), so a scenario only names the funds it limits or adds",
     )
     interventions: list[InterventionSpec] = Field(default_factory=list)
 
     _line = field_validator("poverty_line")(_check_schedule)
+
+    @field_validator("funds", mode="before")
+    @classmethod
+    def _keep_default_funds(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**{name: {} for name in DEFAULT_FUNDS}, **value}
+        return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
