@@ -58,11 +58,14 @@ def advance_demography(
     hazard_by_age = demo.mortality_at_age_0 * np.exp(
         demo.mortality_age_growth * np.arange(MAX_AGE + 1)
     )
-    hazard = hazard_by_age.astype(np.float32)[np.minimum(age, MAX_AGE)]
-    hazard[persons.chronic[:n]] *= demo.chronic_mortality_multiplier
+    table = hazard_by_age.astype(np.float32)
+    table = np.concatenate([table, table * demo.chronic_mortality_multiplier])
+    index = np.minimum(age, MAX_AGE).astype(np.intp)
+    index += (MAX_AGE + 1) * persons.chronic[:n]
+    hazard = table.take(index)
     dies = alive & (death_draw < hazard)
     alive &= ~dies
-    age[alive] += 1
+    age += alive
     mothers = (
         alive
         & persons.female[:n]
@@ -111,7 +114,7 @@ def advance_schooling(
     poor_home = households.poor_last_year[persons.household[:n]]
     drops = (stage == SCHOOL_COMPULSORY) & poor_home & (dropout_draw < params.dropout_if_poor)
     stage[drops] = SCHOOL_NONE
-    stage[~persons.alive[:n]] = SCHOOL_NONE
+    stage *= persons.alive[:n]  # SCHOOL_NONE == 0
     compulsory_age = (age >= 7) & (age <= 15) & persons.alive[:n]
     households.out_of_school_child[:] = (
         sum_by_household(persons, households.n, compulsory_age & (stage == SCHOOL_NONE)) > 0
@@ -146,14 +149,16 @@ def advance_health(
     episode = persons.episode[:n]
     episode[:] = alive & (episode_draw < episode_chance)
     persons.inpatient_cost[:n] = 0.0
-    persons.inpatient_cost[:n][episode] = lognormal_from_uniform(
-        episode_cost_u[episode],
+    rows = np.flatnonzero(episode)
+    persons.inpatient_cost[rows] = lognormal_from_uniform(
+        episode_cost_u[rows],
         params.episode_cost_median * price_index,
         params.episode_cost_log_sd,
     )
     persons.chronic_cost[:n] = 0.0
-    persons.chronic_cost[:n][chronic] = lognormal_from_uniform(
-        chronic_cost_u[chronic],
+    rows = np.flatnonzero(chronic)
+    persons.chronic_cost[rows] = lognormal_from_uniform(
+        chronic_cost_u[rows],
         params.chronic_cost_median * price_index,
         params.chronic_cost_log_sd,
     )
@@ -176,8 +181,8 @@ def labour_by_age(persons: Persons) -> np.ndarray:
     """Labour capacity from age and schooling alone (the 'healthy' counterfactual)."""
     n = persons.n
     age = persons.age[:n]
-    labour = LABOUR_BY_AGE[np.minimum(age, MAX_AGE)]
-    labour[(persons.school_stage[:n] != SCHOOL_NONE) | ~persons.alive[:n]] = LABOUR_NONE
+    labour = LABOUR_BY_AGE.take(age, mode="clip")
+    labour *= (persons.school_stage[:n] == SCHOOL_NONE) & persons.alive[:n]  # LABOUR_NONE == 0
     return labour
 
 
@@ -207,7 +212,6 @@ def stationary_persistent_sd(income: IncomeParams) -> float:
     """Sd of the AR(1) log income shock in its stationary distribution (the starting draw)."""
     rho, sd = income.persistent_rho, income.persistent_sd
     return sd / np.sqrt(max(1e-9, 1 - rho**2)) if rho < 1 else sd
-
 
 
 def draw_shocks(
@@ -256,7 +260,6 @@ def compute_income_and_expenses(
     """
     inc, shocks, school = params.income, params.shocks, params.schooling
     n, nh = persons.n, households.n
-    hh = persons.household[:n]
     alive = persons.alive[:n]
     unit = np.array([0.0, inc.partial_labour_factor, 1.0])
     age_labour = labour_by_age(persons)
@@ -265,11 +268,13 @@ def compute_income_and_expenses(
         persons.chronic[:n], np.minimum(disability_labour, LABOUR_PARTIAL), disability_labour
     )
     persons.labour[:n] = actual
-    units = unit[actual] * (1 - params.health.episode_work_loss * persons.episode[:n])
-    units_by_age = unit[age_labour]
-    units_with_disability = unit[disability_labour]
+    units = unit.take(actual)
+    units[persons.episode[:n]] *= 1 - params.health.episode_work_loss
+    units_by_age = unit.take(age_labour)
+    units_with_disability = unit.take(disability_labour)
     access = 1 - inc.remoteness_wage_penalty * villages.remoteness[households.village]
-    local_rate = (inc.local_wage_full * money_index) * persons.skill[:n] * access[hh]
+    local_hh = (inc.local_wage_full * money_index) * access  # per household
+    skill = persons.skill[:n]
     migrant = persons.migrant[:n] & alive
     home_units_each = np.where(migrant, 0.0, units)
     households.full_labourers[:] = sum_by_household(persons, nh, actual == LABOUR_FULL)
@@ -288,32 +293,33 @@ def compute_income_and_expenses(
         * (villages.land_productivity * np.clip(1 - farm_loss, 0, 1))[households.village]
     )
     migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index
-    wage_each = np.where(migrant, migrant_rate * persons.skill[:n] * units, 0.0)
-    local_wages = sum_by_household(persons, nh, local_rate * home_units_each) * (1 - farm_share)
+    wage_each = np.where(migrant, migrant_rate * skill * units, 0.0)
+    local_wages = (
+        local_hh * sum_by_household(persons, nh, skill * home_units_each) * (1 - farm_share)
+    )
     wages = local_wages + sum_by_household(persons, nh, wage_each)
     households.farm_income[:] = np.maximum(farm * shock_multiplier, 0.0)
     households.wage_income[:] = np.maximum(wages * shock_multiplier, 0.0)
-    elderly = alive & (persons.age[:n] >= 60)
     households.pension_income[:] = (
         pension_per_person + inc.elderly_support_per_person * money_index
-    ) * sum_by_household(persons, nh, elderly)
-    households.disability_wage_loss[:] = sum_by_household(
-        persons, nh, local_rate * (units_by_age - units_with_disability)
+    ) * sum_by_household(persons, nh, alive & (persons.age[:n] >= 60))
+    households.disability_wage_loss[:] = local_hh * sum_by_household(
+        persons, nh, skill * (units_by_age - units_with_disability)
     )
-    households.illness_wage_loss[:] = sum_by_household(
-        persons, nh, local_rate * (units_with_disability - units)
+    households.illness_wage_loss[:] = local_hh * sum_by_household(
+        persons, nh, skill * (units_with_disability - units)
     )
     # Dead members have no labour, costs or school stage, so they add zero to every sum.
-    oop = (
-        persons.inpatient_cost[:n] * (1 - households.inpatient_reimbursement)[hh]
-        + persons.chronic_cost[:n] * (1 - households.outpatient_reimbursement)[hh]
+    households.medical_oop[:] = sum_by_household(persons, nh, persons.inpatient_cost[:n]) * (
+        1 - households.inpatient_reimbursement
+    ) + sum_by_household(persons, nh, persons.chronic_cost[:n]) * (
+        1 - households.outpatient_reimbursement
     )
-    households.medical_oop[:] = sum_by_household(persons, nh, oop)
     stage_cost = np.zeros(SCHOOL_COLLEGE + 1)  # indexed by the SCHOOL_* code
     stage_cost[SCHOOL_PRESCHOOL] = school.cost_preschool
     stage_cost[SCHOOL_COMPULSORY] = school.cost_compulsory
     stage_cost[SCHOOL_HIGH] = school.cost_high_school
     stage_cost[SCHOOL_COLLEGE] = school.cost_college
     households.schooling_cost[:] = sum_by_household(
-        persons, nh, (stage_cost * school_index)[persons.school_stage[:n]]
+        persons, nh, (stage_cost * school_index).take(persons.school_stage[:n])
     )

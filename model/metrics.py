@@ -63,21 +63,23 @@ def fgt(income_per_capita: np.ndarray, line: float, weights: np.ndarray, alpha: 
         return 0.0
     gap = np.clip((line - income_per_capita) / line, 0.0, 1.0)  # negative income counts as zero
     if alpha == 0:
-        return float(weights @ (gap > 0) / total)
-    return float(weights @ gap**alpha / total)
+        return float((weights * (gap > 0)).sum() / total)
+    return float((weights * gap**alpha).sum() / total)  # not `@`: BLAS threads slow it under load
 
 
 def share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else 0.0
 
 
-def yearly_indicators(sim: Simulation, idle_funds: float) -> dict[str, float]:
-    """The indicator row for the year `sim` has just completed."""
+def yearly_indicators(
+    sim: Simulation, idle_funds: float, income_pc: np.ndarray
+) -> dict[str, float]:
+    """The indicator row for the year `sim` has just completed; `income_pc` is the true
+    per-capita net income (yuan/year) of each household this year."""
     h, v = sim.households, sim.villages
     line = sim.poverty_line
     active = h.active
     size = np.where(active, h.size, 0).astype(np.float64)
-    income_pc = sim.net_income_per_capita()
     poor = active & (income_pc < line)
     registered = active & h.registered
     exited = sim.events["exited"]

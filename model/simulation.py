@@ -221,8 +221,9 @@ class Simulation:
             h, measured, line, self.year, self.total_income(), self.scenario.policy.monitoring
         )
         self._village_exits()
-        record = yearly_indicators(self, idle)
-        h.poor_last_year[:] = self.net_income_per_capita() < line
+        income_pc = self.net_income_per_capita()
+        record = yearly_indicators(self, idle, income_pc)
+        h.poor_last_year[:] = income_pc < line
         self.records.append(record)
         return record
 
