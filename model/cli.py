@@ -49,26 +49,24 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(USER_ERROR_EXIT_CODE, f"error: {message} (see '{self.prog} --help')\n")
 
 
-def counting_number(text: str) -> int:
-    """argparse type: a whole number of at least 1 (replicates, households, years)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number_at_least(minimum: int, what: str):
+    """argparse type: a whole number of at least `minimum` (`what` names it in --help errors)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
 
 
-def seed_number(text: str) -> int:
-    """argparse type: a random seed, a whole number of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+counting_number = whole_number_at_least(1, "counting number")  # replicates, households, years
+seed_number = whole_number_at_least(0, "seed")
 
 
 # --- shared steps -------------------------------------------------------------------------

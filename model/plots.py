@@ -80,26 +80,31 @@ def save_png(figure: Figure, path: Path) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def poverty_over_time(yearly: pd.DataFrame) -> Figure:
-    """Income-poor (truth) and registered (the office's list) households by year."""
-    figure, axes = new_figure(yearly, "Poor and registered households", "households")
-    plot_band(axes, yearly, "poor_households", "income-poor (true)")
-    plot_band(axes, yearly, "registered_households", "registered poor")
+def band_figure(yearly: pd.DataFrame, title: str, ylabel: str, lines: dict[str, str]) -> Figure:
+    """Counts over the years, one line per column (label by column) with its replicate band."""
+    figure, axes = new_figure(yearly, title, ylabel)
+    for column, label in lines.items():
+        plot_band(axes, yearly, column, label)
     axes.yaxis.set_major_formatter(FuncFormatter(thousands))
     axes.set_ylim(bottom=0)
     axes.legend(title="mean, 5-95% of replicates", loc="best")
     return figure
+
+
+def poverty_over_time(yearly: pd.DataFrame) -> Figure:
+    """Income-poor (truth) and registered (the office's list) households by year."""
+    return band_figure(
+        yearly, "Poor and registered households", "households",
+        {"poor_households": "income-poor (true)", "registered_households": "registered poor"},
+    )
 
 
 def exits_and_relapses(yearly: pd.DataFrame) -> Figure:
     """Registered households exiting, and exited households falling back, per year."""
-    figure, axes = new_figure(yearly, "Exits and relapses per year", "households per year")
-    plot_band(axes, yearly, "exits_households", "exits")
-    plot_band(axes, yearly, "relapses_households", "relapses")
-    axes.yaxis.set_major_formatter(FuncFormatter(thousands))
-    axes.set_ylim(bottom=0)
-    axes.legend(title="mean, 5-95% of replicates", loc="best")
-    return figure
+    return band_figure(
+        yearly, "Exits and relapses per year", "households per year",
+        {"exits_households": "exits", "relapses_households": "relapses"},
+    )
 
 
 def cause_composition(yearly: pd.DataFrame) -> Figure:
