@@ -6,6 +6,9 @@ same seed gives the same illness episodes, deaths, births and income shocks in
 every scenario (common random numbers). Nothing here depends on policy state
 except through the household's insurance reimbursement and last year's poverty
 (which drives school dropout).
+
+The passes over person rows run in compiled kernels (model/kernels.py); the draws
+are made here, with NumPy, before each kernel, so they are exactly the NumPy ones.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from model import kernels
+from model.kernels import LABOUR_BY_AGE, MAX_AGE
 from model.params import DynamicsParams, HealthParams, IncomeParams, SchoolingParams, ShockParams
 from model.state import (
-    DISABILITY_NONE,
     DISABILITY_PARTIAL,
     DISABILITY_SEVERE,
-    LABOUR_FULL,
     LABOUR_NONE,
     LABOUR_PARTIAL,
     SCHOOL_COLLEGE,
@@ -34,16 +37,12 @@ from model.state import (
 
 def sum_by_household(persons: Persons, n_households: int, weights: np.ndarray) -> np.ndarray:
     """Per-household sum of a per-person array (bool counts or amounts; zero it for members
-    who should not count). One bincount pass, no boolean compaction (hot path)."""
+    who should not count). One bincount pass; the yearly dynamics sum in their kernels,
+    in the same order, and tests/test_kernels.py checks them against this."""
     return np.bincount(persons.household[: persons.n], weights=weights, minlength=n_households)
 
 
 # --- step 1: demography and health -------------------------------------------------
-
-MAX_AGE = 120  # ages are capped here for the lookup tables (mortality is near 1 long before)
-LABOUR_BY_AGE = np.full(MAX_AGE + 1, LABOUR_NONE, dtype=np.int8)
-LABOUR_BY_AGE[16:60] = LABOUR_FULL
-LABOUR_BY_AGE[60:70] = LABOUR_PARTIAL
 
 
 def advance_demography(
@@ -53,38 +52,34 @@ def advance_demography(
     demo = params.demography
     n = persons.n
     death_draw, birth_draw = rng.random((2, n), dtype=np.float32)
-    alive = persons.alive[:n]
-    age = persons.age[:n]
     hazard_by_age = demo.mortality_at_age_0 * np.exp(
         demo.mortality_age_growth * np.arange(MAX_AGE + 1)
     )
     table = hazard_by_age.astype(np.float32)
     table = np.concatenate([table, table * demo.chronic_mortality_multiplier])
-    index = np.minimum(age, MAX_AGE).astype(np.intp)
-    index += (MAX_AGE + 1) * persons.chronic[:n]
-    hazard = table.take(index)
-    dies = alive & (death_draw < hazard)
-    alive &= ~dies
-    age += alive
-    mothers = (
-        alive
-        & persons.female[:n]
-        & (age >= 20)
-        & (age <= 39)
-        & (birth_draw < demo.birth_rate_women_20_39)
+    mother_rows = kernels.deaths_ageing_and_mothers(
+        persons.household[:n],
+        persons.age[:n],
+        persons.female[:n],
+        persons.alive[:n],
+        persons.chronic[:n],
+        death_draw,
+        birth_draw,
+        table,
+        np.float32(demo.birth_rate_women_20_39),
+        households.size,
     )
-    births = int(mothers.sum())
+    births = mother_rows.size
     if births:
         newborn_female = rng.random(births) < 0.5
         persons.ensure_capacity(n + births)
         rows = slice(n, n + births)
-        persons.household[rows] = persons.household[:n][mothers]
+        persons.household[rows] = persons.household[mother_rows]
         persons.age[rows] = 0
         persons.female[rows] = newborn_female
         persons.alive[rows] = True
-        persons.skill[rows] = persons.skill[:n][mothers]  # no better information at birth
+        persons.skill[rows] = persons.skill[mother_rows]  # no better information at birth
         persons.n = n + births
-    households.size[:] = sum_by_household(persons, households.n, persons.alive[: persons.n])
     return births
 
 
@@ -94,30 +89,20 @@ def advance_schooling(
     """Enrolment by age, continuation past compulsory school, graduation and dropout."""
     n = persons.n
     continue_draw, dropout_draw = rng.random((2, n), dtype=np.float32)
-    age = persons.age[:n]
-    stage = persons.school_stage[:n]
-    skill = persons.skill[:n]
-    stage[age == 3] = SCHOOL_PRESCHOOL
-    stage[age == 6] = SCHOOL_COMPULSORY
-    to_high = (age == 16) & (stage == SCHOOL_COMPULSORY)
-    stage[to_high] = np.where(
-        continue_draw[to_high] < params.high_school_entry, SCHOOL_HIGH, SCHOOL_NONE
-    )
-    graduate_high = (age == 19) & (stage == SCHOOL_HIGH)
-    skill[graduate_high] *= 1 + params.graduate_skill_gain
-    stage[graduate_high] = np.where(
-        continue_draw[graduate_high] < params.college_entry, SCHOOL_COLLEGE, SCHOOL_NONE
-    )
-    graduate_college = (age == 23) & (stage == SCHOOL_COLLEGE)
-    skill[graduate_college] *= 1 + params.graduate_skill_gain
-    stage[graduate_college] = SCHOOL_NONE
-    poor_home = households.poor_last_year[persons.household[:n]]
-    drops = (stage == SCHOOL_COMPULSORY) & poor_home & (dropout_draw < params.dropout_if_poor)
-    stage[drops] = SCHOOL_NONE
-    stage *= persons.alive[:n]  # SCHOOL_NONE == 0
-    compulsory_age = (age >= 7) & (age <= 15) & persons.alive[:n]
-    households.out_of_school_child[:] = (
-        sum_by_household(persons, households.n, compulsory_age & (stage == SCHOOL_NONE)) > 0
+    kernels.advance_school_stages(
+        persons.household[:n],
+        persons.age[:n],
+        persons.alive[:n],
+        persons.school_stage[:n],
+        persons.skill[:n],
+        households.poor_last_year,
+        continue_draw,
+        dropout_draw,
+        np.float32(params.high_school_entry),
+        np.float32(params.college_entry),
+        np.float32(1 + params.graduate_skill_gain),
+        np.float32(params.dropout_if_poor),
+        households.out_of_school_child,
     )
 
 
@@ -133,42 +118,37 @@ def advance_health(
     """
     n = persons.n
     draws = rng.random((5, n), dtype=np.float32)
-    chronic_draw, episode_draw, disability_draw, episode_cost_u, chronic_cost_u = draws
-    alive = persons.alive[:n]
-    chronic = persons.chronic[:n]
-    years_over_30 = np.maximum(persons.age[:n] - 30, 0).astype(np.float32)
-    onset = params.chronic_onset_base + params.chronic_onset_age_slope * years_over_30
-    chronic[:] = alive & np.where(
-        chronic, chronic_draw >= params.chronic_recovery, chronic_draw < onset
+    episode_cost_u, chronic_cost_u = draws[3], draws[4]
+    kernels.advance_health_states(
+        persons.age[:n],
+        persons.alive[:n],
+        persons.chronic[:n],
+        persons.episode[:n],
+        persons.disability[:n],
+        persons.inpatient_cost[:n],
+        persons.chronic_cost[:n],
+        draws,
+        np.float32(params.chronic_onset_base),
+        np.float32(params.chronic_onset_age_slope),
+        np.float32(params.chronic_recovery),
+        np.float32(params.episode_base),
+        np.float32(params.episode_age_slope),
+        float(params.episode_chronic_extra),
+        np.float32(params.disability_onset_base),
+        np.float32(params.disability_onset_age_slope),
+        np.float32(params.disability_onset_severe_share),
     )
-    episode_chance = (
-        params.episode_base
-        + params.episode_age_slope * years_over_30
-        + params.episode_chronic_extra * chronic
-    )
-    episode = persons.episode[:n]
-    episode[:] = alive & (episode_draw < episode_chance)
-    persons.inpatient_cost[:n] = 0.0
-    rows = np.flatnonzero(episode)
+    rows = np.flatnonzero(persons.episode[:n])
     persons.inpatient_cost[rows] = lognormal_from_uniform(
         episode_cost_u[rows],
         params.episode_cost_median * price_index,
         params.episode_cost_log_sd,
     )
-    persons.chronic_cost[:n] = 0.0
-    rows = np.flatnonzero(chronic)
+    rows = np.flatnonzero(persons.chronic[:n])
     persons.chronic_cost[rows] = lognormal_from_uniform(
         chronic_cost_u[rows],
         params.chronic_cost_median * price_index,
         params.chronic_cost_log_sd,
-    )
-    dis_chance = params.disability_onset_base + params.disability_onset_age_slope * years_over_30
-    new_disability = (
-        alive & (persons.disability[:n] == DISABILITY_NONE) & (disability_draw < dis_chance)
-    )
-    severe = disability_draw < dis_chance * params.disability_onset_severe_share
-    persons.disability[:n][new_disability] = np.where(
-        severe[new_disability], DISABILITY_SEVERE, DISABILITY_PARTIAL
     )
 
 
@@ -178,7 +158,9 @@ def lognormal_from_uniform(uniform: np.ndarray, median: float, log_sd: float) ->
 
 
 def labour_by_age(persons: Persons) -> np.ndarray:
-    """Labour capacity from age and schooling alone (the 'healthy' counterfactual)."""
+    """Labour capacity from age and schooling alone (the 'healthy' counterfactual).
+
+    NumPy formulation of what `kernels.income_sums_by_household` computes per row."""
     n = persons.n
     age = persons.age[:n]
     labour = LABOUR_BY_AGE.take(age, mode="clip")
@@ -198,11 +180,14 @@ def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Gen
     """Full labourers under 50 leave to work away; migrants return; the sick come home."""
     n = persons.n
     draw = rng.random(n, dtype=np.float32)
-    migrant = persons.migrant[:n]
-    can_migrate = (persons.labour[:n] == LABOUR_FULL) & (persons.age[:n] <= 50)
-    leaves = ~migrant & can_migrate & (draw < params.to_migrant)
-    returns = migrant & (draw < params.from_migrant)
-    migrant[:] = (migrant & ~returns & can_migrate) | leaves
+    kernels.advance_migrants(
+        persons.age[:n],
+        persons.labour[:n],
+        persons.migrant[:n],
+        draw,
+        np.float32(params.to_migrant),
+        np.float32(params.from_migrant),
+    )
 
 
 # --- steps 2-3: shocks, income and expenses ---------------------------------------
@@ -259,67 +244,59 @@ def compute_income_and_expenses(
     office's diagnosis of the cause of poverty reads.
     """
     inc, shocks, school = params.income, params.shocks, params.schooling
-    n, nh = persons.n, households.n
-    alive = persons.alive[:n]
-    unit = np.array([0.0, inc.partial_labour_factor, 1.0])
-    age_labour = labour_by_age(persons)
-    disability_labour = cap_by_disability(age_labour, persons.disability[:n])
-    actual = np.where(
-        persons.chronic[:n], np.minimum(disability_labour, LABOUR_PARTIAL), disability_labour
-    )
-    persons.labour[:n] = actual
-    units = unit.take(actual)
-    units[persons.episode[:n]] *= 1 - params.health.episode_work_loss
-    units_by_age = unit.take(age_labour)
-    units_with_disability = unit.take(disability_labour)
-    access = 1 - inc.remoteness_wage_penalty * villages.remoteness[households.village]
-    local_hh = (inc.local_wage_full * money_index) * access  # per household
-    skill = persons.skill[:n]
-    migrant = persons.migrant[:n] & alive
-    home_units_each = np.where(migrant, 0.0, units)
-    households.full_labourers[:] = sum_by_household(persons, nh, actual == LABOUR_FULL)
-    home_units = sum_by_household(persons, nh, home_units_each)
-    households.labour_units[:] = sum_by_household(persons, nh, units)
-    households.labour_units_by_age[:] = sum_by_household(persons, nh, units_by_age)
-    farm_units = np.minimum(home_units, households.land_mu / inc.mu_per_labourer)
-    farm_share = np.divide(farm_units, home_units, out=np.zeros(nh), where=home_units > 0)
-    farm_loss = (
-        shocks.disaster_farm_loss * villages.disaster
-        + shocks.price_shock_loss * villages.price_shock
-    )
-    farm = (
-        farm_units
-        * (inc.mu_per_labourer * inc.farm_net_per_mu * money_index)
-        * (villages.land_productivity * np.clip(1 - farm_loss, 0, 1))[households.village]
-    )
-    migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index
-    wage_each = np.where(migrant, migrant_rate * skill * units, 0.0)
-    local_wages = (
-        local_hh * sum_by_household(persons, nh, skill * home_units_each) * (1 - farm_share)
-    )
-    wages = local_wages + sum_by_household(persons, nh, wage_each)
-    households.farm_income[:] = np.maximum(farm * shock_multiplier, 0.0)
-    households.wage_income[:] = np.maximum(wages * shock_multiplier, 0.0)
-    households.pension_income[:] = (
-        pension_per_person + inc.elderly_support_per_person * money_index
-    ) * sum_by_household(persons, nh, alive & (persons.age[:n] >= 60))
-    households.disability_wage_loss[:] = local_hh * sum_by_household(
-        persons, nh, skill * (units_by_age - units_with_disability)
-    )
-    households.illness_wage_loss[:] = local_hh * sum_by_household(
-        persons, nh, skill * (units_with_disability - units)
-    )
-    # Dead members have no labour, costs or school stage, so they add zero to every sum.
-    households.medical_oop[:] = sum_by_household(persons, nh, persons.inpatient_cost[:n]) * (
-        1 - households.inpatient_reimbursement
-    ) + sum_by_household(persons, nh, persons.chronic_cost[:n]) * (
-        1 - households.outpatient_reimbursement
-    )
+    n = persons.n
     stage_cost = np.zeros(SCHOOL_COLLEGE + 1)  # indexed by the SCHOOL_* code
     stage_cost[SCHOOL_PRESCHOOL] = school.cost_preschool
     stage_cost[SCHOOL_COMPULSORY] = school.cost_compulsory
     stage_cost[SCHOOL_HIGH] = school.cost_high_school
     stage_cost[SCHOOL_COLLEGE] = school.cost_college
-    households.schooling_cost[:] = sum_by_household(
-        persons, nh, (stage_cost * school_index).take(persons.school_stage[:n])
+    migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index
+    # Dead members have no labour, costs or school stage, so they add zero to every sum.
+    sums = kernels.income_sums_by_household(
+        persons.household[:n],
+        persons.age[:n],
+        persons.alive[:n],
+        persons.chronic[:n],
+        persons.episode[:n],
+        persons.disability[:n],
+        persons.school_stage[:n],
+        persons.skill[:n],
+        persons.migrant[:n],
+        persons.inpatient_cost[:n],
+        persons.chronic_cost[:n],
+        persons.labour[:n],
+        households.n,
+        np.array([0.0, inc.partial_labour_factor, 1.0]),  # units by LABOUR_* code
+        1 - params.health.episode_work_loss,
+        np.float32(migrant_rate),  # times a float32 skill, in float32 as NumPy does
+        stage_cost * school_index,
+    )
+    farm_loss = (
+        shocks.disaster_farm_loss * villages.disaster
+        + shocks.price_shock_loss * villages.price_shock
+    )
+    kernels.household_income_and_expenses(
+        sums,
+        households.village,
+        villages.remoteness,
+        villages.land_productivity * np.clip(1 - farm_loss, 0, 1),
+        households.land_mu,
+        households.inpatient_reimbursement,
+        households.outpatient_reimbursement,
+        shock_multiplier,
+        inc.remoteness_wage_penalty,
+        inc.local_wage_full * money_index,
+        inc.mu_per_labourer * inc.farm_net_per_mu * money_index,
+        inc.mu_per_labourer,
+        pension_per_person + inc.elderly_support_per_person * money_index,
+        households.full_labourers,
+        households.labour_units,
+        households.labour_units_by_age,
+        households.farm_income,
+        households.wage_income,
+        households.pension_income,
+        households.disability_wage_loss,
+        households.illness_wage_loss,
+        households.medical_oop,
+        households.schooling_cost,
     )
