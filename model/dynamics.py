@@ -17,30 +17,17 @@ import numpy as np
 from scipy import special
 
 from model import kernels
-from model.kernels import LABOUR_BY_AGE, MAX_AGE
+from model.kernels import MAX_AGE
 from model.params import DynamicsParams, HealthParams, IncomeParams, SchoolingParams, ShockParams
 from model.state import (
-    DISABILITY_PARTIAL,
-    DISABILITY_SEVERE,
-    LABOUR_NONE,
-    LABOUR_PARTIAL,
     SCHOOL_COLLEGE,
     SCHOOL_COMPULSORY,
     SCHOOL_HIGH,
-    SCHOOL_NONE,
     SCHOOL_PRESCHOOL,
     Households,
     Persons,
     Villages,
 )
-
-
-def sum_by_household(persons: Persons, n_households: int, weights: np.ndarray) -> np.ndarray:
-    """Per-household sum of a per-person array (bool counts or amounts; zero it for members
-    who should not count). One bincount pass; the yearly dynamics sum in their kernels,
-    in the same order, and tests/test_kernels.py checks them against this."""
-    return np.bincount(persons.household[: persons.n], weights=weights, minlength=n_households)
-
 
 # --- step 1: demography and health -------------------------------------------------
 
@@ -155,25 +142,6 @@ def advance_health(
 def lognormal_from_uniform(uniform: np.ndarray, median: float, log_sd: float) -> np.ndarray:
     """Lognormal amounts with the given median, from uniforms (inverse CDF)."""
     return median * np.exp(log_sd * special.ndtri(uniform.astype(np.float64)))
-
-
-def labour_by_age(persons: Persons) -> np.ndarray:
-    """Labour capacity from age and schooling alone (the 'healthy' counterfactual).
-
-    NumPy formulation of what `kernels.income_sums_by_household` computes per row."""
-    n = persons.n
-    age = persons.age[:n]
-    labour = LABOUR_BY_AGE.take(age, mode="clip")
-    labour *= (persons.school_stage[:n] == SCHOOL_NONE) & persons.alive[:n]  # LABOUR_NONE == 0
-    return labour
-
-
-def cap_by_disability(labour: np.ndarray, disability: np.ndarray) -> np.ndarray:
-    """Severe disability removes labour capacity, partial disability halves it."""
-    capped = np.where(disability == DISABILITY_SEVERE, LABOUR_NONE, labour)
-    return np.where(
-        disability == DISABILITY_PARTIAL, np.minimum(capped, LABOUR_PARTIAL), capped
-    ).astype(np.int8)
 
 
 def advance_migration(persons: Persons, params: IncomeParams, rng: np.random.Generator) -> None:

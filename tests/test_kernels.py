@@ -2,7 +2,7 @@
 
 The references below are the whole-array NumPy formulations of model/dynamics.py before
 the kernels (commit dde8296), unchanged but for their names; they use the NumPy helpers
-dynamics keeps (`sum_by_household`, `labour_by_age`, `cap_by_disability`). Each dynamics
+below (`sum_by_household`, `labour_by_age`, `cap_by_disability`). Each dynamics
 function, which draws with NumPy and calls its kernel, must leave every person, household
 and village array equal byte for byte to what its reference leaves.
 
@@ -22,19 +22,14 @@ import numpy as np
 import pytest
 
 from model import dynamics, kernels
-from model.dynamics import (
-    MAX_AGE,
-    cap_by_disability,
-    labour_by_age,
-    lognormal_from_uniform,
-    sum_by_household,
-)
+from model.dynamics import MAX_AGE, lognormal_from_uniform
 from model.params import DynamicsParams
 from model.state import (
     DISABILITY_NONE,
     DISABILITY_PARTIAL,
     DISABILITY_SEVERE,
     LABOUR_FULL,
+    LABOUR_NONE,
     LABOUR_PARTIAL,
     SCHOOL_COLLEGE,
     SCHOOL_COMPULSORY,
@@ -47,6 +42,32 @@ from model.state import (
 )
 
 # --- references: the NumPy code of model/dynamics.py at dde8296 ---------------------------
+
+
+def sum_by_household(persons: Persons, n_households: int, weights: np.ndarray) -> np.ndarray:
+    """Per-household sum of a per-person array (bool counts or amounts; zero it for members
+    who should not count). One bincount pass; the yearly dynamics sum in their kernels,
+    in the same order, and tests/test_kernels.py checks them against this."""
+    return np.bincount(persons.household[: persons.n], weights=weights, minlength=n_households)
+
+
+def labour_by_age(persons: Persons) -> np.ndarray:
+    """Labour capacity from age and schooling alone (the 'healthy' counterfactual).
+
+    NumPy formulation of what `kernels.income_sums_by_household` computes per row."""
+    n = persons.n
+    age = persons.age[:n]
+    labour = kernels.LABOUR_BY_AGE.take(age, mode="clip")
+    labour *= (persons.school_stage[:n] == SCHOOL_NONE) & persons.alive[:n]  # LABOUR_NONE == 0
+    return labour
+
+
+def cap_by_disability(labour: np.ndarray, disability: np.ndarray) -> np.ndarray:
+    """Severe disability removes labour capacity, partial disability halves it."""
+    capped = np.where(disability == DISABILITY_SEVERE, LABOUR_NONE, labour)
+    return np.where(
+        disability == DISABILITY_PARTIAL, np.minimum(capped, LABOUR_PARTIAL), capped
+    ).astype(np.int8)
 
 
 def reference_advance_demography(persons, households, params, rng):
@@ -444,9 +465,7 @@ def test_deaths_ageing_and_mothers_as_numpy(seed, name):
     (p1, h1, _), (p2, h2, _) = twin_counties(seed)
     thresholds = demography_thresholds(p1, params)
     births = reference_advance_demography(p1, h1, params, CraftedGenerator(seed, thresholds))
-    assert births == dynamics.advance_demography(
-        p2, h2, params, CraftedGenerator(seed, thresholds)
-    )
+    assert births == dynamics.advance_demography(p2, h2, params, CraftedGenerator(seed, thresholds))
     assert_same(p1, p2, "persons")
     assert_same(h1, h2, "households")
 
