@@ -24,10 +24,15 @@ class Ledger:
         self.funds = dict(funds)
         self.n_households = n_households
         self.available: dict[str, float] = {}
+        self.opening_balance: dict[str, float] = {}
+        self.spent_by_fund_year: dict[tuple[str, int], float] = defaultdict(float)
+        # yuan each household received this year, all instruments (leakage is measured on it)
+        self.received_this_year = np.zeros(n_households, dtype=np.float64)
         self.spent_this_year: dict[str, float] = defaultdict(float)
         self.spent_by_instrument_year: dict[tuple[str, int], float] = defaultdict(float)
         self.spent_by_instrument_fund_year: dict[tuple[str, str, int], float] = defaultdict(float)
-        self.received_by_instrument: dict[str, np.ndarray] = {}
+        self.received_by_instrument: dict[str, np.ndarray] = {}  # yuan, all years
+        self.ever_received: dict[str, np.ndarray] = {}  # bool: booked at least once
         self.idle_by_year: dict[int, float] = {}
         self.year: int | None = None
 
@@ -45,7 +50,9 @@ class Ledger:
         for name, config in self.funds.items():
             carried = self.available.get(name, 0.0) if config.carry_over else 0.0
             self.available[name] = carried + self.allocation(name, year)
+        self.opening_balance = dict(self.available)
         self.spent_this_year = defaultdict(float)
+        self.received_this_year[:] = 0.0
         self.year = year
 
     def close_year(self) -> float:
@@ -72,10 +79,10 @@ class Ledger:
 
     def received_before(self, instrument: str, households: np.ndarray) -> np.ndarray:
         """Whether each household has received this instrument in an earlier booking."""
-        received = self.received_by_instrument.get(instrument)
-        if received is None:
+        ever = self.ever_received.get(instrument)
+        if ever is None:
             return np.zeros(households.size, dtype=bool)
-        return received[households] > 0
+        return ever[households]
 
     def book(
         self, instrument: str, fund: str, year: int, households: np.ndarray, amounts: np.ndarray
@@ -86,7 +93,11 @@ class Ledger:
         self.spent_this_year[instrument] += total
         self.spent_by_instrument_year[(instrument, year)] += total
         self.spent_by_instrument_fund_year[(instrument, fund, year)] += total
+        self.spent_by_fund_year[(fund, year)] += total
+        self.received_this_year[households] += amounts
         received = self.received_by_instrument.setdefault(
             instrument, np.zeros(self.n_households, dtype=np.float64)
         )
         received[households] += amounts  # households are unique within one booking
+        ever = self.ever_received.setdefault(instrument, np.zeros(self.n_households, dtype=bool))
+        ever[households] = True

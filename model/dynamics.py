@@ -268,3 +268,5 @@ def compute_income_and_expenses(
         households.medical_oop,
         households.schooling_cost,
     )
+    households.inpatient_cost[:] = sums[:, kernels.INPATIENT_COST]
+    households.chronic_cost[:] = sums[:, kernels.CHRONIC_COST]

@@ -13,11 +13,19 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from model.metrics import YEARLY_COLUMNS
+from model.metrics import YEARLY_COLUMNS, yearly_columns
 from model.scenario import Scenario
 from model.simulation import Simulation
+from model.state import EXIT_CHANNELS
 
-__all__ = ["YEARLY_COLUMNS", "headline", "run_replicate", "run_replicates", "summarize"]
+__all__ = [
+    "YEARLY_COLUMNS",
+    "headline",
+    "run_replicate",
+    "run_replicates",
+    "summarize",
+    "yearly_columns",
+]
 
 INTERVAL_LEVEL = 0.90
 
@@ -27,7 +35,7 @@ def run_replicate(
 ) -> pd.DataFrame:
     """One replicate's yearly indicators, one row per policy year."""
     records = Simulation(scenario, seed=seed, replicate=replicate).run(progress)
-    return pd.DataFrame.from_records(records, columns=YEARLY_COLUMNS)
+    return pd.DataFrame.from_records(records, columns=yearly_columns(scenario))
 
 
 def run_replicates(
@@ -68,9 +76,23 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
         "fgt1_final_year": float(last["fgt1"]),
         "fgt2_final_year": float(last["fgt2"]),
         "spending_total": spending,
-        "spending_dibao": float(y["spending_dibao"].sum()),
+        "spending_leakage_share": float(y["spending_leakage"].sum()) / spending
+        if spending
+        else 0.0,
         "idle_funds_final_year": float(last["idle_funds"]),
         "spending_per_exit": spending / exits if exits else float("nan"),
+        # the exit mix: share of all exits attributed to each channel
+        **{
+            f"exit_share_{channel}": float(y[f"exits_by_{channel}"].sum()) / exits if exits else 0.0
+            for channel in EXIT_CHANNELS
+        },
+        # spending by instrument and by fund over the run (yuan)
+        **{
+            f"{column}_total": float(y[column].sum())
+            for column in y.columns
+            if column.startswith("spending_")
+            and column not in ("spending_total", "spending_leakage")
+        },
     }
 
 

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.state import CAUSES, NEVER
+from model.state import CAUSES, EXIT_CHANNELS, NEVER
 
 if TYPE_CHECKING:  # pragma: no cover
+    from model.scenario import Scenario
     from model.simulation import Simulation
 
 YEARLY_COLUMNS = [
@@ -43,9 +44,8 @@ YEARLY_COLUMNS = [
     "wrongly_exited_households",
     "missed_poor_households",
     "included_non_poor_households",
-    "dibao_households",
     "spending_total",
-    "spending_dibao",
+    "spending_leakage",
     "idle_funds",
     "fgt1",
     "fgt2",
@@ -53,7 +53,20 @@ YEARLY_COLUMNS = [
     "poor_villages",
     "villages_exited",
     *[f"cause_share_{cause}" for cause in CAUSES],
+    *[f"exits_by_{channel}" for channel in EXIT_CHANNELS],
 ]
+
+
+def yearly_columns(scenario: Scenario) -> list[str]:
+    """Every column of yearly.csv for `scenario`: the fixed ones, then per instrument its
+    spending (yuan) and recipients (households), then spending per fund (yuan)."""
+    labels = [spec.label for spec in scenario.interventions]
+    return [
+        *YEARLY_COLUMNS,
+        *[f"spending_{label}" for label in labels],
+        *[f"recipients_{label}" for label in labels],
+        *[f"spending_fund_{fund}" for fund in scenario.funds],
+    ]
 
 
 def fgt(income_per_capita: np.ndarray, line: float, weights: np.ndarray, alpha: int) -> float:
@@ -88,9 +101,15 @@ def yearly_indicators(
     n_registered = int(registered.sum())
     cause_counts = np.bincount(h.cause[registered], minlength=len(CAUSES))
     spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
-    dibao_recipients = sum(
-        i.recipients_this_year.size for i in sim.interventions if i.type_name == "dibao"
+    # Leakage: money paid to households that were not poor before this year's assistance.
+    assisted_pc = np.divide(
+        (h.assisted_income + h.expense_relief).sum(axis=0),
+        h.size,
+        out=np.zeros(h.n),
+        where=h.size > 0,
     )
+    not_poor_unassisted = active & (income_pc - assisted_pc >= line)
+    exit_channels = np.bincount(h.exit_channel[exited], minlength=len(EXIT_CHANNELS))
     record: dict[str, float] = {
         "replicate": sim.replicate,
         "year": sim.year,
@@ -118,11 +137,8 @@ def yearly_indicators(
         "wrongly_exited_households": int(poor[exited].sum()),
         "missed_poor_households": int((poor & ~h.registered).sum()),
         "included_non_poor_households": int((registered & ~poor).sum()),
-        "dibao_households": int(dibao_recipients),
         "spending_total": float(sum(spending.values())),
-        "spending_dibao": float(
-            sum(spending.get(i.label, 0.0) for i in sim.interventions if i.type_name == "dibao")
-        ),
+        "spending_leakage": float(sim.ledger.received_this_year[not_poor_unassisted].sum()),
         "idle_funds": float(idle_funds),
         "fgt1": fgt(income_pc, line, size, 1),
         "fgt2": fgt(income_pc, line, size, 2),
@@ -132,4 +148,13 @@ def yearly_indicators(
     }
     for index, cause in enumerate(CAUSES):
         record[f"cause_share_{cause}"] = share(cause_counts[index], n_registered)
+    for index, channel in enumerate(EXIT_CHANNELS):
+        record[f"exits_by_{channel}"] = int(exit_channels[index])
+    for instrument in sim.interventions:
+        record[f"spending_{instrument.label}"] = float(spending.get(instrument.label, 0.0))
+        record[f"recipients_{instrument.label}"] = int(instrument.recipients_this_year.size)
+    for fund in sim.ledger.funds:
+        record[f"spending_fund_{fund}"] = float(
+            sim.ledger.spent_by_fund_year.get((fund, sim.year), 0.0)
+        )
     return record

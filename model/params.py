@@ -387,8 +387,53 @@ class FundParams(Strict):
         description="yuan per household in the county per year, so budgets scale with --households",
     )
     carry_over: bool = Field(True, description="unspent money stays for next year (SF: idle funds)")
+    pays_for: list[str] | None = Field(
+        None,
+        description="instrument types or names this fund may pay for; none = any "
+        "(SF: integrated sectoral funds, pairing donations and special funds each have uses)",
+    )
 
     @field_validator("yearly", "yearly_per_household")
     @classmethod
     def _schedules(cls, value: Schedule | None) -> Schedule | None:
         return None if value is None else _check_schedule(value)
+
+
+AllocationRule = Literal["in_order", "fixed_shares", "cause_matched", "cost_effectiveness"]
+
+
+class AllocationParams(Strict):
+    """How each year's money is divided among instruments (model/allocation.py).
+
+    - in_order: instruments apply in their phase, then scenario order, each taking what
+      its fund still holds;
+    - fixed_shares: as in_order, but an instrument named in `shares` may spend at most
+      its share of its fund's money at the start of the year;
+    - cause_matched: "one household, one plan" (SF): an instrument listed in `cause_map`
+      only serves registered households whose recorded cause it is listed under;
+    - cost_effectiveness: within a phase, every (instrument, household) offer is ranked
+      by expected income gain per yuan and funded greedily.
+    """
+
+    rule: AllocationRule = "in_order"
+    shares: dict[str, float] = Field(
+        default_factory=dict,
+        description="instrument name -> share (0-1) of its fund's yearly money (fixed_shares); "
+        "the shares of one fund may not sum above 1",
+    )
+    cause_map: (
+        dict[Literal["illness", "disability", "schooling", "lack_of_labour", "other"], list[str]]
+        | None
+    ) = Field(
+        None,
+        description="recorded cause -> instrument types or names matched to it "
+        "(cause_matched); none = the default map in model/allocation.py",
+    )
+
+    @field_validator("shares")
+    @classmethod
+    def _shares_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, share in value.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"share of {name!r} is {share}; a share is between 0 and 1")
+        return value

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.params import DiagnosisParams, IdentificationParams, MonitoringParams
-from model.state import CAUSES, NEVER, Households
+from model.state import CAUSES, NEVER, OWN_GROWTH, Households
 
 CAUSE_OTHER = CAUSES.index("other")
 
@@ -129,3 +129,27 @@ def registered_incidence_by_village(households: Households, n_villages: int) -> 
         households.village, weights=households.size * households.registered, minlength=n_villages
     )
     return np.divide(registered, persons, out=np.zeros(n_villages), where=persons > 0)
+
+
+def attribute_exits(
+    measured_per_capita: np.ndarray,
+    measurement_noise: np.ndarray,
+    size: np.ndarray,
+    assistance: np.ndarray,
+    exit_threshold: float,
+) -> np.ndarray:
+    """The channel each exit is attributed to (an index into EXIT_CHANNELS).
+
+    `own_growth` when the household's measured income without any of this year's
+    assistance would still clear `exit_threshold` (yuan/person/year); otherwise the
+    channel whose contribution (`assistance`, channels x exiting households, yuan/year)
+    was largest: the one without which the household was least likely to clear the line.
+    Order-free, so it does not depend on the order instruments run in.
+    """
+    if measured_per_capita.size == 0:
+        return np.zeros(0, dtype=np.int8)
+    assisted_per_capita = assistance.sum(axis=0) * measurement_noise / np.maximum(size, 1)
+    own_clears = measured_per_capita - assisted_per_capita >= exit_threshold
+    largest = assistance.argmax(axis=0)
+    nothing_positive = assistance.max(axis=0) <= 0
+    return np.where(own_clears | nothing_positive, OWN_GROWTH, largest).astype(np.int8)

@@ -15,7 +15,7 @@ from typing import Any
 import mesa
 
 from model.agents import Household, Village
-from model.metrics import YEARLY_COLUMNS
+from model.metrics import yearly_columns
 from model.scenario import Scenario, load_scenario, with_overrides
 from model.simulation import Simulation
 
@@ -65,7 +65,7 @@ class PovertyModel(mesa.Model):
                 self, self.simulation.households.n, list(range(self.simulation.households.n))
             )
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in YEARLY_COLUMNS}
+            model_reporters={name: _reporter(name) for name in yearly_columns(self.scenario)}
         )
         self.running = True
 

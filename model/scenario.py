@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from model.errors import ScenarioError
 from model.interventions import REGISTRY
 from model.params import (
+    AllocationParams,
     DynamicsParams,
     FundParams,
     PolicyParams,
@@ -61,6 +62,7 @@ class Scenario(Strict):
         "unless set), so a scenario only names the funds it limits or adds",
     )
     interventions: list[InterventionSpec] = Field(default_factory=list)
+    allocation: AllocationParams = AllocationParams()
 
     _line = field_validator("poverty_line")(_check_schedule)
 
@@ -87,7 +89,56 @@ class Scenario(Strict):
                 )
         if self.population.source == "csv" and not self.population.households_csv:
             raise ValueError("population.households_csv: required when population.source is csv")
+        self._check_fund_uses(labels)
+        self._check_allocation(labels)
         return self
+
+    def _check_fund_uses(self, labels: list[str]) -> None:
+        known = set(labels) | set(REGISTRY)
+        for fund_name, fund in self.funds.items():
+            if fund.pays_for is None:
+                continue
+            for j, name in enumerate(fund.pays_for):
+                if name not in known:
+                    raise ValueError(
+                        f"funds.{fund_name}.pays_for.{j}: {name!r} is neither an instrument "
+                        f"type nor the name of an instrument in this scenario; types: "
+                        f"{', '.join(sorted(REGISTRY))}"
+                    )
+        for i, spec in enumerate(self.interventions):
+            uses = self.funds[spec.fund].pays_for
+            if uses is not None and spec.label not in uses and spec.type not in uses:
+                raise ValueError(
+                    f"interventions.{i}.fund: fund {spec.fund!r} may only pay for "
+                    f"{', '.join(uses) or 'nothing'}; not for {spec.label!r} ({spec.type})"
+                )
+
+    def _check_allocation(self, labels: list[str]) -> None:
+        allocation = self.allocation
+        fund_of = {spec.label: spec.fund for spec in self.interventions}
+        for name in allocation.shares:
+            if name not in fund_of:
+                raise ValueError(
+                    f"allocation.shares.{name}: no instrument is named {name!r}; instruments: "
+                    f"{', '.join(labels) or 'none'}"
+                )
+        totals: dict[str, float] = {}
+        for name, share in allocation.shares.items():
+            totals[fund_of[name]] = totals.get(fund_of[name], 0.0) + share
+        for fund_name, total in totals.items():
+            if total > 1 + 1e-9:
+                raise ValueError(
+                    f"allocation.shares: the shares of fund {fund_name!r} sum to {total:g}; "
+                    "they may sum to at most 1"
+                )
+        known = set(labels) | set(REGISTRY)
+        for cause, names in (allocation.cause_map or {}).items():
+            for j, name in enumerate(names):
+                if name not in known:
+                    raise ValueError(
+                        f"allocation.cause_map.{cause}.{j}: {name!r} is neither an instrument "
+                        f"type nor the name of an instrument in this scenario"
+                    )
 
     def to_yaml(self) -> str:
         """The resolved scenario as YAML; loading it again gives an equal Scenario."""
@@ -233,6 +284,11 @@ def _problems(exc: ValidationError, raw: dict, origin: dict, file: str) -> list[
             message = message.removeprefix("Value error, ")
             if ": " in message and message.split(": ", 1)[0].count(".") >= 1 and loc == ():
                 key_path, message = message.split(": ", 1)
+                parts = tuple(int(p) if p.isdigit() else p for p in key_path.split("."))
+                for cut in range(len(parts), 0, -1):
+                    if parts[:cut] in origin:
+                        source = origin[parts[:cut]]
+                        break
         elif "input" in err and not isinstance(err["input"], dict | list):
             message += f" (got {err['input']!r})"
         problems.append(f"{source}: {key_path}: {message}")

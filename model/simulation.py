@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from model import dynamics, policy
+from model.allocation import Allocator
 from model.budget import Ledger
 from model.interventions import REGISTRY
 from model.metrics import yearly_indicators
@@ -46,6 +47,7 @@ class Simulation:
         self.households.safe_water[:] = self.villages.safe_water[self.households.village]
         self.ledger = Ledger(scenario.funds, self.households.n)
         self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
+        self.allocator = Allocator(scenario.allocation, self.interventions)
         self.events: dict[str, np.ndarray] = {}
         self.records: list[dict[str, float]] = []
         self._identify()
@@ -60,9 +62,18 @@ class Simulation:
         return (1 + growth) ** (self.year - self.base_year)
 
     def total_income(self) -> np.ndarray:
-        """Household income from all sources this year (yuan/year), before expenses."""
+        """Household income from all sources this year (yuan/year), before expenses:
+        own (farm, wages, pensions) plus what assistance added on every channel."""
         h = self.households
-        return h.farm_income + h.wage_income + h.pension_income + h.dibao_income
+        return h.farm_income + h.wage_income + h.pension_income + h.assisted_income.sum(axis=0)
+
+    def assistance_counted(self) -> np.ndarray:
+        """(channels x households) yuan/year of assistance the office's income concept
+        counts: income added, plus expenses relieved when it judges income minus expenses."""
+        h = self.households
+        if self.scenario.policy.identification.income_concept == "income":
+            return h.assisted_income
+        return h.assisted_income + h.expense_relief
 
     def net_income_per_capita(self) -> np.ndarray:
         """True per-capita net income: income minus out-of-pocket medical and schooling costs."""
@@ -116,7 +127,8 @@ class Simulation:
             school_index=self._index(d.schooling.cost_growth),
             pension_per_person=value_in_year(d.income.pension, self.year),
         )
-        self.households.dibao_income[:] = 0.0
+        self.households.assisted_income[:] = 0.0
+        self.households.expense_relief[:] = 0.0
         sd = self.scenario.policy.identification.measurement_error_sd
         z = self.streams.generator("identification").standard_normal(self.households.n)
         self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)
@@ -197,8 +209,7 @@ class Simulation:
         registered_at_start = h.registered & h.active
         # Assistance, then year-end verification on the income the year produced.
         self.ledger.open_year(self.year)
-        for instrument in self.interventions:
-            instrument.step(self)
+        self.allocator.run_year(self)
         idle = self.ledger.close_year()
         measured = self.measured_income_per_capita()
         line = self.poverty_line
@@ -214,6 +225,13 @@ class Simulation:
         h.registered[exits] = False
         h.exit_year[exits] = self.year
         h.exits[exits] += 1
+        h.exit_channel[exits] = policy.attribute_exits(
+            measured[exits],
+            self._measurement_noise[exits],
+            h.size[exits],
+            self.assistance_counted()[:, exits],
+            (1 + exit_rules.income_margin) * line,
+        )
         self.events["exited"] = exits
         self.events["registered_at_start"] = registered_at_start
         self._register(measured, relapse_allowed=True)

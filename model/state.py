@@ -17,6 +17,20 @@ DISABILITY_NONE, DISABILITY_PARTIAL, DISABILITY_SEVERE = 0, 1, 2
 SCHOOL_NONE, SCHOOL_PRESCHOOL, SCHOOL_COMPULSORY, SCHOOL_HIGH, SCHOOL_COLLEGE = 0, 1, 2, 3, 4
 CAUSES = ("illness", "disability", "schooling", "lack_of_labour", "other")
 CAUSE_NONE = -1
+# Channels assistance reaches a household through (rows of `assisted_income` and
+# `expense_relief`); an exit is attributed to one of them or to the household's own income.
+CHANNELS = (
+    "industry",
+    "employment",
+    "relocation",
+    "safety_net",
+    "education",
+    "asset_income",
+    "health",
+)
+EXIT_CHANNELS = (*CHANNELS, "own_growth")
+OWN_GROWTH = len(CHANNELS)  # index of "own_growth" in EXIT_CHANNELS
+EXIT_CHANNEL_NONE = -1
 NEVER = np.iinfo(np.int16).min  # "no year" marker in year arrays
 
 
@@ -87,11 +101,17 @@ class Households:
     farm_income: np.ndarray = field(default=None)
     wage_income: np.ndarray = field(default=None)
     pension_income: np.ndarray = field(default=None)
-    dibao_income: np.ndarray = field(default=None)
     medical_oop: np.ndarray = field(default=None)
     schooling_cost: np.ndarray = field(default=None)
     illness_wage_loss: np.ndarray = field(default=None)
     disability_wage_loss: np.ndarray = field(default=None)
+    inpatient_cost: np.ndarray = field(default=None)  # float64 yuan/year before reimbursement
+    chronic_cost: np.ndarray = field(default=None)  # float64 yuan/year before reimbursement
+    # assistance this year, (len(CHANNELS), n) float64 yuan/year by channel: income added
+    # (counted in total income) and expenses relieved (already taken off medical_oop and
+    # schooling_cost). Both reset at the start of each year's economy.
+    assisted_income: np.ndarray = field(default=None)
+    expense_relief: np.ndarray = field(default=None)
     # policy status
     registered: np.ndarray = field(default=None)  # bool
     registered_year: np.ndarray = field(default=None)  # int16, NEVER if not
@@ -101,6 +121,7 @@ class Households:
     relapses: np.ndarray = field(default=None)  # int16 number of relapses so far
     monitored: np.ndarray = field(default=None)  # bool
     poor_last_year: np.ndarray = field(default=None)  # bool, true income poverty
+    exit_channel: np.ndarray = field(default=None)  # int8 index into EXIT_CHANNELS, last exit
 
     def __post_init__(self) -> None:
         self.village = self.village.astype(np.intp, copy=False)  # bincount's index type
@@ -115,11 +136,12 @@ class Households:
             "farm_income": np.float64,
             "wage_income": np.float64,
             "pension_income": np.float64,
-            "dibao_income": np.float64,
             "medical_oop": np.float64,
             "schooling_cost": np.float64,
             "illness_wage_loss": np.float64,
             "disability_wage_loss": np.float64,
+            "inpatient_cost": np.float64,
+            "chronic_cost": np.float64,
             "registered": bool,
             "monitored": bool,
             "exits": np.int16,
@@ -134,6 +156,11 @@ class Households:
                 setattr(self, name, np.full(n, NEVER, dtype=np.int16))
         if self.cause is None:
             self.cause = np.full(n, CAUSE_NONE, dtype=np.int8)
+        if self.exit_channel is None:
+            self.exit_channel = np.full(n, EXIT_CHANNEL_NONE, dtype=np.int8)
+        for name in ("assisted_income", "expense_relief"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros((len(CHANNELS), n), dtype=np.float64))
 
     @property
     def n(self) -> int:

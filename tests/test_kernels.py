@@ -242,11 +242,11 @@ def reference_compute_income_and_expenses(
     households.illness_wage_loss[:] = local_hh * sum_by_household(
         persons, nh, skill * (units_with_disability - units)
     )
-    households.medical_oop[:] = sum_by_household(persons, nh, persons.inpatient_cost[:n]) * (
+    households.inpatient_cost[:] = sum_by_household(persons, nh, persons.inpatient_cost[:n])
+    households.chronic_cost[:] = sum_by_household(persons, nh, persons.chronic_cost[:n])
+    households.medical_oop[:] = households.inpatient_cost * (
         1 - households.inpatient_reimbursement
-    ) + sum_by_household(persons, nh, persons.chronic_cost[:n]) * (
-        1 - households.outpatient_reimbursement
-    )
+    ) + households.chronic_cost * (1 - households.outpatient_reimbursement)
     stage_cost = np.zeros(SCHOOL_COLLEGE + 1)
     stage_cost[SCHOOL_PRESCHOOL] = school.cost_preschool
     stage_cost[SCHOOL_COMPULSORY] = school.cost_compulsory

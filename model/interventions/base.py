@@ -1,24 +1,38 @@
 """The shared intervention interface, its scenario configuration and the type registry.
 
 An intervention is delivery x eligibility x priority x capacity x unit cost x effect
-(Starsim's split). Each year the base class does the delivery: it takes the
-eligibility mask, ranks applicants by priority, cuts at the capacity and at the
-money its fund can still pay, draws failures from the instrument's own random
-stream, books every yuan by instrument, fund, year and household, and hands the
-recipients to `apply_effect`. A new instrument is one module: a config class with
-a `type` literal and a class with `eligible`, `priority`, `yearly_cost` and
-`apply_effect`, registered with `@register`.
+(Starsim's split). Each year an instrument *proposes*: it takes its eligibility mask
+(narrowed by its `target` group and, under cause-matched allocation, by the recorded
+cause), ranks applicants by priority and cuts at its capacity. The allocation rule
+(model/allocation.py) decides how many of the proposal the money pays for, and the
+instrument *delivers*: it books every yuan by instrument, fund, year and household,
+draws failures from its own random stream and hands the recipients to `apply_effect`.
+
+A new instrument is one module: a config class with a `type` literal and a class with
+`eligible`, `priority`, `yearly_cost` and `apply_effect`, registered with `@register`.
+Instruments whose effect lasts beyond the year of delivery (a project, a job, a move)
+keep it in an `IncomeStreams` (model/interventions/streams.py) and pay it each year.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from model.state import CHANNELS
+
 if TYPE_CHECKING:  # pragma: no cover
     from model.simulation import Simulation
+
+# Phases of the year's assistance, run in this order; within a phase, scenario order.
+# Village works first, then expenses, then income-raising instruments, then transfers,
+# and the dibao last because it tops up whatever income the others left.
+PHASE_VILLAGE, PHASE_EXPENSES, PHASE_DEVELOPMENT, PHASE_TRANSFERS, PHASE_TOP_UP = range(5)
+
+TARGETS = ("all", "registered", "policy_holders", "at_risk")
 
 
 class InterventionConfig(BaseModel):
@@ -31,10 +45,20 @@ class InterventionConfig(BaseModel):
         default=None, description="label used in output columns; defaults to the type"
     )
     fund: str = Field(default="general", description="fund source that pays for it")
-    start_year: int | None = Field(default=None, description="first year it runs")
-    end_year: int | None = Field(default=None, description="last year it runs")
+    start_year: int | None = Field(default=None, description="first year it is delivered")
+    end_year: int | None = Field(default=None, description="last year it is delivered")
+    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+        default="policy_holders",
+        description="who may apply: everyone (means-tested by the instrument), registered "
+        "households, registered plus those in the policy continuation after exit "
+        "(policy_holders), or policy holders plus monitored households (at_risk: "
+        "preventive help)",
+    )
     capacity_households_per_year: int | None = Field(
         default=None, ge=0, description="most recipients per year; none = unlimited"
+    )
+    capacity_households_per_village: int | None = Field(
+        default=None, ge=0, description="most recipients per village per year; none = unlimited"
     )
     unit_cost_one_off: float = Field(
         default=0.0, ge=0, description="yuan per new recipient, paid in its first year"
@@ -54,6 +78,27 @@ class InterventionConfig(BaseModel):
         return self.name or self.type
 
 
+class LastingEffectConfig(InterventionConfig):
+    """Keys of instruments whose effect outlasts the year of delivery (see IncomeStreams)."""
+
+    lag_years: int = Field(
+        default=0, ge=0, le=50, description="years between delivery and the first income"
+    )
+    duration_years: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="years the income lasts once it starts; none = "
+        "for as long as the household keeps it",
+    )
+    decay_per_year: float = Field(
+        default=0.0, ge=0, le=1, description="share of the income lost each year after the first"
+    )
+    yearly_loss_risk: float = Field(
+        default=0.0, ge=0, le=1, description="chance each year that the income stops for good"
+    )
+
+
 REGISTRY: dict[str, type[Intervention]] = {}
 
 
@@ -67,18 +112,36 @@ def register(cls: type[Intervention]) -> type[Intervention]:
     return cls
 
 
+@dataclass
+class Proposal:
+    """Ranked applicants after capacity: what an instrument would deliver if money allowed."""
+
+    instrument: Intervention
+    households: np.ndarray  # int64 rows, best first (village rows for village instruments)
+    amounts: np.ndarray  # yuan each, the money of the effect itself (e.g. the dibao gap)
+    costs: np.ndarray  # yuan each, amounts plus one-off and yearly unit costs
+    expected_gain: np.ndarray  # yuan/year of income each is expected to gain (allocation)
+
+
 class Intervention:
     """One configured instrument acting on the simulation's arrays each year."""
 
     config_class: ClassVar[type[InterventionConfig]] = InterventionConfig
     type_name: ClassVar[str] = ""
+    channel: ClassVar[str | None] = None  # CHANNELS entry its income and relief count to
+    phase: ClassVar[int] = PHASE_DEVELOPMENT
+    once_per_household: ClassVar[bool] = False  # a household receives it at most once
 
     def __init__(self, config: InterventionConfig, sim: Simulation):
         self.config = config
         self.label = config.label
+        self.channel_row = CHANNELS.index(self.channel) if self.channel else None
         # Own stream, keyed by the label: adding an instrument leaves every other stream alone.
         self.rng = sim.streams.generator(f"intervention:{self.label}")
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
+        self.failure_draw = np.zeros(0)
+        self.loss_draw = np.zeros(0)
+        self.extra_draw = np.zeros(0)
 
     # --- what an instrument defines -------------------------------------------------
     def eligible(self, sim: Simulation) -> np.ndarray:
@@ -86,12 +149,24 @@ class Intervention:
         raise NotImplementedError
 
     def priority(self, sim: Simulation) -> np.ndarray:
-        """Score over households; higher is served first when capacity or money runs out."""
-        return np.zeros(sim.households.n, dtype=np.float64)
+        """Score over households; higher is served first when capacity or money runs out.
+        The default serves the poorest (lowest measured per-capita income) first."""
+        return -sim.measured_income_per_capita()
 
     def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
         """Yuan paid for each of `households` this year, before the per-recipient costs."""
         return np.zeros(households.size, dtype=np.float64)
+
+    def expected_gain(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+    ) -> np.ndarray:
+        """Yuan/year of income each household is expected to gain; ranks instruments
+        under cost-effectiveness allocation. The default: the money itself, if it works."""
+        return amounts * (1.0 - self.failure_probability(sim, households))
+
+    def failure_probability(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        """Chance each delivery to `households` has no effect; the config's by default."""
+        return np.full(households.size, self.config.failure_risk)
 
     def apply_effect(
         self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
@@ -99,50 +174,108 @@ class Intervention:
         """Change the arrays for the recipients (`succeeded` masks failed deliveries)."""
         raise NotImplementedError
 
-    # --- delivery, shared by all ----------------------------------------------------
+    def end_year(self, sim: Simulation) -> None:
+        """After this year's delivery: pay lasting effects (streams). Nothing by default."""
+
+    # --- shared helpers ---------------------------------------------------------------
+    def pay(self, sim: Simulation, households: np.ndarray, yuan_per_year: np.ndarray) -> None:
+        """Add income (yuan/year) to `households` on this instrument's channel."""
+        sim.households.assisted_income[self.channel_row, households] += yuan_per_year
+
+    def relieve(
+        self, sim: Simulation, households: np.ndarray, yuan: np.ndarray, expense: str
+    ) -> np.ndarray:
+        """Take up to `yuan` off the households' `expense` array (medical_oop or
+        schooling_cost); record the relief on this instrument's channel; return it."""
+        array = getattr(sim.households, expense)
+        relief = np.minimum(np.maximum(yuan, 0.0), array[households])
+        array[households] -= relief
+        sim.households.expense_relief[self.channel_row, households] += relief
+        return relief
+
     def active_in(self, year: int) -> bool:
         c = self.config
         return (c.start_year is None or year >= c.start_year) and (
             c.end_year is None or year <= c.end_year
         )
 
-    def step(self, sim: Simulation) -> None:
-        """Select recipients, pay within capacity and budget, book and apply the effect."""
-        year = sim.year
-        n = sim.households.n
-        # Draw for every household slot before anything is masked (common random numbers).
-        failure_draw = self.rng.random(n)
+    def target_mask(self, sim: Simulation) -> np.ndarray:
+        """Households in the configured `target` group."""
+        h = sim.households
+        target = self.config.target
+        if target == "all":
+            return h.active
+        if target == "registered":
+            return h.active & h.registered
+        holders = sim.policy_holders()
+        if target == "policy_holders":
+            return holders
+        return holders | (h.active & h.monitored)
+
+    # --- delivery, shared by all ----------------------------------------------------
+    def begin_year(self, sim: Simulation) -> None:
+        """Draw this year's random numbers for every household slot, whatever is delivered
+        (common random numbers): failure, loss of a lasting effect, and one spare draw an
+        instrument may use for its own choice (e.g. a casual or a stable job)."""
+        self.failure_draw, self.loss_draw, self.extra_draw = self.rng.random((3, sim.households.n))
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
-        if not self.active_in(year):
-            return
-        mask = self.eligible(sim) & sim.households.active
+
+    def propose(self, sim: Simulation, allowed: np.ndarray | None = None) -> Proposal | None:
+        """Eligible applicants (within `allowed`, if given), ranked and cut at capacity."""
+        if not self.active_in(sim.year):
+            return None
+        mask = self.eligible(sim) & self.target_mask(sim)
+        if allowed is not None:
+            mask &= allowed
+        if self.once_per_household and self.label in sim.ledger.ever_received:
+            mask &= ~sim.ledger.ever_received[self.label]
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
-            return
+            return None
         # Stable ranking: highest priority first, ties broken by household row.
         order = np.argsort(-self.priority(sim)[candidates], kind="stable")
-        candidates = candidates[order]
+        candidates = self._cut_at_capacity(sim, candidates[order])
+        return self._priced(sim, candidates)
+
+    def _cut_at_capacity(self, sim: Simulation, ranked: np.ndarray) -> np.ndarray:
+        per_village = self.config.capacity_households_per_village
+        if per_village is not None:
+            ranked = ranked[rank_within_groups(sim.households.village[ranked]) < per_village]
         cap = self.config.capacity_households_per_year
-        if cap is not None:
-            candidates = candidates[:cap]
-        amounts = self.yearly_cost(sim, candidates)
-        new = ~sim.ledger.received_before(self.label, candidates)
-        per_household = (
+        return ranked if cap is None else ranked[:cap]
+
+    def _priced(self, sim: Simulation, households: np.ndarray) -> Proposal:
+        amounts = self.yearly_cost(sim, households)
+        new = ~sim.ledger.received_before(self.label, households)
+        costs = (
             amounts
             + self.config.unit_cost_yearly
             + np.where(new, self.config.unit_cost_one_off, 0.0)
         )
-        affordable = sim.ledger.affordable_prefix(
-            self.config.fund, self.label, year, per_household, self.config.budget_yearly
-        )
-        candidates, amounts, per_household = (
-            candidates[:affordable],
-            amounts[:affordable],
-            per_household[:affordable],
-        )
-        if candidates.size == 0:
+        gain = self.expected_gain(sim, households, amounts)
+        return Proposal(self, households, amounts, costs, gain)
+
+    def deliver(self, sim: Simulation, proposal: Proposal, selected: np.ndarray | slice) -> None:
+        """Pay for and apply the `selected` part of `proposal` (indices or a prefix slice)."""
+        households = proposal.households[selected]
+        if households.size == 0:
             return
-        sim.ledger.book(self.label, self.config.fund, year, candidates, per_household)
-        succeeded = failure_draw[candidates] >= self.config.failure_risk
-        self.recipients_this_year = candidates
-        self.apply_effect(sim, candidates, amounts, succeeded)
+        costs = proposal.costs[selected]
+        sim.ledger.book(self.label, self.config.fund, sim.year, households, costs)
+        succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
+        self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
+        self.apply_effect(sim, households, proposal.amounts[selected], succeeded)
+
+
+def rank_within_groups(groups: np.ndarray) -> np.ndarray:
+    """For a ranked sequence of group labels, each element's rank within its group
+    (0 for the first of its village, 1 for the second, ...)."""
+    if groups.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, groups.size]))
+    ranks = np.empty(groups.size, dtype=np.int64)
+    ranks[order] = np.arange(groups.size) - run_start
+    return ranks

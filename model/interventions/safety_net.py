@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from model.interventions.base import Intervention, InterventionConfig, register
+from model.interventions.base import PHASE_TOP_UP, Intervention, InterventionConfig, register
 from model.params import Schedule, _check_schedule
 from model.schedule import value_in_year
 
@@ -30,10 +30,8 @@ class DibaoConfig(InterventionConfig):
         {2014: 1.0},
         description="dibao standard as a share of the poverty line, by year (SF: lines merge)",
     )
-    target: Literal["all", "registered"] = Field(
-        "all",
-        description="means-tested over everyone, or only registered households and those "
-        "within the policy continuation period after exit",
+    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+        "all", description="means-tested over everyone by default (see InterventionConfig)"
     )
     no_labour_first: bool = Field(
         True, description="households without a full labourer are served first (SF)"
@@ -48,16 +46,15 @@ class Dibao(Intervention):
 
     config_class = DibaoConfig
     config: DibaoConfig
+    channel = "safety_net"
+    phase = PHASE_TOP_UP  # last: it tops up whatever income the other instruments left
 
     def standard_per_person(self, sim: Simulation) -> float:
         """Dibao standard this year, yuan per person per year."""
         return sim.poverty_line * value_in_year(self.config.standard_share_of_line, sim.year)
 
     def eligible(self, sim: Simulation) -> np.ndarray:
-        mask = sim.measured_income_per_capita() < self.standard_per_person(sim)
-        if self.config.target == "registered":
-            mask &= sim.policy_holders()
-        return mask
+        return sim.measured_income_per_capita() < self.standard_per_person(sim)
 
     def priority(self, sim: Simulation) -> np.ndarray:
         shortfall = 1.0 - sim.measured_income_per_capita() / sim.poverty_line
@@ -72,4 +69,4 @@ class Dibao(Intervention):
     def apply_effect(
         self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        sim.households.dibao_income[households] += np.where(succeeded, amounts, 0.0)
+        self.pay(sim, households, np.where(succeeded, amounts, 0.0))

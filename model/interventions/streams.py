@@ -1,0 +1,97 @@
+"""Lasting effects of a one-off delivery: a yearly income that starts after a lag, lasts a
+number of years, decays, and may be lost for good (a failed business, a lost job, a
+return from a resettlement site).
+
+One `IncomeStreams` per instrument holds, per household, the year its stream started,
+its full yearly amount and its own yearly loss risk. The payment in year t of a stream
+delivered in year s, with k = t - s, is
+
+    amount * (1 - decay) ** (k - lag)   if lag <= k < lag + duration, else 0.
+
+A household holds at most one stream per instrument; a new delivery replaces the old.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.state import NEVER
+
+
+class IncomeStreams:
+    """Per-household lasting income of one instrument (yuan/year), as arrays."""
+
+    def __init__(
+        self, n_households: int, lag_years: int, duration_years: int | None, decay_per_year: float
+    ):
+        self.lag_years = lag_years
+        self.duration_years = duration_years
+        self.decay_per_year = decay_per_year
+        self.start_year = np.full(n_households, NEVER, dtype=np.int16)
+        self.amount = np.zeros(n_households, dtype=np.float64)
+        self.loss_risk = np.zeros(n_households, dtype=np.float64)
+
+    @property
+    def running(self) -> np.ndarray:
+        """Households holding a stream that has not been lost (it may be lagging or over)."""
+        return self.start_year != NEVER
+
+    def start(
+        self,
+        households: np.ndarray,
+        year: int,
+        yuan_per_year: np.ndarray | float,
+        loss_risk: np.ndarray | float = 0.0,
+    ) -> None:
+        """Start (or replace) the streams of `households` in `year`."""
+        self.start_year[households] = year
+        self.amount[households] = yuan_per_year
+        self.loss_risk[households] = loss_risk
+
+    def lose(self, loss_draw: np.ndarray) -> np.ndarray:
+        """End, for good, the running streams whose draw falls below their loss risk.
+        Returns the households whose stream ended."""
+        lost = np.flatnonzero(self.running & (loss_draw < self.loss_risk))
+        self.stop(lost)
+        return lost
+
+    def stop(self, households: np.ndarray) -> None:
+        self.start_year[households] = NEVER
+        self.amount[households] = 0.0
+
+    def payments(self, year: int) -> np.ndarray:
+        """Yuan/year each household's stream pays in `year` (0 where none is paying)."""
+        elapsed = year - self.start_year.astype(np.int32)
+        years_paid = elapsed - self.lag_years
+        paying = self.running & (years_paid >= 0)
+        if self.duration_years is not None:
+            paying &= years_paid < self.duration_years
+        factor = np.where(paying, (1.0 - self.decay_per_year) ** np.maximum(years_paid, 0), 0.0)
+        return self.amount * factor
+
+    @property
+    def nbytes(self) -> int:
+        return self.start_year.nbytes + self.amount.nbytes + self.loss_risk.nbytes
+
+
+class LastingEffect:
+    """Mixin for instruments with a lasting income stream: streams from the config's lag,
+    duration and decay; each year, losses first, then new deliveries, then payment."""
+
+    streams: IncomeStreams
+
+    def init_streams(self, sim) -> None:
+        c = self.config
+        self.streams = IncomeStreams(
+            sim.households.n, c.lag_years, c.duration_years, c.decay_per_year
+        )
+
+    def begin_year(self, sim) -> None:
+        super().begin_year(sim)
+        self.streams.lose(self.loss_draw)
+
+    def end_year(self, sim) -> None:
+        payments = self.streams.payments(sim.year)
+        payments[~sim.households.active] = 0.0
+        paying = np.flatnonzero(payments)
+        self.pay(sim, paying, payments[paying])
