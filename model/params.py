@@ -9,12 +9,20 @@ money then grows at the stated nominal rates.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-Schedule = dict[int, float]
-"""Year -> value; see model.schedule for interpolation between anchor years."""
+
+def _constant_as_schedule(value: object) -> object:
+    """A plain number is a constant schedule: anchored at 1900, so it holds in every year."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {1900: value}
+    return value
+
+
+Schedule = Annotated[dict[int, float], BeforeValidator(_constant_as_schedule)]
+"""Year -> value, or one number for a constant; see model.schedule for interpolation."""
 
 
 class Strict(BaseModel):

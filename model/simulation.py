@@ -61,6 +61,12 @@ class Simulation:
     def _index(self, growth: float) -> float:
         return (1 + growth) ** (self.year - self.base_year)
 
+    @property
+    def money_index(self) -> float:
+        """Nominal wage and price level this year relative to the identification year; an
+        instrument whose amounts are in identification-year yuan multiplies by it."""
+        return self._index(self.scenario.dynamics.income.growth)
+
     def total_income(self) -> np.ndarray:
         """Household income from all sources this year (yuan/year), before expenses:
         own (farm, wages, pensions) plus what assistance added on every channel."""

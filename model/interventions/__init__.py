@@ -1,6 +1,18 @@
-"""Intervention instruments. Importing this package registers every instrument type."""
+"""Intervention instruments. Importing this package registers every instrument type.
 
-from model.interventions import safety_net  # noqa: F401  (registers its types)
+Families (one module each): industry, employment, relocation, safety_net, health,
+education, village (housing, water and village investments).
+"""
+
+from model.interventions import (  # noqa: F401  (each registers its types)
+    education,
+    employment,
+    health,
+    industry,
+    relocation,
+    safety_net,
+    village,
+)
 from model.interventions.base import REGISTRY, Intervention, InterventionConfig, register
 
 __all__ = ["REGISTRY", "Intervention", "InterventionConfig", "register"]

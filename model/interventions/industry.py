@@ -1,0 +1,1 @@
+"""Placeholder: instruments of this family are being written."""

@@ -1,0 +1,227 @@
+"""Funds and allocation rules, exit attribution and leakage, on dibao instances (whose money
+is easy to reason about); the instrument families have their own test files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.errors import ScenarioError
+from model.policy import attribute_exits
+from model.scenario import Scenario, validate_data
+from model.simulation import Simulation
+from model.state import CAUSES, CHANNELS, EXIT_CHANNELS, OWN_GROWTH
+
+
+def scenario(**keys) -> Scenario:
+    data = {
+        "name": "t",
+        "years": 4,
+        "population": {"n_households": 1500},
+        **keys,
+    }
+    return Scenario.model_validate(data)
+
+
+def dibao(name: str, **keys) -> dict:
+    return {"type": "dibao", "name": name, "fund": "county", **keys}
+
+
+def run(s: Scenario, seed: int = 1) -> Simulation:
+    sim = Simulation(s, seed=seed)
+    sim.run()
+    return sim
+
+
+def test_fixed_shares_cap_each_instrument_at_its_share_of_the_fund():
+    s = scenario(
+        funds={"county": {"yearly_per_household": 60, "carry_over": False}},
+        interventions=[dibao("first"), dibao("second", standard_share_of_line={2014: 1.2})],
+        allocation={"rule": "fixed_shares", "shares": {"first": 0.25, "second": 0.5}},
+    )
+    sim = run(s)
+    opening = 60 * 1500
+    for year in range(s.start_year, s.start_year + s.years):
+        first = sim.ledger.spent_by_instrument_year[("first", year)]
+        second = sim.ledger.spent_by_instrument_year[("second", year)]
+        assert first <= 0.25 * opening and second <= 0.5 * opening
+        # Demand exceeds both envelopes, so each spends almost all of its own (within one
+        # household's payment), and a quarter of the fund stays idle.
+        assert first > 0.25 * opening - 5 * sim.poverty_line * 9
+        assert sim.ledger.idle_by_year[year] >= 0.25 * opening - 1e-6
+
+
+def test_in_order_lets_the_first_instrument_take_the_whole_fund():
+    s = scenario(
+        funds={"county": {"yearly_per_household": 60, "carry_over": False}},
+        interventions=[dibao("first"), dibao("second", standard_share_of_line={2014: 1.2})],
+    )
+    sim = run(s)
+    spent_second = sum(
+        sim.ledger.spent_by_instrument_year[("second", y)] for y in range(2014, 2018)
+    )
+    spent_first = sum(sim.ledger.spent_by_instrument_year[("first", y)] for y in range(2014, 2018))
+    assert spent_first > 10 * spent_second  # the second only gets the crumbs
+
+
+def test_cost_effectiveness_funds_the_offer_with_more_gain_per_yuan_first():
+    # Same transfers, but "costly" adds 2000 yuan of administration per recipient, so
+    # its gain per yuan is lower: greedy allocation serves "cheap" first even though
+    # "costly" comes first in the file; in order, "costly" would take the money.
+    interventions = [
+        dibao("costly", unit_cost_yearly=2000.0, no_labour_first=False),
+        dibao("cheap", no_labour_first=False),
+    ]
+    funds = {"county": {"yearly_per_household": 80, "carry_over": False}}
+    greedy = run(
+        scenario(
+            funds=funds, interventions=interventions, allocation={"rule": "cost_effectiveness"}
+        )
+    )
+    ordered = run(scenario(funds=funds, interventions=interventions))
+    year = 2014
+    assert greedy.ledger.spent_by_instrument_year[("cheap", year)] > 0
+    assert greedy.ledger.spent_by_instrument_year[("costly", year)] == 0
+    assert ordered.ledger.spent_by_instrument_year[("costly", year)] > 0
+    for sim in (greedy, ordered):  # neither spends more than the fund holds
+        assert sum(v for (_, y), v in sim.ledger.spent_by_instrument_year.items() if y == year) <= (
+            80 * 1500 + 1e-6
+        )
+
+
+def test_cause_matched_dibao_reaches_only_households_of_its_causes():
+    s = scenario(
+        interventions=[dibao("dibao", target="registered")],
+        funds={"county": {}},
+        allocation={"rule": "cause_matched"},
+    )
+    sim = Simulation(s, seed=2)
+    allowed = {CAUSES.index("disability"), CAUSES.index("lack_of_labour")}
+    paid_total = 0
+    for _ in range(s.years):
+        sim.step()
+        paid = sim.interventions[0].recipients_this_year
+        paid_total += paid.size
+        assert set(np.unique(sim.households.cause[paid])) <= allowed
+    assert paid_total > 50, "too few recipients for the check to mean anything"
+
+
+def test_a_custom_cause_map_replaces_the_default():
+    s = scenario(
+        interventions=[dibao("dibao", target="registered")],
+        funds={"county": {}},
+        allocation={"rule": "cause_matched", "cause_map": {"illness": ["dibao"]}},
+    )
+    sim = Simulation(s, seed=2)
+    sim.step()
+    paid = sim.interventions[0].recipients_this_year
+    assert paid.size > 20 and (sim.households.cause[paid] == CAUSES.index("illness")).all()
+
+
+def test_exits_are_attributed_to_own_growth_or_the_largest_channel():
+    line = 3000.0
+    assistance = np.zeros((len(CHANNELS), 4))
+    industry, safety_net = CHANNELS.index("industry"), CHANNELS.index("safety_net")
+    assistance[industry] = [0, 3000, 1000, 0]
+    assistance[safety_net] = [0, 1000, 2000, 0]
+    size = np.array([2, 2, 2, 2])
+    noise = np.ones(4)
+    measured = np.array([3500.0, 3200.0, 3100.0, 3000.0])  # per capita, all clear the line
+    channel = attribute_exits(measured, noise, size, assistance, line)
+    # household 0 has no help: own growth; 1: industry 3000 > 1000; 2: the dibao 2000 > 1000;
+    # 3: no help, on the line: own growth.
+    assert [EXIT_CHANNELS[c] for c in channel] == [
+        "own_growth",
+        "industry",
+        "safety_net",
+        "own_growth",
+    ]
+    # Help it did not need: own income alone (3500 - 1000/2) still clears the line.
+    assistance[industry, 0] = 1000
+    assert attribute_exits(measured, noise, size, assistance, line)[0] == OWN_GROWTH
+
+
+def test_exits_lifted_by_the_dibao_count_to_the_safety_net():
+    s = scenario(
+        interventions=[dibao("dibao", target="registered", standard_share_of_line={2014: 1.3})],
+        funds={"county": {}},
+    )
+    sim = run(s, seed=3)
+    by_channel = {c: sum(r[f"exits_by_{c}"] for r in sim.records) for c in EXIT_CHANNELS}
+    assert sum(by_channel.values()) == sum(r["exits_households"] for r in sim.records)
+    assert by_channel["safety_net"] > 50
+    assert all(by_channel[c] == 0 for c in CHANNELS if c != "safety_net")
+
+
+def test_leakage_is_zero_when_the_office_measures_exactly_and_positive_when_it_errs():
+    def leakage(error_sd: float) -> float:
+        s = scenario(
+            interventions=[dibao("dibao", standard_share_of_line={2014: 0.9})],
+            funds={"county": {}},
+            policy={"identification": {"measurement_error_sd": error_sd}},
+        )
+        sim = run(s, seed=4)
+        spent = sum(r["spending_total"] for r in sim.records)
+        assert spent > 0
+        return sum(r["spending_leakage"] for r in sim.records) / spent
+
+    # Measured gross income below 0.9 lines means true net income below the line.
+    assert leakage(0.0) == 0.0
+    assert leakage(0.4) > 0.05
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"interventions": [{"type": "dibao", "unit_cost_yearly": -5}]},
+            "interventions.0.unit_cost_yearly: Input should be greater than or equal to 0",
+        ),
+        (
+            {"funds": {"county": {"pays_for": ["teleporter"]}}},
+            "funds.county.pays_for.0: 'teleporter' is neither an instrument type nor the name",
+        ),
+        (
+            {
+                "funds": {"county": {"pays_for": ["special"]}},
+                "interventions": [dibao("dibao"), {"type": "dibao", "name": "special"}],
+            },
+            "interventions.0.fund: fund 'county' may only pay for special; not for 'dibao' (dibao)",
+        ),
+        (
+            {
+                "interventions": [dibao("a"), dibao("b")],
+                "funds": {"county": {}},
+                "allocation": {"rule": "fixed_shares", "shares": {"a": 0.7, "b": 0.6}},
+            },
+            "allocation.shares: the shares of fund 'county' sum to 1.3; they may sum to at most 1",
+        ),
+        (
+            {"allocation": {"rule": "lottery"}},
+            "allocation.rule: Input should be 'in_order', 'fixed_shares', 'cause_matched' or "
+            "'cost_effectiveness'",
+        ),
+        (
+            {"allocation": {"shares": {"ghost": 0.5}}},
+            "allocation.shares.ghost: no instrument is named 'ghost'",
+        ),
+    ],
+)
+def test_bad_fund_and_allocation_input_is_refused_with_the_key_path(change, expected):
+    with pytest.raises(ScenarioError) as caught:
+        validate_data({"name": "bad", **change}, file="bad.yaml")
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("bad.yaml") or "bad.yaml: " in str(caught.value)
+
+
+def test_yearly_rows_carry_spending_and_recipients_per_instrument_and_fund():
+    s = scenario(
+        funds={"county": {"yearly_per_household": 60}},
+        interventions=[dibao("dibao")],
+    )
+    sim = run(s)
+    for record in sim.records:
+        assert record["spending_dibao"] == record["spending_fund_county"] > 0
+        assert record["spending_fund_general"] == 0
+        assert record["recipients_dibao"] > 0
+        assert record["spending_total"] == pytest.approx(record["spending_dibao"])
