@@ -12,8 +12,10 @@ every other instrument has paid. Within a phase the rule decides who is funded:
 - cause_matched: the same, but an instrument matched to causes only serves registered
   households whose recorded cause it is matched to (SF: "one household, one plan");
 - cost_effectiveness: all offers of the phase, (instrument, household) pairs, are ranked
-  by expected income gain per yuan and funded greedily: each instrument keeps the offers
-  its own budget covers, then each fund pays its best offers until the next does not fit.
+  by expected income gain per yuan, the gain counted over the effect's expected life
+  (`expected_years`: 1 for a yearly transfer, more for a project, a job or a placement
+  with a firm), and funded greedily: each instrument keeps the offers its own budget
+  covers, then each fund pays its best offers until the next does not fit.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ class Allocator:
         which = np.concatenate([np.full(p.households.size, k) for k, p in enumerate(proposals)])
         position = np.concatenate([np.arange(p.households.size) for p in proposals])
         costs = np.concatenate([p.costs for p in proposals])
-        gains = np.concatenate([p.expected_gain for p in proposals])
+        gains = np.concatenate([p.expected_gain * p.instrument.expected_years() for p in proposals])
         ratio = np.divide(gains, costs, out=np.full(costs.size, np.inf), where=costs > 0)
         ratio[gains <= 0] = 0.0
         order = np.argsort(-ratio, kind="stable")  # ties: scenario order, then rank

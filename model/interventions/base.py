@@ -164,6 +164,11 @@ class Intervention:
         under cost-effectiveness allocation. The default: the money itself, if it works."""
         return amounts * (1.0 - self.failure_probability(sim, households))
 
+    def expected_years(self) -> float:
+        """Years one delivery keeps paying its expected gain: 1 for a yearly delivery;
+        lasting effects count their expected life (model/interventions/streams.py)."""
+        return 1.0
+
     def failure_probability(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
         """Chance each delivery to `households` has no effect; the config's by default."""
         return np.full(households.size, self.config.failure_risk)

@@ -86,6 +86,19 @@ class LastingEffect:
             sim.households.n, c.lag_years, c.duration_years, c.decay_per_year
         )
 
+    HORIZON_YEARS = 20  # an open-ended effect is valued over at most this many years
+
+    def expected_years(self) -> float:
+        """Expected payments of one delivery in full-income years: the sum over its paying
+        years of (1 - decay)^k x (1 - yearly loss)^(lag + k), undiscounted, at most
+        HORIZON_YEARS; so a lasting effect is weighed against a yearly transfer fairly."""
+        s = self.streams
+        loss = getattr(self.config, "yearly_loss_risk", 0.0)
+        years = min(s.duration_years or self.HORIZON_YEARS, self.HORIZON_YEARS)
+        k = np.arange(years)
+        kept = (1 - loss) ** (s.lag_years + k)
+        return float(((1 - s.decay_per_year) ** k * kept).sum())
+
     def begin_year(self, sim) -> None:
         super().begin_year(sim)
         self.streams.lose(self.loss_draw)
