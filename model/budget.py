@@ -73,6 +73,8 @@ class Ledger:
         limit = self.available[fund]
         if instrument_cap is not None:
             limit = min(limit, instrument_cap - self.spent_by_instrument_year[(instrument, year)])
+        if limit <= 0:  # an empty fund or a zero budget delivers nothing, not even free offers
+            return 0
         if not np.isfinite(limit):
             return costs.size
         return int(np.searchsorted(np.cumsum(costs), limit, side="right"))

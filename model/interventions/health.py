@@ -1,1 +1,225 @@
-"""Placeholder: instruments of this family are being written."""
+"""Health instruments: medical costs relieved in the year they fall due (PHASE_EXPENSES).
+
+- health_insurance: SF "premiums of basic medical insurance fully paid for the registered
+  poor; basic insurance + critical-illness insurance + medical assistance ('three layers'),
+  one-stop settlement; personal share of in-catalogue inpatient costs held to about 10%
+  (reimbursement about 90%); treat first, pay later." The fund pays the members' premiums
+  and whatever the upper layers (and an optional yearly cap) take off the household's bill.
+- chronic_disease_assistance: SF names chronic-disease assistance; no amount is given, so
+  the share relieved and its cap are assumptions.
+
+Both act on this year's arrays: the dynamics computed the out-of-pocket bill from the gross
+costs and the household's reimbursement rates; the instruments relieve part of it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from model.interventions.base import PHASE_EXPENSES, Intervention, InterventionConfig, register
+from model.params import Schedule, _check_schedule
+from model.schedule import value_in_year
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model.simulation import Simulation
+
+
+class Tiers(NamedTuple):
+    """The three layers applied to a gross in-catalogue inpatient cost, in order."""
+
+    basic_reimbursement: float | np.ndarray  # share of the gross refunded by basic insurance
+    critical_illness_deductible_yuan: float  # of what basic insurance leaves
+    critical_illness_reimbursement: float  # share refunded of the remainder above it
+    medical_assistance_share: float  # share of what is still left, paid by assistance
+
+
+def personal_share_after_tiers(gross: np.ndarray, params: Tiers) -> np.ndarray:
+    """Yuan the patient still pays of `gross` inpatient costs after the three layers.
+
+    After basic insurance r1 = gross (1 - b); critical-illness insurance refunds
+    c max(r1 - D, 0); medical assistance pays m of the rest. Above the deductible the
+    personal share of each further yuan is (1 - b)(1 - c)(1 - m)."""
+    after_basic = np.asarray(gross, dtype=np.float64) * (1.0 - params.basic_reimbursement)
+    above = np.maximum(after_basic - params.critical_illness_deductible_yuan, 0.0)
+    after_critical = after_basic - params.critical_illness_reimbursement * above
+    return after_critical * (1.0 - params.medical_assistance_share)
+
+
+class HealthInsuranceConfig(InterventionConfig):
+    """Scenario keys of the subsidised three-layer medical insurance."""
+
+    type: Literal["health_insurance"]
+    premium_yuan_per_person: Schedule = Field(
+        {2014: 180},
+        description="individual premium paid by the fund per member and year, by year; "
+        "assumption (SF: premiums fully paid for the registered poor, amount not given)",
+    )
+    basic_reimbursement: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="share of inpatient costs basic insurance refunds; none = the dynamics' "
+        "health.inpatient_reimbursement (assumption)",
+    )
+    basic_outpatient_reimbursement: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="share of chronic (outpatient) costs basic insurance refunds; none = the "
+        "dynamics' health.outpatient_reimbursement (assumption)",
+    )
+    critical_illness_deductible_yuan: float = Field(
+        3000,
+        ge=0,
+        description="yuan per year of what basic insurance leaves before critical-illness "
+        "insurance pays, constant in nominal yuan; assumption",
+    )
+    critical_illness_reimbursement: float = Field(
+        0.6, ge=0, le=1, description="share refunded above the deductible; assumption"
+    )
+    medical_assistance_share: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="share of the rest paid by medical assistance; assumption (with the "
+        "defaults the personal share of a 9,000-20,000 yuan stay is 9-13%; SF: about 10%)",
+    )
+    out_of_pocket_cap_yuan_per_year: float | None = Field(
+        None,
+        ge=0,
+        description="most a household pays out of pocket for medical care in a year "
+        "(inpatient and chronic); none = no cap; assumption",
+    )
+
+    _premium = field_validator("premium_yuan_per_person")(_check_schedule)
+
+
+@register
+class HealthInsurance(Intervention):
+    """Enrols recipients in basic insurance with premiums paid, and each year brings their
+    bill down to what the three layers (and the cap) leave them to pay."""
+
+    config_class = HealthInsuranceConfig
+    config: HealthInsuranceConfig
+    channel = "health"
+    phase = PHASE_EXPENSES
+
+    def basic_rates(self, sim: Simulation) -> tuple[float, float]:
+        """Basic insurance's inpatient and outpatient reimbursement shares."""
+        c, health = self.config, sim.scenario.dynamics.health
+        inpatient = health.inpatient_reimbursement
+        outpatient = health.outpatient_reimbursement
+        if c.basic_reimbursement is not None:
+            inpatient = c.basic_reimbursement
+        if c.basic_outpatient_reimbursement is not None:
+            outpatient = c.basic_outpatient_reimbursement
+        return inpatient, outpatient
+
+    def premiums(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        """Yuan of premiums for the members of `households` this year."""
+        per_person = value_in_year(self.config.premium_yuan_per_person, sim.year)
+        return per_person * sim.households.size[households]
+
+    def insured_bill(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        """Yuan each household would pay this year under the three layers (at least the
+        basic rates, or the household's own if higher) and the yearly cap."""
+        h, c = sim.households, self.config
+        inpatient_rate, outpatient_rate = self.basic_rates(sim)
+        tiers = Tiers(
+            np.maximum(h.inpatient_reimbursement[households], inpatient_rate),
+            c.critical_illness_deductible_yuan,
+            c.critical_illness_reimbursement,
+            c.medical_assistance_share,
+        )
+        inpatient = personal_share_after_tiers(h.inpatient_cost[households], tiers)
+        chronic_rate = np.maximum(h.outpatient_reimbursement[households], outpatient_rate)
+        bill = inpatient + h.chronic_cost[households] * (1.0 - chronic_rate)
+        if c.out_of_pocket_cap_yuan_per_year is not None:
+            bill = np.minimum(bill, c.out_of_pocket_cap_yuan_per_year)
+        return bill
+
+    def relief_due(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        """Yuan to take off each household's current out-of-pocket medical bill."""
+        current = sim.households.medical_oop[households]
+        return np.maximum(current - self.insured_bill(sim, households), 0.0)
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        return sim.households.active.copy()
+
+    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        return self.premiums(sim, households) + self.relief_due(sim, households)
+
+    def expected_gain(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+    ) -> np.ndarray:
+        """The relief expected this year (premiums are not income the household sees)."""
+        relief = amounts - self.premiums(sim, households)
+        return relief * (1.0 - self.failure_probability(sim, households))
+
+    def apply_effect(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        rows = households[succeeded]
+        h = sim.households
+        inpatient_rate, outpatient_rate = self.basic_rates(sim)
+        # Never more than was paid for (under cost-effectiveness allocation another health
+        # instrument of the phase may have relieved part of the bill since the proposal).
+        paid_relief = amounts[succeeded] - self.premiums(sim, rows)
+        relief = np.minimum(paid_relief, self.relief_due(sim, rows))
+        h.insured[rows] = True  # enrolment, and next year's rates, stay after the year
+        h.inpatient_reimbursement[rows] = np.maximum(
+            h.inpatient_reimbursement[rows], inpatient_rate
+        )
+        h.outpatient_reimbursement[rows] = np.maximum(
+            h.outpatient_reimbursement[rows], outpatient_rate
+        )
+        self.relieve(sim, rows, relief, "medical_oop")
+
+
+class ChronicDiseaseAssistanceConfig(InterventionConfig):
+    """Scenario keys of the chronic-disease assistance."""
+
+    type: Literal["chronic_disease_assistance"]
+    assistance_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the out-of-pocket chronic costs relieved; assumption (SF names "
+        "chronic-disease assistance without an amount)",
+    )
+    cap_yuan_per_year: float | None = Field(
+        2000,
+        ge=0,
+        description="most yuan relieved per household and year; none = no cap; assumption",
+    )
+
+
+@register
+class ChronicDiseaseAssistance(Intervention):
+    """Relieves a share of each chronically ill household's out-of-pocket chronic costs."""
+
+    config_class = ChronicDiseaseAssistanceConfig
+    config: ChronicDiseaseAssistanceConfig
+    channel = "health"
+    phase = PHASE_EXPENSES
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        return sim.households.chronic_cost > 0
+
+    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        """The share of the chronic out-of-pocket cost, capped, and never more than the
+        household's remaining medical bill."""
+        h = sim.households
+        chronic_oop = h.chronic_cost[households] * (1.0 - h.outpatient_reimbursement[households])
+        relief = self.config.assistance_share * chronic_oop
+        if self.config.cap_yuan_per_year is not None:
+            relief = np.minimum(relief, self.config.cap_yuan_per_year)
+        return np.minimum(relief, h.medical_oop[households])
+
+    def apply_effect(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        self.relieve(sim, households[succeeded], amounts[succeeded], "medical_oop")

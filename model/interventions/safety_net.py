@@ -1,9 +1,16 @@
-"""Safety-net instruments. The dibao (minimum living guarantee) tops income up to a standard.
+"""Safety-net instruments: the dibao top-up, the wubao, temporary relief, asset dividends.
 
-SF: "Dibao for those who cannot exit through industry or jobs: all fully or partly
-unable to work are enrolled; the dibao line is raised toward the poverty line
-('two lines merge')." The standard is a schedule of shares of the poverty line so
-that the two lines can converge over the years.
+- dibao (minimum living guarantee) tops income up to a standard. SF: "Dibao for those who
+  cannot exit through industry or jobs: all fully or partly unable to work are enrolled;
+  the dibao line is raised toward the poverty line ('two lines merge')." The standard is a
+  schedule of shares of the poverty line so that the two lines can converge over the years.
+- wubao (five guarantees) pays a yearly stipend to each elderly member of a household with
+  no member of working age (SF: "wubao stipend up by at least 600 yuan/year").
+- temporary_relief pays a one-off sum in the year of a shock (SF: "temporary relief of 600
+  yuan per dibao/wubao household and 360 yuan per near-dibao household").
+- asset_dividend shares the income of village assets with households without labour (SF:
+  photovoltaic stations, "a county put 11.5 million yuan into them in one year"; "asset-income
+  dividends for those with neither labour nor dibao eligibility").
 """
 
 from __future__ import annotations
@@ -13,7 +20,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from model.interventions.base import PHASE_TOP_UP, Intervention, InterventionConfig, register
+from model.interventions.base import (
+    PHASE_TOP_UP,
+    PHASE_TRANSFERS,
+    Intervention,
+    InterventionConfig,
+    register,
+)
 from model.params import Schedule, _check_schedule
 from model.schedule import value_in_year
 
@@ -65,6 +78,205 @@ class Dibao(Intervention):
     def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
         gap = self.standard_per_person(sim) - sim.measured_income_per_capita()[households]
         return np.maximum(gap, 0.0) * sim.households.size[households]
+
+    def apply_effect(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
+
+
+# --- wubao -------------------------------------------------------------------------------
+
+WORKING_AGE = (16, 60)  # members aged 16-59 can support the household
+ELDERLY_AGE = 60
+
+
+def members_by_age(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
+    """Living members of each household aged 16-59 and aged 60+ (counts per household)."""
+    p, n = sim.persons, sim.persons.n
+    alive, age = p.alive[:n], p.age[:n]
+    working = alive & (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
+    elderly = alive & (age >= ELDERLY_AGE)
+    households = p.household[:n]
+    size = sim.households.n
+    return (
+        np.bincount(households, weights=working, minlength=size),
+        np.bincount(households, weights=elderly, minlength=size),
+    )
+
+
+class WubaoConfig(InterventionConfig):
+    """Scenario keys of the wubao stipend for the elderly without support."""
+
+    type: Literal["wubao"]
+    fund: str = "civil_affairs"
+    stipend_share_of_line: Schedule = Field(
+        {2014: 1.0},
+        description="yearly stipend per elderly member as a share of the poverty line, by year; "
+        "assumption (SF only says the stipend rose by at least 600 yuan/year)",
+    )
+    stipend_yuan_per_person: Schedule | None = Field(
+        None,
+        description="yearly stipend per elderly member in yuan, by year; replaces the share of "
+        "the line when set; assumption",
+    )
+    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+        "all", description="everyone who meets the rule (see InterventionConfig)"
+    )
+
+    _share = field_validator("stipend_share_of_line")(_check_schedule)
+
+    @field_validator("stipend_yuan_per_person")
+    @classmethod
+    def _amounts(cls, value: Schedule | None) -> Schedule | None:
+        return None if value is None else _check_schedule(value)
+
+
+@register
+class Wubao(Intervention):
+    """Pays each elderly member of a household with nobody of working age a yearly stipend."""
+
+    config_class = WubaoConfig
+    config: WubaoConfig
+    channel = "safety_net"
+    phase = PHASE_TRANSFERS
+
+    def stipend_per_person(self, sim: Simulation) -> float:
+        """Stipend this year, yuan per elderly member per year."""
+        c = self.config
+        if c.stipend_yuan_per_person is not None:
+            return value_in_year(c.stipend_yuan_per_person, sim.year)
+        return sim.poverty_line * value_in_year(c.stipend_share_of_line, sim.year)
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        working, elderly = members_by_age(sim)
+        return (working == 0) & (elderly > 0) & (sim.households.full_labourers == 0)
+
+    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        _, elderly = members_by_age(sim)
+        return self.stipend_per_person(sim) * elderly[households]
+
+    def apply_effect(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
+
+
+# --- temporary relief --------------------------------------------------------------------
+
+
+class TemporaryReliefConfig(InterventionConfig):
+    """Scenario keys of one-off relief in the year of a shock."""
+
+    type: Literal["temporary_relief"]
+    fund: str = "civil_affairs"
+    relief_yuan_poor: float = Field(
+        600, ge=0, description="yuan to a household below the line (SF: 600 per dibao household)"
+    )
+    relief_yuan_near_poor: float = Field(
+        360, ge=0, description="yuan to a household near the line (SF: 360 per near-dibao one)"
+    )
+    near_line_multiple: float = Field(
+        1.5, ge=1, description="near the line: measured income below this many lines; assumption"
+    )
+    large_bill_share_of_income: float = Field(
+        0.4,
+        ge=0,
+        description="a medical bill (out of pocket) of at least this share of the household's "
+        "total income is a shock; assumption",
+    )
+    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+        "all", description="everyone hit and near the line (see InterventionConfig)"
+    )
+
+
+@register
+class TemporaryRelief(Intervention):
+    """Pays a one-off sum to households near or below the line hit this year by a village
+    disaster, a price shock or a large medical bill; again in any later shock year."""
+
+    config_class = TemporaryReliefConfig
+    config: TemporaryReliefConfig
+    channel = "safety_net"
+    phase = PHASE_TRANSFERS
+
+    def hit_by_shock(self, sim: Simulation) -> np.ndarray:
+        """Households whose village had a disaster or price shock this year, or whose
+        out-of-pocket medical bill (after this year's health instruments) is large."""
+        h, v = sim.households, sim.villages
+        village_shock = v.disaster[h.village] | v.price_shock[h.village]
+        share = self.config.large_bill_share_of_income
+        large_bill = (h.medical_oop > 0) & (
+            h.medical_oop >= share * np.maximum(sim.total_income(), 1.0)
+        )
+        return village_shock | large_bill
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        near = sim.measured_income_per_capita() < self.config.near_line_multiple * sim.poverty_line
+        return self.hit_by_shock(sim) & near
+
+    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        below = sim.measured_income_per_capita()[households] < sim.poverty_line
+        return np.where(below, self.config.relief_yuan_poor, self.config.relief_yuan_near_poor)
+
+    def apply_effect(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
+
+
+# --- asset-income dividend ---------------------------------------------------------------
+
+
+class AssetDividendConfig(InterventionConfig):
+    """Scenario keys of the asset-income dividend (e.g. photovoltaic stations)."""
+
+    type: Literal["asset_dividend"]
+    dividend_yuan_per_year: float = Field(
+        3000,
+        ge=0,
+        description="yuan per household per year, constant in nominal yuan; assumption (about "
+        "what a 3 kW photovoltaic share earns; SF: a county put 11.5 million yuan into "
+        "stations in one year, with no per-household figure)",
+    )
+    no_labour_below_units: float = Field(
+        0.5, ge=0, description="no labour: no full labourer and fewer labour units; assumption"
+    )
+    exclude_dibao_eligible: bool = Field(
+        False,
+        description="true: only households at or above the dibao standard (SF: dividends 'for "
+        "those with neither labour nor dibao eligibility'); false: every household without "
+        "labour in the target group, the dibao then topping up less. At the default pension "
+        "and family support almost every household without labour is below the standard, so "
+        "the strict reading reaches almost nobody",
+    )
+
+
+@register
+class AssetDividend(Intervention):
+    """Pays households without labour a yearly share of the income of village assets (SF);
+    optionally only those not eligible for the dibao. Paid while the household qualifies."""
+
+    config_class = AssetDividendConfig
+    config: AssetDividendConfig
+    channel = "asset_income"
+    phase = PHASE_TRANSFERS
+
+    def dibao_standard(self, sim: Simulation) -> float:
+        """Per-person income below which a household is dibao-eligible: the highest standard
+        of the scenario's dibao instruments, or the poverty line if it has none."""
+        standards = [i.standard_per_person(sim) for i in sim.interventions if isinstance(i, Dibao)]
+        return max(standards) if standards else sim.poverty_line
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        h = sim.households
+        no_labour = (h.full_labourers == 0) & (h.labour_units < self.config.no_labour_below_units)
+        if not self.config.exclude_dibao_eligible:
+            return no_labour
+        return no_labour & (sim.measured_income_per_capita() >= self.dibao_standard(sim))
+
+    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        return np.full(households.size, self.config.dividend_yuan_per_year)
 
     def apply_effect(
         self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
