@@ -37,10 +37,17 @@ def _default(field) -> str:
     return f"`{field.default!r}`"
 
 
-def _keys_table(config: type[InterventionConfig], skip: set[str]) -> list[str]:
+def _keys_table(config: type[InterventionConfig], shared: set[str]) -> list[str]:
+    """Rows of `config`'s keys; a shared key only where the instrument changes its default
+    or its description (e.g. the dibao's fund, training's failure risk)."""
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
+    base = InterventionConfig.model_fields
     for name, field in config.model_fields.items():
-        if name in skip or name == "type":
+        if name == "type":
+            continue
+        if name in shared and (
+            _default(field) == _default(base[name]) and field.description == base[name].description
+        ):
             continue
         description = (field.description or "").replace("|", "/").replace("\n", " ")
         rows.append(f"| `{name}` | {_default(field)} | {description} |")

@@ -38,7 +38,7 @@ class DibaoConfig(InterventionConfig):
     """Scenario keys of the dibao top-up."""
 
     type: Literal["dibao"]
-    fund: str = "civil_affairs"
+    fund: str = Field("civil_affairs", description="fund source that pays for it (civil affairs)")
     standard_share_of_line: Schedule = Field(
         {2014: 1.0},
         description="dibao standard as a share of the poverty line, by year (SF: lines merge)",
@@ -109,7 +109,7 @@ class WubaoConfig(InterventionConfig):
     """Scenario keys of the wubao stipend for the elderly without support."""
 
     type: Literal["wubao"]
-    fund: str = "civil_affairs"
+    fund: str = Field("civil_affairs", description="fund source that pays for it (civil affairs)")
     stipend_share_of_line: Schedule = Field(
         {2014: 1.0},
         description="yearly stipend per elderly member as a share of the poverty line, by year; "
@@ -169,7 +169,7 @@ class TemporaryReliefConfig(InterventionConfig):
     """Scenario keys of one-off relief in the year of a shock."""
 
     type: Literal["temporary_relief"]
-    fund: str = "civil_affairs"
+    fund: str = Field("civil_affairs", description="fund source that pays for it (civil affairs)")
     relief_yuan_poor: float = Field(
         600, ge=0, description="yuan to a household below the line (SF: 600 per dibao household)"
     )
