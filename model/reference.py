@@ -54,6 +54,12 @@ def _keys_table(config: type[InterventionConfig], shared: set[str]) -> list[str]
     return rows
 
 
+def _delivery(cls) -> str:
+    if not cls.once_per_household:
+        return "may recur yearly"
+    return "once per village" if cls.__module__.endswith(".village") else "once per household"
+
+
 def reference() -> str:
     """The whole page as Markdown."""
     lines = [HEADER, "## Keys every instrument has", ""]
@@ -75,7 +81,7 @@ def reference() -> str:
                 "",
                 f"Channel: {cls.channel or 'none (counts to own growth)'}; phase: "
                 f"{PHASE_NAMES[cls.phase]}; "
-                f"{'once per household' if cls.once_per_household else 'may recur yearly'}.",
+                f"{_delivery(cls)}.",
                 "",
             ]
             specific = _keys_table(cls.config_class, shared)

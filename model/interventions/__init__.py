@@ -1,13 +1,14 @@
 """Intervention instruments. Importing this package registers every instrument type.
 
 Families (one module each): industry, employment, relocation, safety_net, health,
-education, village (housing, water and village investments).
+education, housing, village (roads, irrigation, water, collective economy).
 """
 
 from model.interventions import (  # noqa: F401  (each registers its types)
     education,
     employment,
     health,
+    housing,
     industry,
     relocation,
     safety_net,

@@ -1,1 +1,412 @@
-"""Placeholder: instruments of this family are being written."""
+"""Village investments: roads, irrigation, water and the collective economy.
+
+Village works (recipients are villages; `VillageInvestment`), each at most once per village:
+- village_road: SF: 6.106 million yuan for roads reaching 10 villages (about 610,600 each).
+  Lowers the village's remoteness, which raises local wages through the engine's remoteness
+  penalty from the next year's economy.
+- village_irrigation: raises the village's land productivity. SF: 1 million yuan for one
+  whole-village project (taken as the cost of one village's irrigation).
+- village_safe_water: SF: 0.823 million yuan for water reaching 8 villages (about 102,875
+  each). The village and every household in it get safe water (the assurance).
+- collective_economy: SF: collective income targets of 50,000 yuan for a poor village and at
+  least 10,000 for others. A one-off investment raises the collective's income; each year a
+  share of it is paid out to the village's registered households, the rest goes to village
+  posts and public goods (not modelled).
+Dangerous-house renovation, a household instrument, is in model/interventions/housing.py.
+
+Village works have no channel: what a road or irrigation adds to wages and farm
+income is the household's own income, so exits it brings count to own growth; water and
+housing are assurances, not income. The collective payout is asset income.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from model.interventions.base import (
+    PHASE_VILLAGE,
+    Intervention,
+    InterventionConfig,
+    Proposal,
+    register,
+)
+from model.state import NEVER
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model.simulation import Simulation
+
+
+class VillageInvestmentConfig(InterventionConfig):
+    """Keys of an investment in a village. Recipients are villages: capacity counts villages
+    (`capacity_villages_per_year`); `unit_cost_one_off` and `unit_cost_yearly` are per village;
+    `target` admits villages with at least one household of the target group."""
+
+    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+        "policy_holders",
+        description="villages with at least one household of this group may receive it "
+        "(groups as for households)",
+    )
+    cost_yuan_per_village: float = Field(0.0, ge=0, description="one-off yuan per village")
+    capacity_villages_per_year: int | None = Field(
+        None,
+        ge=0,
+        description="most villages per year; none = unlimited (the household capacities are "
+        "refused; unit costs are per village; the cost is booked in equal shares to the "
+        "village's households)",
+    )
+
+    @model_validator(mode="after")
+    def _villages_not_households(self):
+        if (
+            self.capacity_households_per_year is not None
+            or self.capacity_households_per_village is not None
+        ):
+            raise ValueError(
+                "a village investment counts villages: use capacity_villages_per_year instead "
+                "of capacity_households_per_year / capacity_households_per_village"
+            )
+        return self
+
+
+class VillageInvestment(Intervention):
+    """An instrument whose recipients are village rows: proposed and priced per village, its
+    cost booked equally to the village's active households, its effect on the village."""
+
+    config: VillageInvestmentConfig
+    phase = PHASE_VILLAGE
+    once_per_household = True  # once per village, hence at most once for each household
+
+    def __init__(self, config: VillageInvestmentConfig, sim: Simulation):
+        super().__init__(config, sim)
+        self.invested_year = np.full(sim.villages.n, NEVER, dtype=np.int16)
+        self.village_failure_draw = np.zeros(sim.villages.n)
+
+    @property
+    def invested(self) -> np.ndarray:
+        """Villages that have received this investment (each does at most once)."""
+        return self.invested_year != NEVER
+
+    # --- what a village investment defines ------------------------------------------------
+    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+        """Boolean mask over villages that may receive the investment this year."""
+        raise NotImplementedError
+
+    def village_priority(self, sim: Simulation) -> np.ndarray:
+        """Score over villages, highest first: poor villages, then the most remote."""
+        v = sim.villages
+        return 2.0 * v.poor_village + v.remoteness
+
+    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+        """Yuan/year of income the village's households are expected to gain, if it works.
+        None by default (an assurance)."""
+        return np.zeros(villages.size)
+
+    def apply_village_effect(
+        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        """Change the arrays of the `villages` (`succeeded` masks failed deliveries)."""
+        raise NotImplementedError
+
+    # --- shared ------------------------------------------------------------------------------
+    def begin_year(self, sim: Simulation) -> None:
+        """Household draws as every instrument, plus one failure draw per village."""
+        super().begin_year(sim)
+        self.village_failure_draw = self.rng.random(sim.villages.n)
+
+    def open_villages(self, sim: Simulation, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Eligible villages not yet served that hold a household of the target group
+        (within `allowed`, a household mask, if given)."""
+        h = sim.households
+        members = self.target_mask(sim)
+        if allowed is not None:
+            members = members & allowed
+        has_members = np.bincount(h.village[members], minlength=sim.villages.n) > 0
+        return self.eligible_villages(sim) & has_members & ~self.invested
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        """Households of the villages that may receive the investment (for inspection)."""
+        return sim.households.active & self.open_villages(sim)[sim.households.village]
+
+    def propose(self, sim: Simulation, allowed: np.ndarray | None = None) -> Proposal | None:
+        """Open villages ranked by `village_priority`, cut at the villages' capacity.
+        `Proposal.households` holds village rows; amounts and costs are per village."""
+        if not self.active_in(sim.year):
+            return None
+        candidates = np.flatnonzero(self.open_villages(sim, allowed))
+        if candidates.size == 0:
+            return None
+        order = np.argsort(-self.village_priority(sim)[candidates], kind="stable")
+        candidates = candidates[order][: self.config.capacity_villages_per_year]
+        c = self.config
+        amounts = np.full(candidates.size, c.cost_yuan_per_village)
+        costs = amounts + c.unit_cost_one_off + c.unit_cost_yearly  # every village is new
+        gain = self.village_gain(sim, candidates) * (1.0 - c.failure_risk)
+        return Proposal(self, candidates, amounts, costs, gain)
+
+    def deliver(self, sim: Simulation, proposal: Proposal, selected: np.ndarray | slice) -> None:
+        """Book each selected village's cost in equal shares to its active households, and
+        apply the effect to the villages whose own failure draw passes."""
+        villages = proposal.households[selected]
+        if villages.size == 0:
+            return
+        h, n_villages = sim.households, sim.villages.n
+        cost = np.zeros(n_villages)
+        cost[villages] = proposal.costs[selected]
+        chosen = np.zeros(n_villages, dtype=bool)
+        chosen[villages] = True
+        households = np.flatnonzero(h.active & chosen[h.village])
+        village_of = h.village[households]
+        count = np.bincount(village_of, minlength=n_villages)
+        shares = cost[village_of] / count[village_of]
+        sim.ledger.book(self.label, self.config.fund, sim.year, households, shares)
+        self.invested_year[villages] = sim.year
+        self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
+        succeeded = self.village_failure_draw[villages] >= self.config.failure_risk
+        self.apply_village_effect(sim, villages, succeeded)
+
+
+def village_sum(sim: Simulation, values: np.ndarray) -> np.ndarray:
+    """Sum of a household array over each village's active households."""
+    h = sim.households
+    return np.bincount(h.village, weights=np.where(h.active, values, 0.0), minlength=sim.villages.n)
+
+
+# --- road ----------------------------------------------------------------------------------
+
+
+class VillageRoadConfig(VillageInvestmentConfig):
+    """Scenario keys of a village road."""
+
+    type: Literal["village_road"]
+    cost_yuan_per_village: float = Field(
+        610_600.0,
+        ge=0,
+        description="one-off yuan per village; SF: 6.106 million yuan for roads reaching 10 "
+        "villages",
+    )
+    remoteness_reduction_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="share of the village's remoteness (0..1) the road removes, relative; "
+        "assumption",
+    )
+
+
+def local_wage_income(sim: Simulation) -> np.ndarray:
+    """Each household's wage income earned at home: its wages less an estimate of migrant
+    remittances (the engine's rate x skill x labour units, before shocks and episodes)."""
+    p, n, inc = sim.persons, sim.persons.n, sim.scenario.dynamics.income
+    away = np.flatnonzero(p.alive[:n] & p.migrant[:n])
+    units = np.array([0.0, inc.partial_labour_factor, 1.0])[p.labour[away]]
+    rate = inc.migrant_wage_full * inc.migrant_remit_share * sim.money_index
+    remitted = np.bincount(
+        p.household[away], weights=rate * p.skill[away] * units, minlength=sim.households.n
+    )
+    return np.maximum(sim.households.wage_income - remitted, 0.0)
+
+
+@register
+class VillageRoad(VillageInvestment):
+    """An all-weather road: the village's remoteness falls, so local wages rise from the
+    next year (the engine's remoteness wage penalty)."""
+
+    config_class = VillageRoadConfig
+    config: VillageRoadConfig
+
+    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+        return ~sim.villages.road
+
+    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+        """Local wages of the village times the relative rise of the local wage rate."""
+        penalty = sim.scenario.dynamics.income.remoteness_wage_penalty
+        lost = penalty * sim.villages.remoteness[villages]
+        rise = np.divide(
+            lost * self.config.remoteness_reduction_share,
+            1.0 - lost,
+            out=np.zeros(villages.size),
+            where=lost < 1.0,
+        )
+        return village_sum(sim, local_wage_income(sim))[villages] * rise
+
+    def apply_village_effect(
+        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        built = villages[succeeded]
+        sim.villages.road[built] = True
+        sim.villages.remoteness[built] *= 1.0 - self.config.remoteness_reduction_share
+
+
+# --- irrigation ----------------------------------------------------------------------------
+
+
+class VillageIrrigationConfig(VillageInvestmentConfig):
+    """Scenario keys of a village irrigation project."""
+
+    type: Literal["village_irrigation"]
+    cost_yuan_per_village: float = Field(
+        1_000_000.0,
+        ge=0,
+        description="one-off yuan per village; assumption from SF: 1 million yuan for one "
+        "whole-village project",
+    )
+    productivity_gain_share: float = Field(
+        0.2, ge=0, le=5, description="relative rise of the village's land productivity; assumption"
+    )
+
+
+@register
+class VillageIrrigation(VillageInvestment):
+    """Irrigation raises the village's land productivity, so farm income from the next year."""
+
+    config_class = VillageIrrigationConfig
+    config: VillageIrrigationConfig
+
+    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+        """Any village (the engine has no irrigation flag; each is served once)."""
+        return np.ones(sim.villages.n, dtype=bool)
+
+    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+        """This year's farm income of the village times the relative productivity gain."""
+        farm = village_sum(sim, sim.households.farm_income)
+        return farm[villages] * self.config.productivity_gain_share
+
+    def apply_village_effect(
+        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        gain = 1.0 + self.config.productivity_gain_share
+        sim.villages.land_productivity[villages[succeeded]] *= gain
+
+
+# --- safe water ----------------------------------------------------------------------------
+
+
+class VillageSafeWaterConfig(VillageInvestmentConfig):
+    """Scenario keys of a village drinking-water project."""
+
+    type: Literal["village_safe_water"]
+    cost_yuan_per_village: float = Field(
+        823_000.0 / 8,
+        ge=0,
+        description="one-off yuan per village; SF: 0.823 million yuan for water reaching 8 "
+        "villages",
+    )
+
+
+@register
+class VillageSafeWater(VillageInvestment):
+    """Safe drinking water for the village and every household in it (the assurance)."""
+
+    config_class = VillageSafeWaterConfig
+    config: VillageSafeWaterConfig
+
+    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+        """Villages without safe water, or with an active household lacking it."""
+        h = sim.households
+        lacking = np.bincount(h.village[h.active & ~h.safe_water], minlength=sim.villages.n)
+        return ~sim.villages.safe_water | (lacking > 0)
+
+    def apply_village_effect(
+        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        served = np.zeros(sim.villages.n, dtype=bool)
+        served[villages[succeeded]] = True
+        sim.villages.safe_water[served] = True
+        sim.households.safe_water[served[sim.households.village]] = True
+
+
+# --- collective economy --------------------------------------------------------------------
+
+
+class CollectiveEconomyConfig(VillageInvestmentConfig):
+    """Scenario keys of an investment in a village's collective economy."""
+
+    type: Literal["collective_economy"]
+    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+        "registered",
+        description="households paid the members' share each year, and whose village may "
+        "apply: registered by default (SF: the registered households of the village)",
+    )
+    cost_yuan_per_village: float = Field(
+        500_000.0,
+        ge=0,
+        description="one-off yuan per village; assumption (a 10% return for the gain below, "
+        "SF: firm dividends of up to 10%)",
+    )
+    collective_income_gain_yuan_per_year: float = Field(
+        50_000.0,
+        ge=0,
+        description="yearly collective income the investment adds, nominal; assumption at "
+        "SF's target of 50,000 yuan for a poor village",
+    )
+    member_payout_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the added income paid out equally to the target households; "
+        "the rest pays village posts and public goods (not modelled); assumption",
+    )
+    lag_years: int = Field(
+        1, ge=0, le=20, description="years from the investment to the first income; assumption"
+    )
+    target_income_poor_village_yuan: float = Field(
+        50_000.0,
+        ge=0,
+        description="a poor village below this collective income may apply; SF: 50,000 yuan",
+    )
+    target_income_other_village_yuan: float = Field(
+        10_000.0,
+        ge=0,
+        description="another village below this collective income may apply; SF: at least "
+        "10,000 yuan",
+    )
+
+
+@register
+class CollectiveEconomy(VillageInvestment):
+    """A one-off investment raising a village's collective income; a share of the gain is
+    paid each year, equally, to the village's target (registered) households."""
+
+    config_class = CollectiveEconomyConfig
+    config: CollectiveEconomyConfig
+    channel = "asset_income"
+
+    def __init__(self, config: CollectiveEconomyConfig, sim: Simulation):
+        super().__init__(config, sim)
+        self.income_year = np.full(sim.villages.n, NEVER, dtype=np.int16)  # first income year
+
+    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+        """Villages whose collective income is below their SF target."""
+        c, v = self.config, sim.villages
+        target = np.where(
+            v.poor_village, c.target_income_poor_village_yuan, c.target_income_other_village_yuan
+        )
+        return v.collective_income < target
+
+    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+        """The members' share of the added income (every open village has members)."""
+        c = self.config
+        return np.full(
+            villages.size, c.collective_income_gain_yuan_per_year * c.member_payout_share
+        )
+
+    def apply_village_effect(
+        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        self.income_year[villages[succeeded]] = sim.year + self.config.lag_years
+
+    def end_year(self, sim: Simulation) -> None:
+        """Add the gain to the collective's income in its first year; pay members each year."""
+        c, v, h = self.config, sim.villages, sim.households
+        v.collective_income[self.income_year == sim.year] += c.collective_income_gain_yuan_per_year
+        earning = (self.income_year != NEVER) & (self.income_year <= sim.year)
+        members = np.flatnonzero(self.target_mask(sim) & earning[h.village])
+        if members.size == 0:
+            return
+        village_of = h.village[members]
+        count = np.bincount(village_of, minlength=v.n)
+        payout = c.collective_income_gain_yuan_per_year * c.member_payout_share
+        self.pay(sim, members, payout / count[village_of])

@@ -1,0 +1,57 @@
+"""Housing: dangerous-house renovation, the safe-housing guarantee of the exit test.
+
+- housing_renovation: SF: 72 households planned in one township (no amount given).
+  No channel: a safe house is an assurance, not income.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from model.interventions.base import PHASE_VILLAGE, Intervention, InterventionConfig, register
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model.simulation import Simulation
+
+
+class HousingRenovationConfig(InterventionConfig):
+    """Scenario keys of dangerous-house renovation."""
+
+    type: Literal["housing_renovation"]
+    cost_yuan_per_household: float = Field(
+        20_000.0,
+        ge=0,
+        description="one-off yuan per house; assumption (SF: 72 households planned in one "
+        "township, no amount)",
+    )
+
+
+@register
+class HousingRenovation(Intervention):
+    """Makes a dangerous house safe (the housing assurance); no income. A failed
+    renovation is paid and not retried (once per household)."""
+
+    config_class = HousingRenovationConfig
+    config: HousingRenovationConfig
+    phase = PHASE_VILLAGE
+    once_per_household = True
+
+    def eligible(self, sim: Simulation) -> np.ndarray:
+        return ~sim.households.housing_safe
+
+    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+        return np.full(households.size, self.config.cost_yuan_per_household)
+
+    def expected_gain(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+    ) -> np.ndarray:
+        """None: a safe house is an assurance, not income."""
+        return np.zeros(households.size)
+
+    def apply_effect(
+        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+    ) -> None:
+        sim.households.housing_safe[households[succeeded]] = True
