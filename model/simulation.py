@@ -67,11 +67,41 @@ class Simulation:
         instrument whose amounts are in identification-year yuan multiplies by it."""
         return self._index(self.scenario.dynamics.income.growth)
 
+    def invalidate_income(self) -> None:
+        """Forget the cached incomes: called whenever income or expense arrays change (the
+        economy of a year, and every payment or relief an instrument makes)."""
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _cached(self, key: str, compute) -> np.ndarray:
+        """Incomes are read many times a year (every instrument's eligibility and priority)
+        but change only when money moves; the cached copy is read-only so that no caller
+        can change it by mistake."""
+        value = self._cache.get(key)
+        if value is None:
+            value = compute()
+            value.flags.writeable = False
+            self._cache[key] = value
+        return value
+
+    def per_year(self, key: str, compute):
+        """`compute()` once per policy year: for household summaries of the persons (e.g.
+        members by age) that several instruments or calls read while persons do not change
+        (between this year's economy and the next year's demography)."""
+        value = self._year_cache.get(key)
+        if value is None:
+            value = self._year_cache[key] = compute()
+        return value
+
     def total_income(self) -> np.ndarray:
         """Household income from all sources this year (yuan/year), before expenses:
         own (farm, wages, pensions) plus what assistance added on every channel."""
         h = self.households
-        return h.farm_income + h.wage_income + h.pension_income + h.assisted_income.sum(axis=0)
+        return self._cached(
+            "total",
+            lambda: (
+                h.farm_income + h.wage_income + h.pension_income + h.assisted_income.sum(axis=0)
+            ),
+        )
 
     def assistance_counted(self) -> np.ndarray:
         """(channels x households) yuan/year of assistance the office's income concept
@@ -84,8 +114,12 @@ class Simulation:
     def net_income_per_capita(self) -> np.ndarray:
         """True per-capita net income: income minus out-of-pocket medical and schooling costs."""
         h = self.households
-        net = self.total_income() - h.medical_oop - h.schooling_cost
-        return np.divide(net, h.size, out=np.zeros(h.n), where=h.size > 0)
+
+        def compute() -> np.ndarray:
+            net = self.total_income() - h.medical_oop - h.schooling_cost
+            return np.divide(net, h.size, out=np.zeros(h.n), where=h.size > 0)
+
+        return self._cached("net_per_capita", compute)
 
     def policy_holders(self) -> np.ndarray:
         """Registered households and those still within `policy_continuation_years` of their
@@ -99,11 +133,15 @@ class Simulation:
     def measured_income_per_capita(self) -> np.ndarray:
         """Per-capita income as the office measures it (its income concept, with error)."""
         h = self.households
-        if self.scenario.policy.identification.income_concept == "income":
-            value = np.divide(self.total_income(), h.size, out=np.zeros(h.n), where=h.size > 0)
-        else:
-            value = self.net_income_per_capita()
-        return value * self._measurement_noise
+
+        def compute() -> np.ndarray:
+            if self.scenario.policy.identification.income_concept == "income":
+                value = np.divide(self.total_income(), h.size, out=np.zeros(h.n), where=h.size > 0)
+            else:
+                value = self.net_income_per_capita()
+            return value * self._measurement_noise
+
+        return self._cached("measured_per_capita", compute)
 
     # --- the year -------------------------------------------------------------------
     def _economy(self) -> None:
@@ -135,6 +173,8 @@ class Simulation:
         )
         self.households.assisted_income[:] = 0.0
         self.households.expense_relief[:] = 0.0
+        self.invalidate_income()
+        self._year_cache: dict[str, object] = {}
         sd = self.scenario.policy.identification.measurement_error_sd
         z = self.streams.generator("identification").standard_normal(self.households.n)
         self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)

@@ -307,7 +307,7 @@ def test_failures_come_from_its_own_stream_only(kind):
     risky = {"type": kind, "target": "all", "failure_risk": 0.3}
     runs = {}
     for key, interventions in (("alone", [dibao]), ("with", [dibao, risky])):
-        sim = Simulation(scenario(interventions, households=800, years=3), seed=12)
+        sim = Simulation(scenario(interventions, households=1500, years=3), seed=12)
         draws, failed_total = [], 0
         for _ in range(3):
             sim.step()

@@ -132,7 +132,10 @@ class ProductionSubsidy(StreamInstrument):
         (and not the config's general `failure_risk`)."""
         c = self.config
         labour = np.minimum(sim.households.labour_units[households], 1.0)
-        skill = mean_labourer_skill(sim)[households] ** c.skill_elasticity
+        skill = (
+            sim.per_year("mean_labourer_skill", lambda: mean_labourer_skill(sim))[households]
+            ** c.skill_elasticity
+        )
         success = np.clip(c.success_probability_full_labour * labour * skill, 0.0, 1.0)
         return 1.0 - success * (1.0 - c.failure_risk)
 

@@ -149,11 +149,11 @@ class Wubao(Intervention):
         return sim.poverty_line * value_in_year(c.stipend_share_of_line, sim.year)
 
     def eligible(self, sim: Simulation) -> np.ndarray:
-        working, elderly = members_by_age(sim)
+        working, elderly = sim.per_year("members_by_age", lambda: members_by_age(sim))
         return (working == 0) & (elderly > 0) & (sim.households.full_labourers == 0)
 
     def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
-        _, elderly = members_by_age(sim)
+        _, elderly = sim.per_year("members_by_age", lambda: members_by_age(sim))
         return self.stipend_per_person(sim) * elderly[households]
 
     def apply_effect(
