@@ -335,3 +335,21 @@ def household_income_and_expenses(
         inpatient_oop = s[INPATIENT_COST] * (1 - inpatient_reimbursement[h])
         medical_oop[h] = inpatient_oop + s[CHRONIC_COST] * (1 - outpatient_reimbursement[h])
         schooling_cost[h] = s[SCHOOLING_COST]
+
+
+@numba.njit(cache=True)
+def members_by_household(household, alive, include, weights, n_households):  # fmt: skip
+    """Per household: the number of living person rows where `include` holds, and the sum
+    of `weights` over them (float64, added in row order from 0.0 as `np.bincount` does;
+    an empty `weights` sums nothing). Instruments use it for member counts (labourers,
+    the elderly) and sums (skill)."""
+    counts = np.zeros(n_households, dtype=np.int64)
+    sums = np.zeros(n_households, dtype=np.float64)
+    weighted = weights.size > 0
+    for i in range(household.size):
+        if alive[i] and include[i]:
+            h = household[i]
+            counts[h] += 1
+            if weighted:
+                sums[h] += weights[i]
+    return counts, sums

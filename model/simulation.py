@@ -49,6 +49,7 @@ class Simulation:
         self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
         self.allocator = Allocator(scenario.allocation, self.interventions)
         self.events: dict[str, np.ndarray] = {}
+        self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
         self._identify()
 
@@ -71,6 +72,37 @@ class Simulation:
         """Forget the cached incomes: called whenever income or expense arrays change (the
         economy of a year, and every payment or relief an instrument makes)."""
         self._cache: dict[str, np.ndarray] = {}
+
+    def income_changed(self, rows: np.ndarray) -> None:
+        """Bring the cached incomes up to date for household `rows` after a payment or a
+        relief: the same formulas as a full recomputation, applied to those rows only
+        (an instrument pays a small share of the county, and many instruments pay a year)."""
+        if not self._cache:
+            return
+        h = self.households
+        total = h.farm_income[rows] + h.wage_income[rows] + h.pension_income[rows]
+        total = total + h.assisted_income[:, rows].sum(axis=0)
+        size = h.size[rows]
+        per_capita = {}
+        if "total" in self._cache:
+            per_capita["total"] = total
+        if "net_per_capita" in self._cache or "measured_per_capita" in self._cache:
+            net = total - h.medical_oop[rows] - h.schooling_cost[rows]
+            per_capita["net_per_capita"] = np.divide(
+                net, size, out=np.zeros(rows.size), where=size > 0
+            )
+        if "measured_per_capita" in self._cache:
+            if self.scenario.policy.identification.income_concept == "income":
+                value = np.divide(total, size, out=np.zeros(rows.size), where=size > 0)
+            else:
+                value = per_capita["net_per_capita"]
+            per_capita["measured_per_capita"] = value * self._measurement_noise[rows]
+        for key, values in per_capita.items():
+            cached = self._cache.get(key)
+            if cached is not None:
+                cached.flags.writeable = True
+                cached[rows] = values
+                cached.flags.writeable = False
 
     def _cached(self, key: str, compute) -> np.ndarray:
         """Incomes are read many times a year (every instrument's eligibility and priority)
@@ -129,6 +161,26 @@ class Simulation:
         since_exit = self.year - h.exit_year.astype(np.int32)
         continuing = (h.exit_year != NEVER) & (since_exit <= years) & ~h.registered
         return h.active & (h.registered | continuing)
+
+    def assistance_group(self, target: str) -> np.ndarray:
+        """Households an instrument with this `target` may serve (see InterventionConfig):
+        all, registered, policy_holders, or at_risk (policy holders and monitored). Read-only;
+        kept for the year's assistance phase, while the registry cannot change."""
+        cache = self._group_cache if self._group_cache is not None else {}
+        group = cache.get(target)
+        if group is None:
+            h = self.households
+            if target == "all":
+                group = h.active.copy()
+            elif target == "registered":
+                group = h.active & h.registered
+            elif target == "policy_holders":
+                group = self.policy_holders()
+            else:
+                group = self.policy_holders() | (h.active & h.monitored)
+            group.flags.writeable = False
+            cache[target] = group
+        return group
 
     def measured_income_per_capita(self) -> np.ndarray:
         """Per-capita income as the office measures it (its income concept, with error)."""
@@ -255,7 +307,9 @@ class Simulation:
         registered_at_start = h.registered & h.active
         # Assistance, then year-end verification on the income the year produced.
         self.ledger.open_year(self.year)
+        self._group_cache = {}  # the registry is fixed while assistance is delivered
         self.allocator.run_year(self)
+        self._group_cache = None
         idle = self.ledger.close_year()
         measured = self.measured_income_per_capita()
         line = self.poverty_line

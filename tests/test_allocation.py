@@ -225,3 +225,36 @@ def test_yearly_rows_carry_spending_and_recipients_per_instrument_and_fund():
         assert record["spending_fund_general"] == 0
         assert record["recipients_dibao"] > 0
         assert record["spending_total"] == pytest.approx(record["spending_dibao"])
+
+
+def test_incomes_updated_row_by_row_after_payments_equal_a_full_recomputation():
+    """Instruments read cached incomes, which payments and reliefs update row by row; the
+    cached arrays must be exactly what recomputing everything gives."""
+    from model.scenario import load_scenario, with_overrides
+
+    for concept in ("income", "income_minus_expenses"):
+        s = with_overrides(
+            load_scenario("scenarios/five_batches.yaml"),
+            {
+                "population.n_households": 1500,
+                "years": 3,
+                "policy.identification.income_concept": concept,
+            },
+        )
+        sim = Simulation(s, seed=5)
+        for _ in range(s.years):
+            sim.step()
+            cached = [
+                sim.total_income().copy(),
+                sim.net_income_per_capita().copy(),
+                sim.measured_income_per_capita().copy(),
+            ]
+            assert sim.households.assisted_income.any()  # payments were made
+            sim.invalidate_income()
+            fresh = [
+                sim.total_income(),
+                sim.net_income_per_capita(),
+                sim.measured_income_per_capita(),
+            ]
+            for a, b in zip(cached, fresh, strict=True):
+                assert a.tobytes() == b.tobytes()

@@ -294,7 +294,7 @@ def draw_history(s: Scenario, seed: int, labels: list[str]) -> dict[str, list[np
         }
         for label in labels:
             inst = by_label[label]
-            items[f"{label}:draws"] = np.stack([inst.failure_draw, inst.loss_draw, inst.extra_draw])
+            items[f"{label}:draws"] = np.stack([getattr(inst, f"{d}_draw") for d in inst.draws])
         for key, value in items.items():
             history.setdefault(key, []).append(value.copy())
     return history

@@ -131,6 +131,11 @@ class Intervention:
     channel: ClassVar[str | None] = None  # CHANNELS entry its income and relief count to
     phase: ClassVar[int] = PHASE_DEVELOPMENT
     once_per_household: ClassVar[bool] = False  # a household receives it at most once
+    # Which uniform draws the instrument makes for every household each year: "failure"
+    # (its delivery fails), "loss" (a lasting effect ends), "extra" (its own choice, e.g. a
+    # casual or a stable job). Fixed per class, so the stream's sequence never depends on
+    # what happens in the run.
+    draws: ClassVar[tuple[str, ...]] = ("failure",)
 
     def __init__(self, config: InterventionConfig, sim: Simulation):
         self.config = config
@@ -139,9 +144,7 @@ class Intervention:
         # Own stream, keyed by the label: adding an instrument leaves every other stream alone.
         self.rng = sim.streams.generator(f"intervention:{self.label}")
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
-        self.failure_draw = np.zeros(0)
-        self.loss_draw = np.zeros(0)
-        self.extra_draw = np.zeros(0)
+        self.failure_draw = self.loss_draw = self.extra_draw = None
 
     # --- what an instrument defines -------------------------------------------------
     def eligible(self, sim: Simulation) -> np.ndarray:
@@ -186,7 +189,7 @@ class Intervention:
     def pay(self, sim: Simulation, households: np.ndarray, yuan_per_year: np.ndarray) -> None:
         """Add income (yuan/year) to `households` on this instrument's channel."""
         sim.households.assisted_income[self.channel_row, households] += yuan_per_year
-        sim.invalidate_income()
+        sim.income_changed(households)
 
     def relieve(
         self, sim: Simulation, households: np.ndarray, yuan: np.ndarray, expense: str
@@ -197,7 +200,7 @@ class Intervention:
         relief = np.minimum(np.maximum(yuan, 0.0), array[households])
         array[households] -= relief
         sim.households.expense_relief[self.channel_row, households] += relief
-        sim.invalidate_income()
+        sim.income_changed(households)
         return relief
 
     def active_in(self, year: int) -> bool:
@@ -207,25 +210,17 @@ class Intervention:
         )
 
     def target_mask(self, sim: Simulation) -> np.ndarray:
-        """Households in the configured `target` group."""
-        h = sim.households
-        target = self.config.target
-        if target == "all":
-            return h.active
-        if target == "registered":
-            return h.active & h.registered
-        holders = sim.policy_holders()
-        if target == "policy_holders":
-            return holders
-        return holders | (h.active & h.monitored)
+        """Households in the configured `target` group (the same for every instrument of the
+        year's assistance: the registry does not change until the year-end exit test)."""
+        return sim.assistance_group(self.config.target)
 
     # --- delivery, shared by all ----------------------------------------------------
     def begin_year(self, sim: Simulation) -> None:
-        """Draw this year's random numbers for every household slot, whatever is delivered
-        (common random numbers): failure, loss of a lasting effect, and one spare draw an
-        instrument may use for its own choice (e.g. a casual or a stable job)."""
-        draws = self.rng.random((3, sim.households.n), dtype=np.float32)  # half the cost of float64
-        self.failure_draw, self.loss_draw, self.extra_draw = draws
+        """Draw this year's random numbers (the class's `draws`) for every household slot,
+        whatever is delivered (common random numbers). float32: half the cost of float64."""
+        values = self.rng.random((len(self.draws), sim.households.n), dtype=np.float32)
+        for name, value in zip(self.draws, values, strict=True):
+            setattr(self, f"{name}_draw", value)
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
 
     def propose(self, sim: Simulation, allowed: np.ndarray | None = None) -> Proposal | None:

@@ -134,6 +134,7 @@ class EducationAid(Intervention):
         self.stipend = np.zeros(sim.households.n)  # this year's yuan per household
         self.waiver = np.zeros(sim.households.n)
         self.covered_students = np.zeros(sim.households.n, dtype=np.int64)
+        self.students = np.zeros(0, dtype=np.int64)  # this year's covered student rows
 
     # --- per-stage rates -----------------------------------------------------------------
     def stipend_by_stage(self) -> np.ndarray:
@@ -193,7 +194,7 @@ class EducationAid(Intervention):
         """Draws, then this year's stipend and waiver per household from its students."""
         super().begin_year(sim)
         self._grow_person_arrays(sim.persons.n)
-        rows = self.student_rows(sim)
+        rows = self.students = self.student_rows(sim)
         stage = sim.persons.school_stage[rows]
         households = sim.persons.household[rows]
         n = sim.households.n
@@ -218,7 +219,7 @@ class EducationAid(Intervention):
         self.relieve(sim, served, self.waiver[served], "schooling_cost")
         aided_home = np.zeros(sim.households.n, dtype=bool)
         aided_home[served] = True
-        rows = self.student_rows(sim)
+        rows = self.students  # persons do not change during the year's assistance
         self.aided[rows[aided_home[sim.persons.household[rows]]]] = True
 
     def end_year(self, sim: Simulation) -> None:
@@ -226,14 +227,20 @@ class EducationAid(Intervention):
         person), then pay every running premium of a person still working."""
         p, n = sim.persons, sim.persons.n
         self._grow_person_arrays(n)
-        working = p.alive[:n] & (p.school_stage[:n] == SCHOOL_NONE) & (p.labour[:n] != LABOUR_NONE)
-        premium_year = self.premium_year[:n]
-        premium_year[self.aided[:n] & working & (premium_year == NEVER)] = sim.year
+        aided = np.flatnonzero(self.aided[:n])  # a small share of the persons: work on those
+        working = (
+            p.alive[aided]
+            & (p.school_stage[aided] == SCHOOL_NONE)
+            & (p.labour[aided] != LABOUR_NONE)
+        )
+        premium_year = self.premium_year[aided]
+        premium_year[working & (premium_year == NEVER)] = sim.year
+        self.premium_year[aided] = premium_year
         since = sim.year - premium_year.astype(np.int32)
         paying = working & (premium_year != NEVER) & (since < self.config.premium_duration_years)
         if not paying.any():
             return
-        graduates = np.bincount(p.household[:n][paying], minlength=sim.households.n)
+        graduates = np.bincount(p.household[aided[paying]], minlength=sim.households.n)
         households = np.flatnonzero(graduates)
         premium = self.config.wage_premium_yuan_per_year * sim.money_index
         self.pay(sim, households, premium * graduates[households])

@@ -29,6 +29,7 @@ from model.interventions.base import (
     InterventionConfig,
     register,
 )
+from model.interventions.members import count_members
 from model.interventions.streams import IncomeStreams, LastingEffect
 from model.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
 
@@ -36,14 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from model.simulation import Simulation
 
 WORKING_AGE = (16, 60)  # a labourer aged 16-59 can be trained
-
-
-def count_members(sim: Simulation, mask: np.ndarray) -> np.ndarray:
-    """Number of living members per household among the person rows where `mask` holds
-    (`mask` covers rows 0..p.n-1)."""
-    p, n = sim.persons, sim.persons.n
-    rows = p.household[:n][mask & p.alive[:n]]
-    return np.bincount(rows, minlength=sim.households.n)
 
 
 def able_local_labourers(sim: Simulation) -> np.ndarray:
@@ -98,6 +91,8 @@ class JobConfig(InterventionConfig):
 class JobInstrument(LastingEffect, Intervention):
     """An instrument whose success is a job: casual (extra draw below the casual share) or
     stable, held as an income stream lost with the job's own yearly risk."""
+
+    draws = ("failure", "loss", "extra")  # extra: casual or stable job
 
     config: JobConfig
 

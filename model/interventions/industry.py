@@ -30,6 +30,7 @@ from model.interventions.base import (
     LastingEffectConfig,
     register,
 )
+from model.interventions.members import sum_members
 from model.interventions.streams import IncomeStreams, LastingEffect
 from model.state import LABOUR_NONE
 
@@ -48,10 +49,7 @@ def shock_hit_probability(sim: Simulation) -> float:
 def mean_labourer_skill(sim: Simulation) -> np.ndarray:
     """Mean skill of each household's living labourers (1 where it has none)."""
     p, n = sim.persons, sim.persons.n
-    working = p.alive[:n] & (p.labour[:n] != LABOUR_NONE)
-    rows = p.household[:n][working]
-    count = np.bincount(rows, minlength=sim.households.n)
-    total = np.bincount(rows, weights=p.skill[:n][working], minlength=sim.households.n)
+    count, total = sum_members(sim, p.labour[:n] != LABOUR_NONE, p.skill[:n])
     return np.divide(total, count, out=np.ones(sim.households.n), where=count > 0)
 
 
@@ -159,12 +157,11 @@ class ProductionSubsidy(StreamInstrument):
     def end_year(self, sim: Simulation) -> None:
         """Pay the projects' income, cut where the village had a disaster or price shock."""
         v = sim.villages
-        payments = self.streams.payments(sim.year)
-        payments[~sim.households.active] = 0.0
-        hit = (v.disaster | v.price_shock)[sim.households.village]
-        payments[hit] *= 1.0 - self.config.shock_income_loss
-        paying = np.flatnonzero(payments)
-        self.pay(sim, paying, payments[paying])
+        rows, amounts = self.streams.paying(sim.year)
+        hit = (v.disaster | v.price_shock)[sim.households.village[rows]]
+        amounts = np.where(hit, amounts * (1.0 - self.config.shock_income_loss), amounts)
+        keep = sim.households.active[rows] & (amounts != 0)
+        self.pay(sim, rows[keep], amounts[keep])
 
 
 # --- cooperative / leading-firm dividend ------------------------------------------------

@@ -90,6 +90,8 @@ class Relocation(Intervention):
     """Moves a household from a remote village to a resettlement site once; pays the loss
     of farm income and, after the adjustment years, the wage gain until it returns."""
 
+    draws = ("failure", "loss")  # loss: the household returns
+
     config_class = RelocationConfig
     config: RelocationConfig
     channel = "relocation"

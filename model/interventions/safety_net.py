@@ -27,6 +27,7 @@ from model.interventions.base import (
     InterventionConfig,
     register,
 )
+from model.interventions.members import count_members
 from model.params import Schedule, _check_schedule
 from model.schedule import value_in_year
 
@@ -93,16 +94,9 @@ ELDERLY_AGE = 60
 
 def members_by_age(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
     """Living members of each household aged 16-59 and aged 60+ (counts per household)."""
-    p, n = sim.persons, sim.persons.n
-    alive, age = p.alive[:n], p.age[:n]
-    working = alive & (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
-    elderly = alive & (age >= ELDERLY_AGE)
-    households = p.household[:n]
-    size = sim.households.n
-    return (
-        np.bincount(households, weights=working, minlength=size),
-        np.bincount(households, weights=elderly, minlength=size),
-    )
+    age = sim.persons.age[: sim.persons.n]
+    working = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
+    return count_members(sim, working), count_members(sim, age >= ELDERLY_AGE)
 
 
 class WubaoConfig(InterventionConfig):

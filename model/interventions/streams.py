@@ -61,13 +61,21 @@ class IncomeStreams:
 
     def payments(self, year: int) -> np.ndarray:
         """Yuan/year each household's stream pays in `year` (0 where none is paying)."""
-        elapsed = year - self.start_year.astype(np.int32)
-        years_paid = elapsed - self.lag_years
-        paying = self.running & (years_paid >= 0)
+        paid = np.zeros(self.amount.size)
+        rows, amounts = self.paying(year)
+        paid[rows] = amounts
+        return paid
+
+    def paying(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """The households whose stream pays in `year` and what each pays (yuan/year);
+        computed on the running rows only, a small share of the county."""
+        rows = np.flatnonzero(self.running)
+        years_paid = year - self.start_year[rows].astype(np.int32) - self.lag_years
+        paying = years_paid >= 0
         if self.duration_years is not None:
             paying &= years_paid < self.duration_years
-        factor = np.where(paying, (1.0 - self.decay_per_year) ** np.maximum(years_paid, 0), 0.0)
-        return self.amount * factor
+        rows, years_paid = rows[paying], years_paid[paying]
+        return rows, self.amount[rows] * (1.0 - self.decay_per_year) ** years_paid
 
     @property
     def nbytes(self) -> int:
@@ -99,12 +107,13 @@ class LastingEffect:
         kept = (1 - loss) ** (s.lag_years + k)
         return float(((1 - s.decay_per_year) ** k * kept).sum())
 
+    draws = ("failure", "loss")
+
     def begin_year(self, sim) -> None:
         super().begin_year(sim)
         self.streams.lose(self.loss_draw)
 
     def end_year(self, sim) -> None:
-        payments = self.streams.payments(sim.year)
-        payments[~sim.households.active] = 0.0
-        paying = np.flatnonzero(payments)
-        self.pay(sim, paying, payments[paying])
+        rows, amounts = self.streams.paying(sim.year)
+        keep = sim.households.active[rows] & (amounts != 0)
+        self.pay(sim, rows[keep], amounts[keep])

@@ -111,8 +111,10 @@ class VillageInvestment(Intervention):
         raise NotImplementedError
 
     # --- shared ------------------------------------------------------------------------------
+    draws = ()  # no household draws: a village work fails or not as a whole
+
     def begin_year(self, sim: Simulation) -> None:
-        """Household draws as every instrument, plus one failure draw per village."""
+        """One failure draw per village, every year."""
         super().begin_year(sim)
         self.village_failure_draw = self.rng.random(sim.villages.n)
 
