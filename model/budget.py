@@ -103,3 +103,9 @@ class Ledger:
         received[households] += amounts  # households are unique within one booking
         ever = self.ever_received.setdefault(instrument, np.zeros(self.n_households, dtype=bool))
         ever[households] = True
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the per-household booking arrays."""
+        arrays = [self.received_this_year, *self.received_by_instrument.values()]
+        return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self.ever_received.values())

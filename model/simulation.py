@@ -362,5 +362,7 @@ class Simulation:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the state arrays (persons, households, villages)."""
-        return self.persons.nbytes + self.households.nbytes + self.villages.nbytes
+        """Bytes held by the state arrays: persons, households, villages, and what the
+        instruments (their per-household and per-person arrays) and the ledger keep."""
+        state = self.persons.nbytes + self.households.nbytes + self.villages.nbytes
+        return state + self.ledger.nbytes + sum(i.nbytes for i in self.interventions)

@@ -214,6 +214,12 @@ class Intervention:
         year's assistance: the registry does not change until the year-end exit test)."""
         return sim.assistance_group(self.config.target)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays the instrument keeps (its draws, streams, per-row state)."""
+        held = [getattr(value, "nbytes", 0) for value in vars(self).values()]
+        return sum(size for size in held if isinstance(size, int))
+
     # --- delivery, shared by all ----------------------------------------------------
     def begin_year(self, sim: Simulation) -> None:
         """Draw this year's random numbers (the class's `draws`) for every household slot,
