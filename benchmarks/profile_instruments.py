@@ -1,0 +1,76 @@
+"""Where a scenario's year goes: milliseconds per year in the engine and in each instrument.
+
+    .venv/bin/python benchmarks/profile_instruments.py                       # five_batches
+    .venv/bin/python benchmarks/profile_instruments.py scenarios/jobs_first.yaml --households 20000
+
+Wraps each instrument's begin_year, propose, deliver and end_year and the engine's
+economy, registration and indicators with wall-clock timers; one run, so a rough guide
+(the host's speed drifts) for where to optimise, not a benchmark figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import model.simulation as simulation_module  # noqa: E402
+from model.scenario import load_scenario, with_overrides  # noqa: E402
+from model.simulation import Simulation  # noqa: E402
+
+
+def timed(seconds: dict, key: tuple[str, str], function):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        seconds[key] += time.perf_counter() - start
+        return result
+
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/five_batches.yaml"))
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    scenario = with_overrides(
+        load_scenario(args.scenario),
+        {"population.n_households": args.households, "years": args.years},
+    )
+    sim = Simulation(scenario, seed=args.seed)
+    seconds: dict[tuple[str, str], float] = defaultdict(float)
+    for instrument in sim.interventions:
+        for step in ("begin_year", "propose", "deliver", "end_year"):
+            setattr(
+                instrument,
+                step,
+                timed(seconds, (instrument.label, step), getattr(instrument, step)),
+            )
+    for step in ("_economy", "_register", "_village_exits"):
+        setattr(sim, step, timed(seconds, ("engine", step), getattr(sim, step)))
+    simulation_module.yearly_indicators = timed(
+        seconds, ("engine", "yearly_indicators"), simulation_module.yearly_indicators
+    )
+    start = time.perf_counter()
+    sim.run()
+    total = time.perf_counter() - start
+    print(f"{args.scenario}: {args.households:,} households x {args.years} years, "
+          f"{1000 * total / args.years:.1f} ms per year")  # fmt: skip
+    by_owner: dict[str, float] = defaultdict(float)
+    for (owner, _), value in seconds.items():
+        by_owner[owner] += value
+    for owner, value in sorted(by_owner.items(), key=lambda item: -item[1]):
+        steps = {s: round(1000 * v / args.years, 2) for (o, s), v in seconds.items() if o == owner}
+        print(f"  {owner:28s} {1000 * value / args.years:7.2f} ms/year  {steps}")
+
+
+if __name__ == "__main__":
+    main()
