@@ -117,6 +117,33 @@ BAD_SCENARIOS = {
         "s.yaml",
         ["interventions.0.fund", "lottery", "civil_affairs"],
     ),
+    "negative instrument cost": (
+        {
+            "s.yaml": "name: x\ninterventions:\n  - type: production_subsidy\n"
+            "    subsidy_yuan: -3000\n"
+        },
+        "s.yaml",
+        ["interventions.0.subsidy_yuan", "greater than or equal to 0"],
+    ),
+    "fund paying for an unknown instrument": (
+        {"s.yaml": "name: x\nfunds:\n  special:\n    pays_for: [teleporter]\n"},
+        "s.yaml",
+        ["funds.special.pays_for.0", "teleporter", "production_subsidy"],
+    ),
+    "budget shares above 1": (
+        {
+            "s.yaml": "name: x\ninterventions:\n  - {type: wubao, name: a}\n"
+            "  - {type: wubao, name: b}\nallocation:\n  rule: fixed_shares\n"
+            "  shares: {a: 0.8, b: 0.4}\n"
+        },
+        "s.yaml",
+        ["allocation.shares", "civil_affairs", "sum to 1.2", "at most 1"],
+    ),
+    "allocation rule that does not exist": (
+        {"s.yaml": "name: x\nallocation:\n  rule: first_come\n"},
+        "s.yaml",
+        ["allocation.rule", "first_come", "cost_effectiveness"],
+    ),
     "bad key set in the parent": (
         {"parent.yaml": "years: -2\n", "s.yaml": "extends: parent.yaml\nname: x\n"},
         "s.yaml",
