@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import (
@@ -20,6 +19,7 @@ from model.state import (
     SCHOOL_NONE,
     SCHOOL_PRESCHOOL,
 )
+from tests.instruments import county, yearly_bytes
 
 EDU = CHANNELS.index("education")
 STAGES = (SCHOOL_PRESCHOOL, SCHOOL_COMPULSORY, SCHOOL_HIGH, SCHOOL_COLLEGE)
@@ -40,21 +40,15 @@ STIPEND = np.array([0.0, 50.0, 100.0, 200.0, 300.0]) * 9  # yuan/year by SCHOOL_
 SHARE = np.array([0.0, 1.0, 0.25, 0.5, 0.1])
 
 
-def scenario(interventions: list[dict], households: int = 1200, years: int = 4, **keys) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "education",
-            "years": years,
-            "population": {"n_households": households},
-            "interventions": interventions,
-            **keys,
-        }
-    )
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
+def scenario(
+    interventions: list[dict],
+    households: int = 1200,
+    years: int = 4,
+    population_extra: dict | None = None,
+    **keys,
+) -> Scenario:
+    """A small county with the given instruments."""
+    return county(interventions, households, years, population_extra, name="education", **keys)
 
 
 def students_by_stage(sim: Simulation) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL, NEVER
+from tests.instruments import county, yearly_bytes
 
 EMPLOYMENT = CHANNELS.index("employment")
 TYPES = ("job_placement", "skills_training", "public_welfare_post")
@@ -30,19 +30,7 @@ def scenario(
     **keys,
 ) -> Scenario:
     """A small county with the given instruments."""
-    data = {
-        "name": "employment",
-        "years": years,
-        "population": {"n_households": households, **(population_extra or {})},
-        "interventions": interventions,
-        **keys,
-    }
-    return Scenario.model_validate(data)
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
+    return county(interventions, households, years, population_extra, name="employment", **keys)
 
 
 def count_alive(sim: Simulation, rows_mask: np.ndarray) -> np.ndarray:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.interventions.health import Tiers, personal_share_after_tiers
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS
+from tests.instruments import county, yearly_bytes
 
 HEALTH = CHANNELS.index("health")
 # The SF three-layer setting: basic insurance refunds half, critical-illness insurance half
@@ -24,16 +24,15 @@ SF_LAYERS = {
 }
 
 
-def scenario(interventions: list[dict], households: int = 1500, years: int = 3, **keys) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "t",
-            "years": years,
-            "population": {"n_households": households},
-            "interventions": interventions,
-            **keys,
-        }
-    )
+def scenario(
+    interventions: list[dict],
+    households: int = 1500,
+    years: int = 3,
+    population_extra: dict | None = None,
+    **keys,
+) -> Scenario:
+    """A small county with the given instruments."""
+    return county(interventions, households, years, population_extra, **keys)
 
 
 def spy(sim: Simulation, label: str):
@@ -51,11 +50,6 @@ def spy(sim: Simulation, label: str):
 
     instrument.propose = propose
     return instrument, log
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
 # --- the tiers ---------------------------------------------------------------------------

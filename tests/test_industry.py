@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, NEVER
+from tests.instruments import county, yearly_bytes
 
 INDUSTRY = CHANNELS.index("industry")
 ASSET = CHANNELS.index("asset_income")
@@ -31,25 +31,13 @@ def scenario(
     **keys,
 ) -> Scenario:
     """A small county with the given instruments."""
-    data = {
-        "name": "industry",
-        "years": years,
-        "population": {"n_households": households, **(population_extra or {})},
-        "interventions": interventions,
-        **keys,
-    }
-    return Scenario.model_validate(data)
+    return county(interventions, households, years, population_extra, name="industry", **keys)
 
 
 def run(s: Scenario, seed: int = 1) -> Simulation:
     sim = Simulation(s, seed=seed)
     sim.run()
     return sim
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
 def test_eligibility_masks_and_recipients_follow_labour():

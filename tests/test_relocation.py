@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, NEVER
+from tests.instruments import county, yearly_bytes
 
 RELOCATION = CHANNELS.index("relocation")
 PER_PERSON = 2_690_000 / 85
@@ -18,19 +18,7 @@ SMALL_VILLAGES = {"villages": {"households_per_village": 25}}
 
 def scenario(interventions: list[dict], households: int = 2000, years: int = 4, **keys) -> Scenario:
     """A county of small villages (so that many differ in remoteness)."""
-    data = {
-        "name": "relocation",
-        "years": years,
-        "population": {"n_households": households, **SMALL_VILLAGES},
-        "interventions": interventions,
-        **keys,
-    }
-    return Scenario.model_validate(data)
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
+    return county(interventions, households, years, SMALL_VILLAGES, name="relocation", **keys)
 
 
 def within_se(successes: int, trials: int, p: float, k: float = 4.0) -> bool:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS
+from tests.instruments import county, yearly_bytes
 
 SAFETY = CHANNELS.index("safety_net")
 ASSET = CHANNELS.index("asset_income")
@@ -20,16 +20,15 @@ ASSET = CHANNELS.index("asset_income")
 RICHER_ELDERLY = {"income": {"elderly_support_per_person": 2600}}
 
 
-def scenario(interventions: list[dict], households: int = 1500, years: int = 4, **keys) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "t",
-            "years": years,
-            "population": {"n_households": households},
-            "interventions": interventions,
-            **keys,
-        }
-    )
+def scenario(
+    interventions: list[dict],
+    households: int = 1500,
+    years: int = 4,
+    population_extra: dict | None = None,
+    **keys,
+) -> Scenario:
+    """A small county with the given instruments."""
+    return county(interventions, households, years, population_extra, **keys)
 
 
 def spy(sim: Simulation, label: str):
@@ -66,11 +65,6 @@ def members(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
     np.add.at(working, p.household[rows], (p.age[rows] >= 16) & (p.age[rows] <= 59))
     np.add.at(elderly, p.household[rows], p.age[rows] >= 60)
     return working, elderly
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
 # --- wubao -------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS
+from tests.instruments import county, yearly_bytes
 
 ASSET = CHANNELS.index("asset_income")
 VILLAGE_TYPES = ("village_road", "village_irrigation", "village_safe_water", "collective_economy")
@@ -26,20 +26,8 @@ VILLAGES = {"households_per_village": 40, "road_share": 0.4, "safe_water_share":
 
 
 def scenario(interventions: list[dict], households: int = 1200, years: int = 4, **keys) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "village",
-            "years": years,
-            "population": {"n_households": households, "villages": VILLAGES},
-            "interventions": interventions,
-            **keys,
-        }
-    )
-
-
-def yearly_bytes(s: Scenario, seed: int) -> bytes:
-    frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
-    return frame.to_csv(index=False, lineterminator="\n").encode()
+    """A county of small villages with the given instruments."""
+    return county(interventions, households, years, {"villages": VILLAGES}, name="village", **keys)
 
 
 def spy(sim: Simulation, label: str):

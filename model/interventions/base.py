@@ -179,8 +179,9 @@ class Intervention:
     def apply_effect(
         self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        """Change the arrays for the recipients (`succeeded` masks failed deliveries)."""
-        raise NotImplementedError
+        """Change the arrays for the recipients (`succeeded` masks failed deliveries). By
+        default a transfer: pay each successful recipient its amount on the channel."""
+        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
 
     def end_year(self, sim: Simulation) -> None:
         """After this year's delivery: pay lasting effects (streams). Nothing by default."""

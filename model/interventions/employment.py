@@ -278,5 +278,6 @@ class PublicWelfarePost(Intervention):
     def apply_effect(
         self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
+        """Pay the wage (the default transfer) and remember who holds a post this year."""
+        super().apply_effect(sim, households, amounts, succeeded)
         self.held_this_year[households[succeeded]] = True

@@ -80,11 +80,6 @@ class Dibao(Intervention):
         gap = self.standard_per_person(sim) - sim.measured_income_per_capita()[households]
         return np.maximum(gap, 0.0) * sim.households.size[households]
 
-    def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
-    ) -> None:
-        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
-
 
 # --- wubao -------------------------------------------------------------------------------
 
@@ -150,11 +145,6 @@ class Wubao(Intervention):
         _, elderly = sim.per_year("members_by_age", lambda: members_by_age(sim))
         return self.stipend_per_person(sim) * elderly[households]
 
-    def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
-    ) -> None:
-        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
-
 
 # --- temporary relief --------------------------------------------------------------------
 
@@ -213,11 +203,6 @@ class TemporaryRelief(Intervention):
         below = sim.measured_income_per_capita()[households] < sim.poverty_line
         return np.where(below, self.config.relief_yuan_poor, self.config.relief_yuan_near_poor)
 
-    def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
-    ) -> None:
-        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
-
 
 # --- asset-income dividend ---------------------------------------------------------------
 
@@ -271,8 +256,3 @@ class AssetDividend(Intervention):
 
     def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.dividend_yuan_per_year)
-
-    def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
-    ) -> None:
-        self.pay(sim, households, np.where(succeeded, amounts, 0.0))
