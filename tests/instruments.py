@@ -3,6 +3,8 @@ yearly indicators every scenario has, as bytes (for "changes nothing" checks).""
 
 from __future__ import annotations
 
+import numpy as np
+
 from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
 
@@ -31,3 +33,16 @@ def yearly_bytes(s: Scenario, seed: int) -> bytes:
     so a scenario with an idle instrument compares with one without it)."""
     frame = run_replicates(s, seed, 1)[YEARLY_COLUMNS]
     return frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def shared_chance(sim) -> tuple[np.ndarray, ...]:
+    """Copies of the chance an added instrument must leave alone: the first instrument's
+    failure draws, illness episodes, migration, income shocks and village disasters."""
+    p = sim.persons
+    return (
+        sim.interventions[0].failure_draw.copy(),
+        p.episode[: p.n].copy(),
+        p.migrant[: p.n].copy(),
+        sim.households.income_shock_persistent.copy(),
+        sim.villages.disaster.copy(),
+    )

@@ -8,7 +8,7 @@ import pytest
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL, NEVER
-from tests.instruments import county, yearly_bytes
+from tests.instruments import county, shared_chance, yearly_bytes
 
 EMPLOYMENT = CHANNELS.index("employment")
 TYPES = ("job_placement", "skills_training", "public_welfare_post")
@@ -299,16 +299,7 @@ def test_failures_come_from_its_own_stream_only(kind):
         draws, failed_total = [], 0
         for _ in range(3):
             sim.step()
-            p = sim.persons
-            draws.append(
-                (
-                    sim.interventions[0].failure_draw.copy(),
-                    p.episode[: p.n].copy(),
-                    p.migrant[: p.n].copy(),
-                    sim.households.income_shock_persistent.copy(),
-                    sim.villages.disaster.copy(),
-                )
-            )
+            draws.append(shared_chance(sim))
             if key == "with":
                 inst = sim.interventions[1]
                 rec = inst.recipients_this_year

@@ -9,7 +9,7 @@ import pytest
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, NEVER
-from tests.instruments import county, yearly_bytes
+from tests.instruments import county, shared_chance, yearly_bytes
 
 RELOCATION = CHANNELS.index("relocation")
 PER_PERSON = 2_690_000 / 85
@@ -171,15 +171,7 @@ def test_failures_come_from_its_own_stream_only():
         draws, failed_total = [], 0
         for _ in range(3):
             sim.step()
-            p = sim.persons
-            draws.append(
-                (
-                    sim.interventions[0].failure_draw.copy(),
-                    p.episode[: p.n].copy(),
-                    sim.households.income_shock_persistent.copy(),
-                    sim.villages.disaster.copy(),
-                )
-            )
+            draws.append(shared_chance(sim))
             if key == "with":
                 inst = sim.interventions[1]
                 rec = inst.recipients_this_year

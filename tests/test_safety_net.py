@@ -10,7 +10,7 @@ import pytest
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS
-from tests.instruments import county, yearly_bytes
+from tests.instruments import county, shared_chance, yearly_bytes
 
 SAFETY = CHANNELS.index("safety_net")
 ASSET = CHANNELS.index("asset_income")
@@ -356,14 +356,7 @@ def test_failures_come_from_its_own_stream_only(spec):
         failed_total = 0
         for _ in range(3):
             sim.step()
-            draws.append(
-                (
-                    sim.interventions[0].failure_draw.copy(),
-                    sim.persons.episode[: sim.persons.n].copy(),
-                    sim.households.income_shock_persistent.copy(),
-                    sim.villages.disaster.copy(),
-                )
-            )
+            draws.append(shared_chance(sim))
             if key == "with":
                 instrument = sim.interventions[1]
                 paid = instrument.recipients_this_year
