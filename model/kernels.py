@@ -353,3 +353,40 @@ def members_by_household(household, alive, include, weights, n_households):  # f
             if weighted:
                 sums[h] += weights[i]
     return counts, sums
+
+
+# Columns of the (households x MEMBER_COLUMNS) counts `member_profile` returns.
+MEMBERS_WORKING_AGE = 0  # living members aged 16-59
+MEMBERS_ELDERLY = 1  # aged 60 or more
+MEMBERS_LABOURERS = 2  # with any labour capacity
+MEMBERS_FULL_LOCAL = 3  # full labourers not working away
+MEMBERS_MIGRANTS = 4  # working away
+MEMBERS_PARTIAL = 5  # partial labourers
+MEMBERS_WORKING_AGE_LABOURERS = 6  # aged 16-59 with any labour capacity
+MEMBER_COLUMNS = 7
+WORKING_AGE_FROM, ELDERLY_FROM = 16, 60  # working age is 16-59 (as LABOUR_BY_AGE)
+
+
+@numba.njit(cache=True)
+def member_profile(household, alive, age, labour, migrant, skill, n_households):  # fmt: skip
+    """Counts of living members by kind per household (columns MEMBERS_*), and the sum of
+    the labourers' skill (float64, in row order as `np.bincount` adds): what instruments
+    read for eligibility (wubao, jobs, posts) and success (projects), in one pass."""
+    counts = np.zeros((n_households, MEMBER_COLUMNS), dtype=np.int32)
+    skill_sum = np.zeros(n_households, dtype=np.float64)
+    for i in range(household.size):
+        if not alive[i]:
+            continue
+        h = household[i]
+        working_age = WORKING_AGE_FROM <= age[i] < ELDERLY_FROM
+        has_labour = labour[i] != LABOUR_NONE
+        counts[h, MEMBERS_WORKING_AGE] += working_age
+        counts[h, MEMBERS_ELDERLY] += age[i] >= ELDERLY_FROM
+        counts[h, MEMBERS_MIGRANTS] += migrant[i]
+        counts[h, MEMBERS_PARTIAL] += labour[i] == LABOUR_PARTIAL
+        counts[h, MEMBERS_FULL_LOCAL] += (labour[i] == LABOUR_FULL) and not migrant[i]
+        if has_labour:
+            counts[h, MEMBERS_LABOURERS] += 1
+            counts[h, MEMBERS_WORKING_AGE_LABOURERS] += working_age
+            skill_sum[h] += np.float64(skill[i])
+    return counts, skill_sum

@@ -81,7 +81,7 @@ class Simulation:
             return
         h = self.households
         total = h.farm_income[rows] + h.wage_income[rows] + h.pension_income[rows]
-        total = total + h.assisted_income[:, rows].sum(axis=0)
+        total = total + h.assisted_total[rows]
         size = h.size[rows]
         per_capita = {}
         if "total" in self._cache:
@@ -130,9 +130,7 @@ class Simulation:
         h = self.households
         return self._cached(
             "total",
-            lambda: (
-                h.farm_income + h.wage_income + h.pension_income + h.assisted_income.sum(axis=0)
-            ),
+            lambda: h.farm_income + h.wage_income + h.pension_income + h.assisted_total,
         )
 
     def assistance_counted(self) -> np.ndarray:
@@ -224,6 +222,7 @@ class Simulation:
             pension_per_person=value_in_year(d.income.pension, self.year),
         )
         self.households.assisted_income[:] = 0.0
+        self.households.assisted_total[:] = 0.0
         self.households.expense_relief[:] = 0.0
         self.invalidate_income()
         self._year_cache: dict[str, object] = {}

@@ -109,9 +109,11 @@ class Households:
     chronic_cost: np.ndarray = field(default=None)  # float64 yuan/year before reimbursement
     # assistance this year, (len(CHANNELS), n) float64 yuan/year by channel: income added
     # (counted in total income) and expenses relieved (already taken off medical_oop and
-    # schooling_cost). Both reset at the start of each year's economy.
+    # schooling_cost); assisted_total is the income summed over channels as it was paid
+    # (what total income adds). All reset at the start of each year's economy.
     assisted_income: np.ndarray = field(default=None)
     expense_relief: np.ndarray = field(default=None)
+    assisted_total: np.ndarray = field(default=None)  # float64 yuan/year, all channels
     # policy status
     registered: np.ndarray = field(default=None)  # bool
     registered_year: np.ndarray = field(default=None)  # int16, NEVER if not
@@ -142,6 +144,7 @@ class Households:
             "disability_wage_loss": np.float64,
             "inpatient_cost": np.float64,
             "chronic_cost": np.float64,
+            "assisted_total": np.float64,
             "registered": bool,
             "monitored": bool,
             "exits": np.int16,

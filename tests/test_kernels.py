@@ -655,3 +655,40 @@ def test_members_by_household_counts_and_sums_as_bincount():
         household, alive, include, np.zeros(0), n_households
     )
     assert np.array_equal(counts_only, counts) and not nothing.any()
+
+
+def test_member_profile_counts_each_kind_of_member_as_numpy_does():
+    from model.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
+
+    rng = np.random.default_rng(4)
+    n_households, rows = 60, 500
+    household = rng.integers(0, n_households, rows).astype(np.intp)
+    alive = rng.random(rows) < 0.9
+    age = rng.integers(0, 95, rows).astype(np.int16)
+    labour = rng.integers(0, 3, rows).astype(np.int8)
+    migrant = rng.random(rows) < 0.2
+    skill = rng.random(rows).astype(np.float32) + 0.5
+    counts, skill_sum = kernels.member_profile(
+        household, alive, age, labour, migrant, skill, n_households
+    )
+
+    def count(mask):
+        return np.bincount(household[alive & mask], minlength=n_households)
+
+    working_age = (age >= 16) & (age < 60)
+    expected = {
+        kernels.MEMBERS_WORKING_AGE: count(working_age),
+        kernels.MEMBERS_ELDERLY: count(age >= 60),
+        kernels.MEMBERS_LABOURERS: count(labour != LABOUR_NONE),
+        kernels.MEMBERS_FULL_LOCAL: count((labour == LABOUR_FULL) & ~migrant),
+        kernels.MEMBERS_MIGRANTS: count(migrant),
+        kernels.MEMBERS_PARTIAL: count(labour == LABOUR_PARTIAL),
+        kernels.MEMBERS_WORKING_AGE_LABOURERS: count(working_age & (labour != LABOUR_NONE)),
+    }
+    for column, values in expected.items():
+        assert np.array_equal(counts[:, column], values), column
+    labourers = alive & (labour != LABOUR_NONE)
+    expected_skill = np.bincount(
+        household[labourers], weights=skill[labourers].astype(np.float64), minlength=n_households
+    )
+    assert skill_sum.tobytes() == expected_skill.tobytes()

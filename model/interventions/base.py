@@ -189,7 +189,11 @@ class Intervention:
     # --- shared helpers ---------------------------------------------------------------
     def pay(self, sim: Simulation, households: np.ndarray, yuan_per_year: np.ndarray) -> None:
         """Add income (yuan/year) to `households` on this instrument's channel."""
+        yuan_per_year = np.broadcast_to(yuan_per_year, households.shape)
+        moved = yuan_per_year != 0  # only rows whose income changes need their cache updated
+        households, yuan_per_year = households[moved], yuan_per_year[moved]
         sim.households.assisted_income[self.channel_row, households] += yuan_per_year
+        sim.households.assisted_total[households] += yuan_per_year  # what total income adds
         sim.income_changed(households)
 
     def relieve(
@@ -199,9 +203,11 @@ class Intervention:
         schooling_cost); record the relief on this instrument's channel; return it."""
         array = getattr(sim.households, expense)
         relief = np.minimum(np.maximum(yuan, 0.0), array[households])
-        array[households] -= relief
-        sim.households.expense_relief[self.channel_row, households] += relief
-        sim.income_changed(households)
+        moved = relief != 0  # only rows whose expense changes need their cache updated
+        rows = households[moved]
+        array[rows] -= relief[moved]
+        sim.households.expense_relief[self.channel_row, rows] += relief[moved]
+        sim.income_changed(rows)
         return relief
 
     def active_in(self, year: int) -> bool:

@@ -29,9 +29,15 @@ from model.interventions.base import (
     InterventionConfig,
     register,
 )
-from model.interventions.members import count_members
+from model.interventions.members import count_members, members
 from model.interventions.streams import IncomeStreams, LastingEffect
-from model.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
+from model.kernels import (
+    MEMBERS_FULL_LOCAL,
+    MEMBERS_MIGRANTS,
+    MEMBERS_PARTIAL,
+    MEMBERS_WORKING_AGE_LABOURERS,
+)
+from model.state import LABOUR_FULL
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.simulation import Simulation
@@ -41,8 +47,7 @@ WORKING_AGE = (16, 60)  # a labourer aged 16-59 can be trained
 
 def able_local_labourers(sim: Simulation) -> np.ndarray:
     """Living full labourers per household who are not already working away (migrants)."""
-    p, n = sim.persons, sim.persons.n
-    return count_members(sim, (p.labour[:n] == LABOUR_FULL) & ~p.migrant[:n])
+    return members(sim, MEMBERS_FULL_LOCAL)
 
 
 # --- jobs: the part placement and training share --------------------------------------
@@ -206,10 +211,7 @@ class SkillsTraining(JobInstrument):
     once_per_household = True
 
     def eligible(self, sim: Simulation) -> np.ndarray:
-        p, n = sim.persons, sim.persons.n
-        age = p.age[:n]
-        working_age = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
-        return count_members(sim, working_age & (p.labour[:n] != LABOUR_NONE)) > 0
+        return members(sim, MEMBERS_WORKING_AGE_LABOURERS) > 0
 
 
 # --- public-welfare posts ------------------------------------------------------------
@@ -258,12 +260,9 @@ class PublicWelfarePost(Intervention):
 
     def eligible(self, sim: Simulation) -> np.ndarray:
         p, n = sim.persons, sim.persons.n
-        labour, age = p.labour[:n], p.age[:n]
-        low_mobility = (labour == LABOUR_PARTIAL) | (
-            (labour == LABOUR_FULL) & (age >= self.config.older_labourer_age)
-        )
-        migrants = count_members(sim, p.migrant[:n])
-        return (count_members(sim, low_mobility) > 0) & (migrants == 0)
+        older_full = (p.labour[:n] == LABOUR_FULL) & (p.age[:n] >= self.config.older_labourer_age)
+        low_mobility = members(sim, MEMBERS_PARTIAL) + count_members(sim, older_full)
+        return (low_mobility > 0) & (members(sim, MEMBERS_MIGRANTS) == 0)
 
     def priority(self, sim: Simulation) -> np.ndarray:
         """Last year's holders first, each group poorest first: the holders' scores are

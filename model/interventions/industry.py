@@ -30,9 +30,9 @@ from model.interventions.base import (
     LastingEffectConfig,
     register,
 )
-from model.interventions.members import sum_members
+from model.interventions.members import profile
 from model.interventions.streams import IncomeStreams, LastingEffect
-from model.state import LABOUR_NONE
+from model.kernels import MEMBERS_LABOURERS
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.simulation import Simulation
@@ -48,8 +48,8 @@ def shock_hit_probability(sim: Simulation) -> float:
 
 def mean_labourer_skill(sim: Simulation) -> np.ndarray:
     """Mean skill of each household's living labourers (1 where it has none)."""
-    p, n = sim.persons, sim.persons.n
-    count, total = sum_members(sim, p.labour[:n] != LABOUR_NONE, p.skill[:n])
+    counts, total = profile(sim)
+    count = counts[:, MEMBERS_LABOURERS]
     return np.divide(total, count, out=np.ones(sim.households.n), where=count > 0)
 
 
@@ -130,10 +130,7 @@ class ProductionSubsidy(StreamInstrument):
         (and not the config's general `failure_risk`)."""
         c = self.config
         labour = np.minimum(sim.households.labour_units[households], 1.0)
-        skill = (
-            sim.per_year("mean_labourer_skill", lambda: mean_labourer_skill(sim))[households]
-            ** c.skill_elasticity
-        )
+        skill = mean_labourer_skill(sim)[households] ** c.skill_elasticity
         success = np.clip(c.success_probability_full_labour * labour * skill, 0.0, 1.0)
         return 1.0 - success * (1.0 - c.failure_risk)
 

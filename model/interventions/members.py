@@ -1,6 +1,7 @@
 """Household summaries of the members that instruments read: who counts as a labourer,
-an elderly member, a student. One compiled pass over the person rows each (see
-model/kernels.py), because a county has about four person rows per household."""
+an elderly member, a migrant. Compiled passes over the person rows (model/kernels.py),
+because a county has about four person rows per household; `profile` makes one pass a
+year for every count instruments share, cached until the next year's economy."""
 
 from __future__ import annotations
 
@@ -26,11 +27,20 @@ def count_members(sim: Simulation, mask: np.ndarray) -> np.ndarray:
     return counts
 
 
-def sum_members(
-    sim: Simulation, mask: np.ndarray, values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Living members per household where `mask` holds, and the sum of `values` over them."""
-    p, n = sim.persons, sim.persons.n
-    return kernels.members_by_household(
-        p.household[:n], p.alive[:n], mask, values.astype(np.float64), sim.households.n
-    )
+def profile(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
+    """(households x kernels.MEMBER_COLUMNS) member counts and the labourers' skill sum,
+    computed once a year (persons do not change during the year's assistance)."""
+
+    def compute():
+        p, n = sim.persons, sim.persons.n
+        return kernels.member_profile(
+            p.household[:n], p.alive[:n], p.age[:n], p.labour[:n], p.migrant[:n], p.skill[:n],
+            sim.households.n,
+        )  # fmt: skip
+
+    return sim.per_year("member_profile", compute)
+
+
+def members(sim: Simulation, column: int) -> np.ndarray:
+    """One column of the year's member profile (e.g. kernels.MEMBERS_ELDERLY)."""
+    return profile(sim)[0][:, column]

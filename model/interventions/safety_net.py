@@ -27,7 +27,8 @@ from model.interventions.base import (
     InterventionConfig,
     register,
 )
-from model.interventions.members import count_members
+from model.interventions.members import members
+from model.kernels import MEMBERS_ELDERLY, MEMBERS_WORKING_AGE
 from model.params import Schedule, _check_schedule
 from model.schedule import value_in_year
 
@@ -83,15 +84,10 @@ class Dibao(Intervention):
 
 # --- wubao -------------------------------------------------------------------------------
 
-WORKING_AGE = (16, 60)  # members aged 16-59 can support the household
-ELDERLY_AGE = 60
-
 
 def members_by_age(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
     """Living members of each household aged 16-59 and aged 60+ (counts per household)."""
-    age = sim.persons.age[: sim.persons.n]
-    working = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
-    return count_members(sim, working), count_members(sim, age >= ELDERLY_AGE)
+    return members(sim, MEMBERS_WORKING_AGE), members(sim, MEMBERS_ELDERLY)
 
 
 class WubaoConfig(InterventionConfig):
@@ -138,11 +134,11 @@ class Wubao(Intervention):
         return sim.poverty_line * value_in_year(c.stipend_share_of_line, sim.year)
 
     def eligible(self, sim: Simulation) -> np.ndarray:
-        working, elderly = sim.per_year("members_by_age", lambda: members_by_age(sim))
+        working, elderly = members_by_age(sim)
         return (working == 0) & (elderly > 0) & (sim.households.full_labourers == 0)
 
     def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
-        _, elderly = sim.per_year("members_by_age", lambda: members_by_age(sim))
+        _, elderly = members_by_age(sim)
         return self.stipend_per_person(sim) * elderly[households]
 
 
