@@ -248,10 +248,12 @@ class Intervention:
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return None
-        # Stable ranking: highest priority first, ties broken by household row.
-        order = np.argsort(-self.priority(sim)[candidates], kind="stable")
-        candidates = self._cut_at_capacity(sim, candidates[order])
-        return self._priced(sim, candidates)
+        key = -self.priority(sim)[candidates]  # ascending key: best first
+        cap = self.config.capacity_households_per_year
+        if self.config.capacity_households_per_village is None and cap is not None:
+            return self._priced(sim, candidates[best_first(key, cap)])
+        ranked = candidates[best_first(key, key.size)]
+        return self._priced(sim, self._cut_at_capacity(sim, ranked))
 
     def _cut_at_capacity(self, sim: Simulation, ranked: np.ndarray) -> np.ndarray:
         per_village = self.config.capacity_households_per_village
@@ -281,6 +283,22 @@ class Intervention:
         succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
         self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
         self.apply_effect(sim, households, proposal.amounts[selected], succeeded)
+
+
+def best_first(key: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the `count` smallest keys in ascending order, ties in position order:
+    exactly `np.argsort(key, kind="stable")[:count]`, but when `count` is small a
+    partition finds them in linear time and only they are sorted."""
+    if count >= key.size:
+        return np.argsort(key, kind="stable")
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = np.partition(key, count - 1)[count - 1]
+    below = np.flatnonzero(key < threshold)
+    tied = np.flatnonzero(key == threshold)[: count - below.size]  # the first in position
+    chosen = np.concatenate([below, tied])
+    chosen.sort()  # position order, so the stable sort breaks ties by position
+    return chosen[np.argsort(key[chosen], kind="stable")]
 
 
 def rank_within_groups(groups: np.ndarray) -> np.ndarray:
