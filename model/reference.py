@@ -57,7 +57,9 @@ def _keys_table(config: type[InterventionConfig], shared: set[str]) -> list[str]
 def _delivery(cls) -> str:
     if not cls.once_per_household:
         return "may recur yearly"
-    return "once per village" if cls.__module__.endswith(".village") else "once per household"
+    from model.interventions.village import VillageInvestment
+
+    return "once per village" if issubclass(cls, VillageInvestment) else "once per household"
 
 
 def reference() -> str:
