@@ -7,6 +7,7 @@ import numpy as np
 
 from model.experiments import YEARLY_COLUMNS, run_replicates
 from model.scenario import Scenario
+from model.simulation import Simulation
 
 
 def county(
@@ -46,3 +47,29 @@ def shared_chance(sim) -> tuple[np.ndarray, ...]:
         sim.households.income_shock_persistent.copy(),
         sim.villages.disaster.copy(),
     )
+
+
+def assert_own_stream(build, first: dict, added: dict, check_year, years: int = 3, seed: int = 12):
+    """Adding `added` after `first` leaves the shared chance (first's failure draws, illness,
+    migration, shocks, disasters) identical year by year. In the run with it,
+    `check_year(sim, instrument, recipients, failed)` checks each year's failed deliveries
+    (failure draw below the config's failure_risk) and at least 11 must fail in all."""
+    runs = {}
+    failed_total = 0
+    for key, interventions in (("alone", [first]), ("with", [first, added])):
+        sim = Simulation(build(interventions, years=years), seed=seed)
+        chance = []
+        for _ in range(years):
+            sim.step()
+            chance.append(shared_chance(sim))
+            if key == "with":
+                instrument = sim.interventions[1]
+                recipients = instrument.recipients_this_year
+                failed = instrument.failure_draw[recipients] < added["failure_risk"]
+                check_year(sim, instrument, recipients, failed)
+                failed_total += int(failed.sum())
+        runs[key] = chance
+    assert failed_total > 10, "too few failures for the check to mean anything"
+    for alone, with_added in zip(runs["alone"], runs["with"], strict=True):
+        for a, b in zip(alone, with_added, strict=True):
+            assert np.array_equal(a, b)

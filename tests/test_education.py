@@ -4,6 +4,8 @@ random numbers."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -40,15 +42,8 @@ STIPEND = np.array([0.0, 50.0, 100.0, 200.0, 300.0]) * 9  # yuan/year by SCHOOL_
 SHARE = np.array([0.0, 1.0, 0.25, 0.5, 0.1])
 
 
-def scenario(
-    interventions: list[dict],
-    households: int = 1200,
-    years: int = 4,
-    population_extra: dict | None = None,
-    **keys,
-) -> Scenario:
-    """A small county with the given instruments."""
-    return county(interventions, households, years, population_extra, name="education", **keys)
+# A small county with the given instruments.
+scenario = partial(county, households=1200, years=4, name="education")
 
 
 def students_by_stage(sim: Simulation) -> np.ndarray:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
-from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL, NEVER
-from tests.instruments import county, shared_chance, yearly_bytes
+from tests.instruments import assert_own_stream, county, yearly_bytes
 
 EMPLOYMENT = CHANNELS.index("employment")
 TYPES = ("job_placement", "skills_training", "public_welfare_post")
@@ -22,15 +23,8 @@ DEFAULT_COST = {
 SMALL_VILLAGES = {"villages": {"households_per_village": 25}}
 
 
-def scenario(
-    interventions: list[dict],
-    households: int = 1500,
-    years: int = 4,
-    population_extra: dict | None = None,
-    **keys,
-) -> Scenario:
-    """A small county with the given instruments."""
-    return county(interventions, households, years, population_extra, name="employment", **keys)
+# A small county with the given instruments.
+scenario = partial(county, households=1500, years=4, name="employment")
 
 
 def count_alive(sim: Simulation, rows_mask: np.ndarray) -> np.ndarray:
@@ -291,29 +285,18 @@ def test_zero_budget_or_capacity_changes_no_output_byte(kind):
 
 @pytest.mark.parametrize("kind", TYPES)
 def test_failures_come_from_its_own_stream_only(kind):
-    dibao = {"type": "dibao", "failure_risk": 0.2}
-    risky = {"type": kind, "target": "all", "failure_risk": 0.3}
-    runs = {}
-    for key, interventions in (("alone", [dibao]), ("with", [dibao, risky])):
-        sim = Simulation(scenario(interventions, households=1500, years=3), seed=12)
-        draws, failed_total = [], 0
-        for _ in range(3):
-            sim.step()
-            draws.append(shared_chance(sim))
-            if key == "with":
-                inst = sim.interventions[1]
-                rec = inst.recipients_this_year
-                failed = inst.failure_draw[rec] < 0.3
-                if kind == "public_welfare_post":
-                    paid = sim.households.assisted_income[EMPLOYMENT, rec] > 0
-                    assert np.array_equal(paid, ~failed)
-                else:
-                    assert np.array_equal(inst.streams.start_year[rec] == sim.year, ~failed)
-                    assert (inst.streams.start_year[rec[failed]] == NEVER).all()
-                failed_total += int(failed.sum())
-        runs[key] = draws
-        if key == "with":
-            assert failed_total > 10, "too few failures for the check to mean anything"
-    for a, b in zip(runs["alone"], runs["with"], strict=True):
-        for x, y in zip(a, b, strict=True):
-            assert np.array_equal(x, y)
+    def check_year(sim, instrument, recipients, failed):
+        if kind == "public_welfare_post":
+            paid = sim.households.assisted_income[EMPLOYMENT, recipients] > 0
+            assert np.array_equal(paid, ~failed)
+        else:
+            started = instrument.streams.start_year[recipients] == sim.year
+            assert np.array_equal(started, ~failed)
+            assert (instrument.streams.start_year[recipients[failed]] == NEVER).all()
+
+    assert_own_stream(
+        partial(scenario, households=1500),
+        {"type": "dibao", "failure_risk": 0.2},
+        {"type": kind, "target": "all", "failure_risk": 0.3},
+        check_year,
+    )

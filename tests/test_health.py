@@ -3,11 +3,12 @@ the personal share, who is served, limits, costs booked once, own random stream.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from model.interventions.health import Tiers, personal_share_after_tiers
-from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS
 from tests.instruments import county, yearly_bytes
@@ -24,15 +25,8 @@ SF_LAYERS = {
 }
 
 
-def scenario(
-    interventions: list[dict],
-    households: int = 1500,
-    years: int = 3,
-    population_extra: dict | None = None,
-    **keys,
-) -> Scenario:
-    """A small county with the given instruments."""
-    return county(interventions, households, years, population_extra, **keys)
+# A small county with the given instruments.
+scenario = partial(county, households=1500, years=3)
 
 
 def spy(sim: Simulation, label: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -23,15 +25,8 @@ DEFAULT_COST = {
 NO_SHOCKS = {"shocks": {"enabled": False}}
 
 
-def scenario(
-    interventions: list[dict],
-    households: int = 800,
-    years: int = 4,
-    population_extra: dict | None = None,
-    **keys,
-) -> Scenario:
-    """A small county with the given instruments."""
-    return county(interventions, households, years, population_extra, name="industry", **keys)
+# A small county with the given instruments.
+scenario = partial(county, households=800, years=4, name="industry")
 
 
 def run(s: Scenario, seed: int = 1) -> Simulation:

@@ -3,13 +3,15 @@ adjustment period, and returns."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, NEVER
-from tests.instruments import county, shared_chance, yearly_bytes
+from tests.instruments import assert_own_stream, county, yearly_bytes
 
 RELOCATION = CHANNELS.index("relocation")
 PER_PERSON = 2_690_000 / 85
@@ -163,24 +165,12 @@ def test_zero_budget_or_capacity_changes_no_output_byte():
 
 
 def test_failures_come_from_its_own_stream_only():
-    dibao = {"type": "dibao", "failure_risk": 0.2}
-    risky = {"type": "relocation", "target": "all", "failure_risk": 0.3}
-    runs = {}
-    for key, interventions in (("alone", [dibao]), ("with", [dibao, risky])):
-        sim = Simulation(scenario(interventions, households=1000, years=3), seed=12)
-        draws, failed_total = [], 0
-        for _ in range(3):
-            sim.step()
-            draws.append(shared_chance(sim))
-            if key == "with":
-                inst = sim.interventions[1]
-                rec = inst.recipients_this_year
-                failed = inst.failure_draw[rec] < 0.3
-                assert np.array_equal(inst.relocated[rec], ~failed)
-                failed_total += int(failed.sum())
-        runs[key] = draws
-        if key == "with":
-            assert failed_total > 10, "too few failures for the check to mean anything"
-    for a, b in zip(runs["alone"], runs["with"], strict=True):
-        for x, y in zip(a, b, strict=True):
-            assert np.array_equal(x, y)
+    def check_year(sim, instrument, recipients, failed):
+        assert np.array_equal(instrument.relocated[recipients], ~failed)
+
+    assert_own_stream(
+        partial(scenario, households=1000),
+        {"type": "dibao", "failure_risk": 0.2},
+        {"type": "relocation", "target": "all", "failure_risk": 0.3},
+        check_year,
+    )

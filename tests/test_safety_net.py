@@ -4,10 +4,11 @@ test_engine.py and test_allocation.py.)"""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
-from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS
 from tests.instruments import county, shared_chance, yearly_bytes
@@ -20,15 +21,8 @@ ASSET = CHANNELS.index("asset_income")
 RICHER_ELDERLY = {"income": {"elderly_support_per_person": 2600}}
 
 
-def scenario(
-    interventions: list[dict],
-    households: int = 1500,
-    years: int = 4,
-    population_extra: dict | None = None,
-    **keys,
-) -> Scenario:
-    """A small county with the given instruments."""
-    return county(interventions, households, years, population_extra, **keys)
+# A small county with the given instruments.
+scenario = partial(county, households=1500, years=4)
 
 
 def spy(sim: Simulation, label: str):
