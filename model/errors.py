@@ -14,15 +14,21 @@ class UserError(Exception):
 class ScenarioError(UserError):
     """One or more problems in a scenario file, each naming the file and the key path."""
 
+    what = "scenario"  # the kind of file, named in the message's first line
+
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
 
     def __str__(self) -> str:
         count = len(self.problems)
-        header = (
-            "scenario is invalid (1 problem):"
-            if count == 1
-            else (f"scenario is invalid ({count} problems):")
+        counted = "1 problem" if count == 1 else f"{count} problems"
+        return f"{self.what} is invalid ({counted}):\n" + "\n".join(
+            f"  - {p}" for p in self.problems
         )
-        return header + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class SweepError(ScenarioError):
+    """Problems in a sweep file (or in the scenario it builds on), each with file and key."""
+
+    what = "sweep"

@@ -1,0 +1,430 @@
+"""Sweep files (sweeps/*.yaml): the schema, the designs and the scenario each point runs.
+
+A sweep names a base scenario, the factors it varies (any scenario key path; an
+instrument by its name or index), a design that picks the points (grid: every
+combination of listed values; lhs, sobol: quasi-random points; saltelli: the A, B and
+AB_i matrices of Sobol' indices) and the indicators a sensitivity analysis reports.
+Files are validated like scenarios: every problem names the file, the key path and
+what is allowed, all in one ScenarioError (exit code 2). Points are a pure function of
+the sweep file and its seed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from scipy import special
+
+from model.errors import ScenarioError, SweepError
+from model.scenario import Scenario, _read_yaml, load_scenario, set_by_path, validate_data
+
+DEFAULT_INDICATORS = ("exit_rate_mean", "relapse_share_of_exits", "spending_per_exit")
+UNIT_CLIP = 1e-12
+"""Unit samples are kept inside (0, 1) before an unbounded ppf, so no point is infinite."""
+SETTINGS = {"households": "population.n_households", "years": "years"}
+"""Sweep keys that override a scenario key for every point."""
+
+
+class SweepModel(BaseModel):
+    """Base of every sweep section: unknown keys are errors, not silently ignored; numbers
+    must be finite (an infinite range would give infinite points)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Uniform(SweepModel):
+    """Uniform on [low, high]."""
+
+    name: Literal["uniform"]
+    low: float
+    high: float
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + u * (self.high - self.low)
+
+
+class Normal(SweepModel):
+    """Normal by mean and standard deviation."""
+
+    name: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.mean + self.sd * special.ndtri(u)
+
+
+class Lognormal(SweepModel):
+    """Lognormal by median and the standard deviation of the log."""
+
+    name: Literal["lognormal"]
+    median: float = Field(gt=0)
+    log_sd: float = Field(gt=0)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.median * np.exp(self.log_sd * special.ndtri(u))
+
+
+class Triangular(SweepModel):
+    """Triangular on [low, high], peaking at mode."""
+
+    name: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        width, left, right = self.high - self.low, self.mode - self.low, self.high - self.mode
+        rising = self.low + np.sqrt(u * width * left)
+        return np.where(u * width < left, rising, self.high - np.sqrt((1 - u) * width * right))
+
+
+DISTRIBUTIONS = {
+    "uniform": Uniform,
+    "normal": Normal,
+    "lognormal": Lognormal,
+    "triangular": Triangular,
+}
+Distribution = Annotated[Union[Uniform, Normal, Lognormal, Triangular], Field(discriminator="name")]  # noqa: UP007
+
+
+class Factor(SweepModel):
+    """One scenario key the sweep varies, with exactly one of values, range or distribution."""
+
+    key: str = Field(pattern=r"^[^.\s]+(\.[^.\s]+)*$", description="scenario key path")
+    kind: Literal["lever", "uncertainty"] = "uncertainty"
+    values: list[bool | int | float | str] | None = Field(None, min_length=1)
+    range: tuple[float, float] | None = None
+    distribution: Distribution | None = None
+    integer: bool = Field(False, description="whole numbers (a range: uniform over them)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Factor:
+        given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
+        low, high = self.range or (0, 0)
+        dist, problems = self.distribution, []
+        if len(given) != 1:
+            problems.append(
+                f"give exactly one of values, range or distribution (given: "
+                f"{', '.join(given) or 'none'})"
+            )
+        if low > high:
+            problems.append(f"range: low > high ({low:g} > {high:g}); allowed: low <= high")
+        if isinstance(dist, Uniform) and dist.low > dist.high:
+            problems.append("distribution: low > high; allowed: low <= high")
+        if isinstance(dist, Triangular) and not dist.low <= dist.mode <= dist.high > dist.low:
+            problems.append("distribution: allowed: low <= mode <= high, low < high")
+        if self.integer and any(isinstance(v, bool | str) for v in self.values or []):
+            problems.append("integer: true needs numeric values")
+        if self.integer and np.ceil(low) > np.floor(high):
+            problems.append("range: holds no whole number, but integer is true")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def pick(self, index: np.ndarray) -> np.ndarray:
+        """The listed values at positions `index` (numbers as a numeric array)."""
+        chosen = pd.Series(np.array(self.values, dtype=object)[index]).infer_objects()
+        return self._rounded(chosen.to_numpy())
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """The factor's values at unit-hypercube coordinates u (its inverse CDF)."""
+        if self.values is not None:
+            return self.pick(
+                np.minimum((u * len(self.values)).astype(np.int64), len(self.values) - 1)
+            )
+        if self.range is None:
+            return self._rounded(self.distribution.ppf(np.clip(u, UNIT_CLIP, 1 - UNIT_CLIP)))
+        low, high = self.range
+        if not self.integer:
+            return low + u * (high - low)
+        low, high = np.ceil(low), np.floor(high)  # uniform over the whole numbers low..high
+        return np.minimum(low + np.floor(u * (high - low + 1)), high).astype(np.int64)
+
+    def _rounded(self, values: np.ndarray) -> np.ndarray:
+        return np.rint(values.astype(np.float64)).astype(np.int64) if self.integer else values
+
+
+class Design(SweepModel):
+    """How points are chosen; `points` is n for saltelli (n*(d+2) points), none for grid."""
+
+    method: Literal["grid", "lhs", "sobol", "saltelli"]
+    points: int | None = None
+
+
+class Keep(SweepModel):
+    """What each task keeps besides its yearly indicators."""
+
+    household_panel: bool = Field(False, description="reserved (issue 4 writes the panel)")
+
+
+class SweepSpec(SweepModel):
+    """A validated sweep file (`file`: the path errors name; '<sweep>' if built in code)."""
+
+    name: str
+    description: str = ""
+    base: str = Field(description="scenario file the points change; relative to the sweep file")
+    seed: int = Field(ge=0, description="every point runs replicates 0..R-1 of this seed")
+    replicates: int = Field(1, ge=1)
+    households: int | None = Field(None, ge=1, description="overrides population.n_households")
+    years: int | None = Field(None, ge=1, description="overrides years")
+    design: Design
+    factors: list[Factor] = Field(min_length=1)
+    keep: Keep = Keep()
+    indicators: list[str] = Field(default_factory=lambda: list(DEFAULT_INDICATORS), min_length=1)
+    _file: str = PrivateAttr("<sweep>")
+
+    @property
+    def file(self) -> str:
+        return self._file
+
+    @model_validator(mode="after")
+    def _design_fits_factors(self) -> SweepSpec:
+        if problems := design_problems(self):
+            raise ValueError("\n".join(problems))
+        return self
+
+
+def factor_column(factor: Factor) -> str:
+    """The point-table column of a factor: its key path as written in the sweep file."""
+    return factor.key
+
+
+def design_problems(spec: SweepSpec) -> list[str]:
+    """'key.path: what is wrong; what is allowed' for each mismatch of design and factors."""
+    method, points, problems = spec.design.method, spec.design.points, []
+    if method == "grid" and points is not None:
+        problems.append(
+            "design.points: not allowed for a grid (its points are every "
+            "combination of the factors' values); remove it"
+        )
+    elif method != "grid" and (points is None or points < 1):
+        problems.append(
+            f"design.points: a design with zero points (got {points}); {method} needs points >= 1"
+        )
+    elif method == "saltelli" and points & (points - 1):
+        low = 1 << (points.bit_length() - 1)
+        problems.append(
+            f"design.points: saltelli needs a power of 2 (got {points}; e.g. {low} "
+            f"or {2 * low}); it runs points*(factors+2) points"
+        )
+    for i, factor in enumerate(spec.factors):
+        if method == "grid" and factor.values is None:
+            problems.append(
+                f"factors.{i}: a grid needs `values` for every factor; use lhs, "
+                "sobol or saltelli for a range or distribution"
+            )
+        if factor.key in [f.key for f in spec.factors[:i]]:
+            problems.append(f"factors.{i}.key: {factor.key} is varied twice; allowed: once")
+        for setting, key in SETTINGS.items():
+            if factor.key == key and getattr(spec, setting) is not None:
+                problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
+    return problems
+
+
+def _model_at(loc: tuple) -> Any:
+    """The sweep model class holding the keys at `loc` (for 'allowed keys' messages)."""
+    cls: Any = SweepSpec
+    for part in (p for p in loc if not isinstance(p, int)):
+        if part in DISTRIBUTIONS:
+            cls = DISTRIBUTIONS[part]
+            continue
+        field = cls.model_fields.get(part) if cls else None
+        inner = [field.annotation, *getattr(field.annotation, "__args__", ())] if field else []
+        models = [t for t in inner if isinstance(t, type) and issubclass(t, BaseModel)]
+        cls = models[0] if len(models) == 1 else None
+    return cls
+
+
+def _problems(exc: ValidationError, file: str) -> list[str]:
+    """One 'FILE: key.path: what is wrong; what is allowed' per pydantic error."""
+    problems, names = [], ", ".join(DISTRIBUTIONS)
+    for err in exc.errors():
+        raw_loc, kind, message = tuple(err["loc"]), err["type"], err["msg"]
+        tags = [i for i, p in enumerate(raw_loc[1:], 1) if raw_loc[i - 1] == "distribution"]
+        loc = tuple(p for i, p in enumerate(raw_loc) if i not in tags or p not in DISTRIBUTIONS)
+        if kind == "extra_forbidden":
+            holder = _model_at(raw_loc[:-1])
+            allowed = ", ".join(holder.model_fields) if holder else "see the sweep file schema"
+            message = f"unknown key; allowed here: {allowed}"
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            loc, tag = (*loc, "name"), err.get("ctx", {}).get("tag")
+            message = f"{f'unknown distribution {tag!r}' if tag else 'missing'}; allowed: {names}"
+        elif kind == "value_error":  # validators: one "sub.key: message" per line
+            for line in message.removeprefix("Value error, ").splitlines():
+                head, sep, rest = line.partition(": ")
+                sub = (head,) if sep and re.fullmatch(r"[\w.]+", head) else ()
+                key = ".".join(map(str, loc + sub)) or "(top level)"
+                problems.append(f"{file}: {key}: {rest if sub else line}")
+            continue
+        elif "input" in err and not isinstance(err["input"], dict | list):
+            message += f" (got {err['input']!r})"
+        problems.append(f"{file}: {'.'.join(map(str, loc)) or '(top level)'}: {message}")
+    return problems
+
+
+def resolve_key(tree: Any, key: str) -> tuple[str | None, str | None]:
+    """(key path with instruments by index, None), or (None, what is wrong; what is allowed).
+    `tree` is `scenario.model_dump(mode="python")`; a key must end at a value, not a section."""
+    node, resolved = tree, []
+    for part in key.split("."):
+        where = ".".join(resolved) or "the top level"
+        if isinstance(node, list):
+            names = [i.get("name") or i.get("type") if isinstance(i, dict) else None for i in node]
+            index = int(part) if part.isdigit() and int(part) < len(node) else None
+            index = names.index(part) if index is None and part in names else index
+            if index is None:
+                named = [n for n in names if n]
+                return None, (
+                    f"{where} has no item {part!r}; allowed: an index 0..{len(node) - 1}"
+                    + (f" or a name: {', '.join(named)}" if named else "")
+                )
+            node, part = node[index], str(index)
+        elif isinstance(node, dict):
+            found = int(part) if part.isdigit() and int(part) in node else part
+            if found not in node:
+                allowed = ", ".join(map(str, node)) or "none"
+                return None, f"{where} has no key {part!r}; allowed keys there: {allowed}"
+            node = node[found]
+        else:
+            return None, f"{where} is a value ({node!r}); it has no key {part!r}"
+        resolved.append(part)
+    if isinstance(node, list) or (isinstance(node, dict) and all(isinstance(k, str) for k in node)):
+        keys = ", ".join(map(str, node if isinstance(node, dict) else range(len(node))))
+        return None, f"{key} is a section, not a value; give one of its keys: {keys or 'none'}"
+    return ".".join(resolved), None
+
+
+def indicator_names(scenario: Scenario) -> list[str]:
+    """Names `model.experiments.headline` returns for this scenario (from a zero yearly row)."""
+    from model.experiments import headline, yearly_columns  # the simulator: only when checking
+
+    return list(headline(pd.DataFrame(0.0, index=[0], columns=yearly_columns(scenario))))
+
+
+def base_problems(spec: SweepSpec, base: Scenario) -> list[str]:
+    """Problems of a sweep against its base: factor keys that do not exist, unknown indicators."""
+    tree, allowed, problems = base.model_dump(mode="python"), indicator_names(base), []
+    for i, factor in enumerate(spec.factors):
+        if problem := resolve_key(tree, factor.key)[1]:
+            problems.append(f"{spec.file}: factors.{i}.key: {factor.key}: {problem}")
+    for i, name in enumerate(spec.indicators):
+        if name not in allowed:
+            problems.append(
+                f"{spec.file}: indicators.{i}: unknown indicator {name!r}; allowed "
+                f"(model.experiments.headline): {', '.join(allowed)}"
+            )
+    return problems
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario]:
+    """A validated sweep file and its base scenario (with the households/years overrides);
+    every problem at once as a ScenarioError naming the file and key path."""
+    path = Path(path).resolve()
+    try:
+        spec = SweepSpec.model_validate(_read_yaml(path, None))
+    except ValidationError as exc:
+        raise SweepError(_problems(exc, str(path))) from None
+    spec._file = str(path)
+    if not (path.parent / spec.base).is_file():
+        raise SweepError([f"{path}: base: file not found: {path.parent / spec.base}"])
+    base = _validated(spec, load_scenario(path.parent / spec.base).model_dump(mode="python"), [])
+    if problems := base_problems(spec, base):
+        raise SweepError(problems)
+    return spec, base
+
+
+def _unit_samples(spec: SweepSpec) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Unit-hypercube samples, one row per point, and saltelli's layout columns."""
+    from scipy.stats import qmc  # imports scipy.stats (about 1 s): only when a design is drawn
+
+    d, points, seed = len(spec.factors), spec.design.points, spec.seed
+    if spec.design.method == "lhs":
+        return qmc.LatinHypercube(d, seed=seed).random(points), {}
+    if spec.design.method == "sobol":
+        engine = qmc.Sobol(d, scramble=True, seed=seed)
+        if points & (points - 1) == 0:
+            return engine.random_base2(points.bit_length() - 1), {}
+        with warnings.catch_warnings():  # the first `points` of the sequence, knowingly
+            warnings.filterwarnings("ignore", "The balance properties", UserWarning)
+            return engine.random(points), {}
+    sample = qmc.Sobol(2 * d, scramble=True, seed=seed).random_base2(points.bit_length() - 1)
+    a, b = sample[:, :d], sample[:, d:]
+    blocks = [a, b, *(np.where(np.arange(d) == i, b, a) for i in range(d))]  # AB_i: column i of B
+    labels = np.array(["A", "B", *(f"AB{i}" for i in range(d))])
+    layout = {
+        "saltelli_block": np.repeat(labels, points).astype(object),
+        "saltelli_sample": np.tile(np.arange(points, dtype=np.int64), d + 2),
+    }
+    return np.vstack(blocks), layout
+
+
+def design_points(spec: SweepSpec) -> pd.DataFrame:
+    """The point table: point_id, one column per factor (its key path), and for saltelli
+    saltelli_block and saltelli_sample. Same spec and seed, same table."""
+    if spec.design.method == "grid":  # every combination, the first factor varying slowest
+        shape = [len(f.values) for f in spec.factors]
+        index = np.indices(shape).reshape(len(shape), -1)
+        values = {factor_column(f): f.pick(index[j]) for j, f in enumerate(spec.factors)}
+        layout = {}
+    else:
+        unit, layout = _unit_samples(spec)
+        values = {factor_column(f): f.from_unit(unit[:, j]) for j, f in enumerate(spec.factors)}
+    count = len(next(iter(values.values())))
+    table = pd.DataFrame({"point_id": np.arange(count, dtype=np.int64), **values, **layout})
+    return table.astype({"saltelli_block": str}) if layout else table
+
+
+def _python(value: Any, integer: bool) -> Any:
+    """A plain Python value (numpy scalars do not survive YAML or pydantic's strict checks)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return int(round(value)) if integer else value
+
+
+def _validated(spec: SweepSpec, raw: dict, applied: list, point: Any = None) -> Scenario:
+    """Validate `raw` with the households/years overrides; problems in a factor's key name
+    the sweep file, `factors.<i>.key`, the value and the point."""
+    for setting, key in SETTINGS.items():
+        if getattr(spec, setting) is not None:
+            set_by_path(raw, key, getattr(spec, setting))
+    try:
+        return validate_data(raw, file=spec.file)
+    except ScenarioError as exc:
+        problems = []
+        for problem in exc.problems:
+            key_path, _, message = problem.removeprefix(f"{spec.file}: ").partition(": ")
+            where = next(
+                (
+                    f"factors.{i}.key: {key} = {value!r} (point {point})"
+                    for i, key, resolved, value in applied
+                    if f"{key_path}.".startswith(f"{resolved}.")
+                ),
+                None,
+            )
+            setting = {v: k for k, v in SETTINGS.items()}.get(key_path)
+            where = where or (setting if setting and getattr(spec, setting) is not None else None)
+            problems.append(f"{spec.file}: {where}: {message}" if where else problem)
+        raise SweepError(problems) from None
+
+
+def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
+    """The scenario of one point-table row: the base, the households/years overrides and the
+    row's factor values by key path (integer factors rounded), validated."""
+    tree, applied = base.model_dump(mode="python"), []
+    raw = copy.deepcopy(tree)
+    for i, factor in enumerate(spec.factors):
+        resolved, problem = resolve_key(tree, factor.key)
+        if problem:
+            raise SweepError([f"{spec.file}: factors.{i}.key: {factor.key}: {problem}"])
+        value = _python(row[factor_column(factor)], factor.integer)
+        set_by_path(raw, resolved, value)
+        applied.append((i, factor.key, resolved, value))
+    point = _python(row["point_id"], True) if "point_id" in row else "?"
+    return _validated(spec, raw, applied, point)
