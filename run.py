@@ -1,5 +1,10 @@
-"""Command-line entry point: `python run.py run SCENARIO`, `python run.py validate SCENARIO`."""
+"""Command-line entry point: `python run.py run|validate|sweep|sensitivity ...` (see --help).
+
+The guard matters for sweeps: worker processes started by "spawn" or "forkserver"
+re-import the main module, and must not run the command line again.
+"""
 
 from model.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.cli_sweep import add_sensitivity_command, add_sweep_command
 from model.errors import USER_ERROR_EXIT_CODE, UserError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -263,6 +264,8 @@ def add_validate_command(subparsers) -> None:
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_run_command,
     add_validate_command,
+    add_sweep_command,
+    add_sensitivity_command,
 )
 
 
