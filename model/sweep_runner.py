@@ -98,6 +98,7 @@ class SweepPlan:
     points: pd.DataFrame
     factor_columns: list[str]
     fingerprint: str
+    point_scenarios_json: tuple[str, ...] = ()  # each point's validated scenario, as JSON
 
     @cached_property
     def tasks(self) -> list[Task]:
@@ -117,6 +118,11 @@ class SweepPlan:
         from model.sweep_design import scenario_for_point
 
         return scenario_for_point(self.base, self.spec, self.point_row(point_id))
+
+    def point_scenario_data(self, point_id: int) -> dict[str, Any]:
+        """Point `point_id`'s scenario as plain data for a task, from the validation the plan
+        already made (validating once per point matters: a Saltelli sweep has thousands)."""
+        return json.loads(self.point_scenarios_json[point_id])
 
     def point_values(self, point_id: int) -> dict[str, Any]:
         """`point_id` and the point's factor values, as numpy scalars of their column dtype."""
@@ -147,10 +153,14 @@ def plan_sweep(sweep_file: Path) -> SweepPlan:
     digest = hashlib.sha256()
     digest.update(f"seed {spec.seed} replicates {spec.replicates}\n".encode())
     digest.update(points_csv_text(points).encode())
+    scenarios_json = []
     for point_id in range(len(points)):  # one pass over points (not households): validation
-        scenario = plan.point_scenario(point_id)
-        digest.update(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode())
-    return SweepPlan(sweep_file, spec, base, points, factor_columns, digest.hexdigest())
+        scenario_json = json.dumps(plan.point_scenario(point_id).model_dump(mode="json"))
+        scenarios_json.append(scenario_json)
+        digest.update(json.dumps(json.loads(scenario_json), sort_keys=True).encode())
+    return SweepPlan(
+        sweep_file, spec, base, points, factor_columns, digest.hexdigest(), tuple(scenarios_json)
+    )
 
 
 # --- running the tasks --------------------------------------------------------------------
@@ -181,7 +191,7 @@ def run_tasks(
                 return
             point_id, replicate = task
             if cached is None or cached[0] != point_id:  # tasks come point by point
-                cached = (point_id, plan.point_scenario(point_id).model_dump(mode="python"))
+                cached = (point_id, plan.point_scenario_data(point_id))
             future = executor.pool.submit(
                 run_task, cached[1], plan.point_values(point_id), plan.spec.seed, replicate
             )

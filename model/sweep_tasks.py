@@ -60,7 +60,7 @@ def run_task(
 ) -> bytes:
     """Run replicate `replicate` of `seed` on the point's scenario; its table as Parquet bytes.
 
-    Takes plain data (the point's resolved scenario as `model_dump(mode="python")`, the
+    Takes plain data (the point's resolved scenario as a JSON-mode `model_dump`, the
     point's id and factor values) so any worker process can run it, and returns bytes so
     the client, which owns the output directory, writes the file.
     """
