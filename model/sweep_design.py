@@ -153,10 +153,21 @@ class Factor(SweepModel):
 
 
 class Design(SweepModel):
-    """How points are chosen; `points` is n for saltelli (n*(d+2) points), none for grid."""
+    """How points are chosen; `points` is n for saltelli (n*(d+2) points), none for grid;
+    `counties`: one point per county of the sweep's `counties` list (a province)."""
 
-    method: Literal["grid", "lhs", "sobol", "saltelli"]
+    method: Literal["grid", "lhs", "sobol", "saltelli", "counties"]
     points: int | None = None
+
+
+class County(SweepModel):
+    """One county of a province: its household count and the scenario keys it changes."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="label in the results")
+    households: int = Field(ge=1, description="population.n_households of this county")
+    overrides: dict[str, bool | int | float | str] = Field(
+        default_factory=dict, description="scenario key path -> value, for this county only"
+    )
 
 
 class Keep(SweepModel):
@@ -176,7 +187,10 @@ class SweepSpec(SweepModel):
     households: int | None = Field(None, ge=1, description="overrides population.n_households")
     years: int | None = Field(None, ge=1, description="overrides years")
     design: Design
-    factors: list[Factor] = Field(min_length=1)
+    factors: list[Factor] = Field(default_factory=list)
+    counties: list[County] | None = Field(
+        None, min_length=1, description="design method counties: the province's counties"
+    )
     keep: Keep = Keep()
     indicators: list[str] = Field(default_factory=lambda: list(DEFAULT_INDICATORS), min_length=1)
     _file: str = PrivateAttr("<sweep>")
@@ -200,6 +214,12 @@ def factor_column(factor: Factor) -> str:
 def design_problems(spec: SweepSpec) -> list[str]:
     """'key.path: what is wrong; what is allowed' for each mismatch of design and factors."""
     method, points, problems = spec.design.method, spec.design.points, []
+    if method == "counties":
+        return county_problems(spec)
+    if spec.counties is not None:
+        problems.append("counties: only with design method counties; remove it or the factors")
+    if not spec.factors:
+        problems.append("factors: a sweep needs at least one factor")
     if method == "grid" and points is not None:
         problems.append(
             "design.points: not allowed for a grid (its points are every "
@@ -227,6 +247,46 @@ def design_problems(spec: SweepSpec) -> list[str]:
             if factor.key == key and getattr(spec, setting) is not None:
                 problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
     return problems
+
+
+def county_problems(spec: SweepSpec) -> list[str]:
+    """Problems of a province sweep: counties given, no factors, unique names, no settings
+    a county sets itself."""
+    problems = []
+    if not spec.counties:
+        problems.append("counties: design method counties needs a list of counties")
+    if spec.factors:
+        problems.append("factors: not allowed with design method counties (use overrides)")
+    if spec.design.points is not None:
+        problems.append("design.points: not allowed for counties (one point per county)")
+    if spec.households is not None:
+        problems.append("households: each county sets its own; remove it")
+    names = [county.name for county in spec.counties or []]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            problems.append(f"counties.{i}.name: {name!r} is used twice; allowed: once")
+    return problems
+
+
+COUNTY_HOUSEHOLDS = SETTINGS["households"]
+
+
+def point_columns(spec: SweepSpec) -> list[str]:
+    """Columns of the point table that describe a point (results repeat them): the factors'
+    key paths, or for a province the county name, its households and its override keys."""
+    if spec.design.method != "counties":
+        return [factor_column(factor) for factor in spec.factors]
+    keys = dict.fromkeys(key for county in spec.counties for key in county.overrides)
+    return ["county", COUNTY_HOUSEHOLDS, *keys]
+
+
+def point_seed(spec: SweepSpec, point_id: int) -> int:
+    """The seed a point's replicates use: the sweep seed, so that points are paired (common
+    random numbers); for a province each county its own, derived from the sweep seed and the
+    county's position, so that counties are independent, not copies of each other."""
+    if spec.design.method != "counties":
+        return spec.seed
+    return int(np.random.SeedSequence([spec.seed, point_id]).generate_state(1)[0])
 
 
 def _model_at(loc: tuple) -> Any:
@@ -315,6 +375,10 @@ def base_problems(spec: SweepSpec, base: Scenario) -> list[str]:
     for i, factor in enumerate(spec.factors):
         if problem := resolve_key(tree, factor.key)[1]:
             problems.append(f"{spec.file}: factors.{i}.key: {factor.key}: {problem}")
+    for i, county in enumerate(spec.counties or []):
+        for key in county.overrides:
+            if problem := resolve_key(tree, key)[1]:
+                problems.append(f"{spec.file}: counties.{i}.overrides.{key}: {problem}")
     for i, name in enumerate(spec.indicators):
         if name not in allowed:
             problems.append(
@@ -369,6 +433,14 @@ def _unit_samples(spec: SweepSpec) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 def design_points(spec: SweepSpec) -> pd.DataFrame:
     """The point table: point_id, one column per factor (its key path), and for saltelli
     saltelli_block and saltelli_sample. Same spec and seed, same table."""
+    if spec.design.method == "counties":  # one point per county, override keys as columns
+        columns = point_columns(spec)
+        table = {"point_id": np.arange(len(spec.counties), dtype=np.int64)}
+        table["county"] = [county.name for county in spec.counties]
+        table[COUNTY_HOUSEHOLDS] = np.array([c.households for c in spec.counties], np.int64)
+        for key in columns[2:]:
+            table[key] = pd.Series([c.overrides.get(key) for c in spec.counties], dtype=object)
+        return pd.DataFrame(table)
     if spec.design.method == "grid":  # every combination, the first factor varying slowest
         shape = [len(f.values) for f in spec.factors]
         index = np.indices(shape).reshape(len(shape), -1)
@@ -388,7 +460,9 @@ def _python(value: Any, integer: bool) -> Any:
     return int(round(value)) if integer else value
 
 
-def _validated(spec: SweepSpec, raw: dict, applied: list, point: Any = None) -> Scenario:
+def _validated(
+    spec: SweepSpec, raw: dict, applied: list, point: Any = None, where: str = "factors"
+) -> Scenario:
     """Validate `raw` with the households/years overrides; problems in a factor's key name
     the sweep file, `factors.<i>.key`, the value and the point."""
     for setting, key in SETTINGS.items():
@@ -402,7 +476,7 @@ def _validated(spec: SweepSpec, raw: dict, applied: list, point: Any = None) -> 
             key_path, _, message = problem.removeprefix(f"{spec.file}: ").partition(": ")
             where = next(
                 (
-                    f"factors.{i}.key: {key} = {value!r} (point {point})"
+                    f"{where}.{i}.key: {key} = {value!r} (point {point})"
                     for i, key, resolved, value in applied
                     if f"{key_path}.".startswith(f"{resolved}.")
                 ),
@@ -419,6 +493,14 @@ def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
     row's factor values by key path (integer factors rounded), validated."""
     tree, applied = base.model_dump(mode="python"), []
     raw = copy.deepcopy(tree)
+    if spec.design.method == "counties":
+        county = spec.counties[int(row["point_id"])]
+        settings = {COUNTY_HOUSEHOLDS: county.households, **county.overrides}
+        for key, value in settings.items():
+            resolved, problem = resolve_key(tree, key)
+            set_by_path(raw, resolved, value)
+            applied.append((int(row["point_id"]), key, resolved, value))
+        return _validated(spec, raw, applied, county.name, where="counties")
     for i, factor in enumerate(spec.factors):
         resolved, problem = resolve_key(tree, factor.key)
         if problem:

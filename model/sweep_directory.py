@@ -43,6 +43,7 @@ Task = tuple[int, int]
 
 TASKS_DIR = "tasks"
 RESULTS_NAME = "results.parquet"
+PROVINCE_NAME = "province.parquet"  # design method counties: the counties combined
 POINTS_NAME = "points.csv"
 SWEEP_NAME = "sweep.yaml"
 BASE_SCENARIO_NAME = "base_scenario.yaml"
@@ -55,6 +56,7 @@ SWEEP_FILE_NAMES = frozenset(
         TASKS_DIR,
         LOG_NAME,
         RESULTS_NAME,
+        PROVINCE_NAME,
         MANIFEST_NAME,
         "sensitivity.csv",  # written by `run.py sensitivity`
         "plots",
@@ -212,6 +214,12 @@ def write_results(out_dir: Path, plan: SweepPlan) -> Path:
     results = pd.concat(frames, ignore_index=True).sort_values(
         SORT_COLUMNS, kind="stable", ignore_index=True
     )
+    if plan.spec.design.method == "counties":  # a province: also the counties combined
+        from model.province import combine_counties
+
+        county_columns = ["point_id", *plan.factor_columns]
+        province = combine_counties([results.drop(columns=county_columns)])
+        atomic_write_bytes(out_dir / PROVINCE_NAME, parquet_bytes(province))
     return atomic_write_bytes(out_dir / RESULTS_NAME, parquet_bytes(results))
 
 
@@ -254,6 +262,8 @@ def write_manifest(
         )
     first_scenario = plan.point_scenario(0)
     files = [SWEEP_NAME, BASE_SCENARIO_NAME, POINTS_NAME, RESULTS_NAME]
+    if (out_dir / PROVINCE_NAME).is_file():
+        files.append(PROVINCE_NAME)
     contents = {
         "sweep_name": plan.spec.name,
         "sweep_file": str(plan.sweep_file.resolve()),

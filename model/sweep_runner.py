@@ -124,6 +124,12 @@ class SweepPlan:
         already made (validating once per point matters: a Saltelli sweep has thousands)."""
         return json.loads(self.point_scenarios_json[point_id])
 
+    def point_seed(self, point_id: int) -> int:
+        """The seed of the point's replicates (model.sweep_design.point_seed)."""
+        from model.sweep_design import point_seed
+
+        return point_seed(self.spec, point_id)
+
     def point_values(self, point_id: int) -> dict[str, Any]:
         """`point_id` and the point's factor values, as numpy scalars of their column dtype."""
         return {
@@ -137,7 +143,7 @@ def plan_sweep(sweep_file: Path) -> SweepPlan:
 
     Every problem of the input surfaces here, before the output directory is touched.
     """
-    from model.sweep_design import design_points, factor_column, load_sweep
+    from model.sweep_design import design_points, load_sweep, point_columns
 
     sweep_file = Path(sweep_file)
     if not sweep_file.is_file():
@@ -148,7 +154,7 @@ def plan_sweep(sweep_file: Path) -> SweepPlan:
         raise UserError(f"{sweep_file}: design: the design has no points; nothing to run")
     if not np.array_equal(points["point_id"].to_numpy(), np.arange(len(points))):
         raise AssertionError("design_points must number its rows 0..P-1 in order")
-    factor_columns = [factor_column(factor) for factor in spec.factors]
+    factor_columns = point_columns(spec)  # factors, or a province's county columns
     plan = SweepPlan(sweep_file, spec, base, points, factor_columns, fingerprint="")
     digest = hashlib.sha256()
     digest.update(f"seed {spec.seed} replicates {spec.replicates}\n".encode())
@@ -193,7 +199,11 @@ def run_tasks(
             if cached is None or cached[0] != point_id:  # tasks come point by point
                 cached = (point_id, plan.point_scenario_data(point_id))
             future = executor.pool.submit(
-                run_task, cached[1], plan.point_values(point_id), plan.spec.seed, replicate
+                run_task,
+                cached[1],
+                plan.point_values(point_id),
+                plan.point_seed(point_id),
+                replicate,
             )
             in_flight[future] = task
 

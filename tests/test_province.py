@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,3 +54,58 @@ def test_cause_shares_of_the_province_still_sum_to_one():
 )  # fmt: skip
 def test_every_kind_of_column_has_its_rule(column, rule):
     assert rule_for(column) == rule
+
+
+# --- a province as a sweep of counties ----------------------------------------------------
+
+
+def write_province(tmp_path, counties: str, extra: str = "") -> Path:
+    base = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+    sweep = tmp_path / "province.yaml"
+    sweep.write_text(
+        f"name: p\nbase: {base}\nseed: 7\nreplicates: 2\nyears: 2\n"
+        f"design:\n  method: counties\n{extra}counties:\n{counties}",
+        encoding="utf-8",
+    )
+    return sweep
+
+
+def test_a_province_sweep_writes_the_counties_combined(tmp_path):
+    from model.sweep_runner import run_sweep
+
+    sweep = write_province(
+        tmp_path,
+        "  - {name: a, households: 300}\n  - {name: b, households: 300}\n"
+        "  - {name: c, households: 200, overrides: {policy.exit.income_margin: 0.2}}\n",
+    )
+    out = run_sweep(sweep, tmp_path / "out", workers=1, quiet=True)
+    results = pd.read_parquet(out / "results.parquet")
+    province = pd.read_parquet(out / "province.parquet")
+    assert list(results["county"].unique()) == ["a", "b", "c"]
+    by_year = results.groupby(["replicate", "year"])["households"].sum().to_numpy()
+    assert np.array_equal(province["households"].to_numpy(), by_year)
+    # Counties a and b have the same size and settings but their own seeds: independent
+    # draws, not copies of each other.
+    a, b = (results[results["county"] == name].reset_index(drop=True) for name in "ab")
+    assert not a["poor_persons"].equals(b["poor_persons"])
+
+
+@pytest.mark.parametrize(
+    ("counties", "extra", "message"),
+    [
+        ("  - {name: a, households: 10}\n  - {name: a, households: 20}\n", "",
+         "counties.1.name: 'a' is used twice"),
+        ("  - {name: a, households: 10}\n",
+         "factors:\n  - {key: years, values: [1, 2]}\n", "factors: not allowed with design"),
+        ("  - {name: a, households: 10, overrides: {policy.exit.no_such_key: 1}}\n", "",
+         "counties.0.overrides.policy.exit.no_such_key"),
+        ("  - {name: a, households: 0}\n", "", "counties.0.households"),
+    ],
+)  # fmt: skip
+def test_bad_province_files_name_the_county_and_key(tmp_path, counties, extra, message):
+    from model.errors import ScenarioError
+    from model.sweep_design import load_sweep
+
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(write_province(tmp_path, counties, extra))
+    assert message in str(caught.value)
