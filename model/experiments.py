@@ -64,6 +64,9 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
         "relapses_households_total": relapses,
         "relapse_share_of_exits": relapses / exits if exits else 0.0,
         "relapses_within_3y_households_total": float(y["relapses_within_3y_households"].sum()),
+        "relapse_within_3y_share_of_exits": float(y["relapses_within_3y_households"].sum()) / exits
+        if exits
+        else 0.0,
         "wrongly_exited_share_of_exits": float(y["wrongly_exited_households"].sum()) / exits
         if exits
         else 0.0,
