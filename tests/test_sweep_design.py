@@ -251,7 +251,11 @@ def test_the_example_sweeps_load():
     spec, base = load_sweep(REPO / "sweeps" / "sensitivity_example.yaml")
     table = design_points(spec)
     assert len(table) == 8 * (3 + 2) and spec.replicates == 1
-    assert spec.indicators == ["exit_rate_mean", "relapse_share_of_exits", "spending_per_exit"]
+    assert spec.indicators == [
+        "exit_rate_mean",
+        "relapse_within_3y_share_of_exits",
+        "spending_per_exit",
+    ]
     scenario = scenario_for_point(base, spec, table.iloc[0])
     assert scenario.dynamics.income.transitory_sd == table.iloc[0][factor_column(spec.factors[1])]
 
