@@ -48,6 +48,7 @@ def execute(args: argparse.Namespace, plan: SweepPlan | None = None) -> SweepOut
             quiet=args.quiet,
             command_line=args.command_line,
             plan=plan,
+            households=args.households,
         )
     except SweepStoppedError as stop:
         print(f"error: {stop}", file=sys.stderr)
@@ -109,7 +110,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     """`sensitivity`: run or resume a saltelli sweep, then write its Sobol' indices."""
     from model.sweep_runner import plan_sweep
 
-    plan = plan_sweep(args.sweep)
+    plan = plan_sweep(args.sweep, args.households)
     if plan.spec.design.method != "saltelli":
         raise UserError(
             f"{plan.sweep_file}: design.method: Sobol' indices need method saltelli (got "
@@ -175,6 +176,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="sweep directory (default: outputs/<sweep file name without .yaml>); running "
         "again into the same directory resumes it",
+    )
+    parser.add_argument(
+        "--households",
+        type=counting_number,
+        metavar="N",
+        help="households of every point's county (replaces the sweep file's `households`)",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(

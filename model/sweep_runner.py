@@ -138,7 +138,7 @@ class SweepPlan:
         }
 
 
-def plan_sweep(sweep_file: Path) -> SweepPlan:
+def plan_sweep(sweep_file: Path, households: int | None = None) -> SweepPlan:
     """Load the sweep file, draw its points, validate every point's scenario, fingerprint it.
 
     Every problem of the input surfaces here, before the output directory is touched.
@@ -148,7 +148,7 @@ def plan_sweep(sweep_file: Path) -> SweepPlan:
     sweep_file = Path(sweep_file)
     if not sweep_file.is_file():
         raise UserError(f"sweep file not found: {sweep_file}")
-    spec, base = load_sweep(sweep_file)
+    spec, base = load_sweep(sweep_file, households)
     points = design_points(spec).reset_index(drop=True)
     if len(points) == 0:
         raise UserError(f"{sweep_file}: design: the design has no points; nothing to run")
@@ -251,6 +251,7 @@ def execute_sweep(
     quiet: bool = False,
     command_line: str | None = None,
     plan: SweepPlan | None = None,
+    households: int | None = None,
 ) -> SweepOutcome:
     """run_sweep, returning what this invocation did (see run_sweep); `plan`: the sweep file
     already planned (plan_sweep) by a caller that needed to look at it first."""
@@ -264,7 +265,7 @@ def execute_sweep(
         )
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers}: must be at least 1")
-    plan = plan or plan_sweep(Path(sweep_file))
+    plan = plan or plan_sweep(Path(sweep_file), households)
     state = check_sweep_directory(out_dir, plan)
     done_before = finished_tasks(out_dir) & set(plan.tasks)
     if state == "complete":
@@ -375,6 +376,7 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     quiet: bool = False,
+    households: int | None = None,
 ) -> Path:
     """Run (or finish) the sweep of `sweep_file` into `out_dir`; returns `out_dir`.
 
@@ -382,5 +384,8 @@ def run_sweep(
     (e.g. "tcp://HOST:8786"), on that Dask cluster. Tasks whose file exists in OUT/tasks
     are skipped, so re-running after Ctrl-C or a lost worker finishes the sweep. Raises
     UserError for bad input (before OUT is touched) and SweepStoppedError when stopped early.
+    `households` replaces the sweep file's `households` (every point's county size).
     """
-    return execute_sweep(sweep_file, out_dir, workers, scheduler, quiet).out_dir
+    return execute_sweep(
+        sweep_file, out_dir, workers, scheduler, quiet, households=households
+    ).out_dir

@@ -395,7 +395,7 @@ def test_sensitivity_writes_sobol_indices_of_each_indicator(tmp_path, capsys):
     code, stdout, stderr = run_cli(capsys, "sensitivity", sweep, "--out", out_dir, "--workers", "2")
     assert code == 0, stderr
     table = pd.read_csv(out_dir / "sensitivity.csv")
-    indicators = ["exit_rate_mean", "relapse_share_of_exits", "spending_per_exit"]
+    indicators = ["exit_rate_mean", "relapse_within_3y_share_of_exits", "spending_per_exit"]
     assert list(table["output"].unique()) == indicators
     assert len(table) == 2 * len(indicators)
     assert table["first_order"].notna().any()
@@ -454,3 +454,13 @@ def test_dask_local_cluster_writes_the_same_bytes_as_local_processes(tiny_runs, 
     assert (out_dir / "results.parquet").read_bytes() == expected
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["executor"]["kind"] == "dask" and manifest["executor"]["workers"] == 2
+
+
+def test_households_on_the_command_line_replaces_the_sweep_files(tmp_path):
+    from model.sweep_runner import plan_sweep
+
+    sweep = REPO_ROOT / "sweeps" / "example.yaml"
+    plan = plan_sweep(sweep, households=123)
+    assert plan.spec.households == 123
+    assert all(plan.point_scenario(p).population.n_households == 123 for p in range(4))
+    assert plan.fingerprint != plan_sweep(sweep).fingerprint  # a different sweep directory
