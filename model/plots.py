@@ -13,6 +13,7 @@ import io
 import math
 from pathlib import Path
 
+import matplotlib
 import matplotlib.style
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -130,9 +131,19 @@ def cause_composition(yearly: pd.DataFrame) -> Figure:
     return figure
 
 
+NOT_BY_INSTRUMENT = ("spending_total", "spending_leakage")
+
+
 def spending_columns(yearly: pd.DataFrame) -> list[str]:
-    """Spending by instrument: every `spending_*` column but the total."""
-    return [c for c in yearly.columns if c.startswith("spending_") and c != "spending_total"]
+    """Spending by instrument (`spending_<instrument>`): not the total, the leakage or the
+    spending by fund, which count the same yuan again."""
+    return [
+        c
+        for c in yearly.columns
+        if c.startswith("spending_")
+        and c not in NOT_BY_INSTRUMENT
+        and not c.startswith("spending_fund_")
+    ]
 
 
 def spending_by_year(yearly: pd.DataFrame) -> Figure:
@@ -140,14 +151,23 @@ def spending_by_year(yearly: pd.DataFrame) -> Figure:
     figure, axes = new_figure(yearly, "Spending by year", "yuan per year")
     means = yearly.groupby("year", sort=True)[spending_columns(yearly)].mean()
     bottom = pd.Series(0.0, index=means.index)
-    for column in means.columns:
+    colours = matplotlib.colormaps["tab20"].colors  # distinct for up to 20 instruments
+    for i, column in enumerate(means.columns):
         label = column.removeprefix("spending_").replace("_", " ")
-        axes.bar(means.index, means[column], bottom=bottom, label=label, width=0.7, alpha=0.8)
+        axes.bar(
+            means.index, means[column], bottom=bottom, label=label, width=0.7,
+            color=colours[i % len(colours)],
+        )  # fmt: skip
         bottom = bottom + means[column]
     plot_band(axes, yearly, "spending_total", "total", color="black")
     axes.yaxis.set_major_formatter(FuncFormatter(thousands))
     axes.set_ylim(bottom=0)
-    axes.legend(title="bars: mean by instrument", loc="best")
+    # Outside the axes: a package has a dozen instruments and the bars fill the plot.
+    figure.subplots_adjust(right=0.68)
+    axes.legend(
+        title="bars: mean by instrument", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+        fontsize="small", title_fontsize="small", frameon=False,
+    )  # fmt: skip
     return figure
 
 

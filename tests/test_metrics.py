@@ -46,3 +46,23 @@ def test_summary_aggregates_per_replicate_headlines():
     assert summary["exits_households_total"]["mean"] == pytest.approx(40.0)  # (20 + 60) / 2
     assert summary["relapse_share_of_exits"]["mean"] == pytest.approx(0.1)
     assert summary["spending_per_exit"]["mean"] == pytest.approx((2000 / 20 + 2000 / 60) / 2)
+
+
+def test_the_spending_plot_stacks_instruments_only_so_bars_add_up_to_the_total():
+    import pandas as pd
+
+    from model.plots import spending_columns
+
+    columns = [
+        "year",
+        "spending_total",
+        "spending_leakage",
+        "spending_dibao",
+        "spending_health_insurance",
+        "spending_fund_civil_affairs",
+        "spending_fund_general",
+    ]
+    assert spending_columns(pd.DataFrame(columns=columns)) == [
+        "spending_dibao",
+        "spending_health_insurance",
+    ]
