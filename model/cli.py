@@ -72,7 +72,6 @@ seed_number = whole_number_at_least(0, "seed")
 
 # --- shared steps -------------------------------------------------------------------------
 
-
 def load_scenario_file(path: Path) -> Scenario:
     """Load and validate a scenario file; a missing file is a UserError naming it."""
     from model.scenario import load_scenario
@@ -142,19 +141,14 @@ def run_with_progress(scenario: Scenario, seed: int, replicates: int, quiet: boo
     from model.experiments import run_replicates
 
     with tqdm(
-        total=replicates * scenario.years,
-        unit="year",
-        desc=scenario.name,
-        delay=PROGRESS_DELAY_SECONDS,
-        file=sys.stderr,
-        leave=False,
+        total=replicates * scenario.years, unit="year", desc=scenario.name,
+        delay=PROGRESS_DELAY_SECONDS, file=sys.stderr, leave=False,
         disable=True if quiet else None,  # None: off when stderr is not a terminal
     ) as bar:
         return run_replicates(scenario, seed, replicates, progress=bar.update)
 
 
 # --- subcommands --------------------------------------------------------------------------
-
 
 def run_command(args: argparse.Namespace) -> int:
     """`run`: simulate a scenario's replicates and write the run directory."""
@@ -175,14 +169,9 @@ def run_command(args: argparse.Namespace) -> int:
     simulation_seconds = time.perf_counter() - clock
     summary = summarize(yearly)
     record = RunRecord(
-        scenario=scenario,
-        scenario_file=args.scenario.resolve(),
-        seed=seed,
-        replicates=args.replicates,
-        yearly=yearly,
-        summary=summary,
-        command_line=args.command_line,
-        started_at=started_at,
+        scenario=scenario, scenario_file=args.scenario.resolve(), seed=seed,
+        replicates=args.replicates, yearly=yearly, summary=summary,
+        command_line=args.command_line, started_at=started_at,
         simulation_seconds=simulation_seconds,
     )
     try:
@@ -213,8 +202,7 @@ def validate_command(args: argparse.Namespace) -> int:
 def add_run_command(subparsers) -> None:
     """Declare `run SCENARIO [--seed N] [--replicates R] [--households N] [--years N] ...`."""
     parser = subparsers.add_parser(
-        "run",
-        help="simulate a scenario and write a run directory",
+        "run", help="simulate a scenario and write a run directory",
         description="Simulate SCENARIO's replicates and write scenario.yaml, manifest.json, "
         "yearly.csv, summary.json and plots/ into the run directory.",
     )
@@ -223,25 +211,18 @@ def add_run_command(subparsers) -> None:
         "--seed", type=seed_number, metavar="N", help="random seed (default: the scenario's)"
     )
     parser.add_argument(
-        "--replicates",
-        type=counting_number,
-        default=1,
-        metavar="R",
+        "--replicates", type=counting_number, default=1, metavar="R",
         help="independent replicates (default 1)",
     )
     parser.add_argument(
-        "--households",
-        type=counting_number,
-        metavar="N",
+        "--households", type=counting_number, metavar="N",
         help="override population.n_households",
     )
     parser.add_argument(
         "--years", type=counting_number, metavar="N", help="override years (policy years)"
     )
     parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
+        "--out", type=Path, metavar="DIR",
         help="run directory (default: outputs/<scenario file name without .yaml>)",
     )
     parser.add_argument(
@@ -253,8 +234,7 @@ def add_run_command(subparsers) -> None:
 def add_validate_command(subparsers) -> None:
     """Declare `validate SCENARIO`."""
     parser = subparsers.add_parser(
-        "validate",
-        help="check a scenario file; exit 0 if valid, 2 if not",
+        "validate", help="check a scenario file; exit 0 if valid, 2 if not",
         description="Load SCENARIO with its extends: chain and report every problem.",
     )
     parser.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")

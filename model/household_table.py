@@ -53,23 +53,13 @@ ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel write
 BOOLEAN_CODES = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
 SEX_CODES = {"m": 0, "male": 0, "男": 0, "f": 1, "female": 1, "女": 1}
 DISABILITY_CODES = {
-    "none": DISABILITY_NONE,
-    "partial": DISABILITY_PARTIAL,
-    "severe": DISABILITY_SEVERE,
-    "0": DISABILITY_NONE,
-    "1": DISABILITY_PARTIAL,
-    "2": DISABILITY_SEVERE,
+    "none": DISABILITY_NONE, "partial": DISABILITY_PARTIAL, "severe": DISABILITY_SEVERE,
+    "0": DISABILITY_NONE, "1": DISABILITY_PARTIAL, "2": DISABILITY_SEVERE,
 }
 SCHOOL_CODES = {
-    "none": SCHOOL_NONE,
-    "preschool": SCHOOL_PRESCHOOL,
-    "compulsory": SCHOOL_COMPULSORY,
-    "high_school": SCHOOL_HIGH,
-    "college": SCHOOL_COLLEGE,
-    "0": SCHOOL_NONE,
-    "1": SCHOOL_PRESCHOOL,
-    "2": SCHOOL_COMPULSORY,
-    "3": SCHOOL_HIGH,
+    "none": SCHOOL_NONE, "preschool": SCHOOL_PRESCHOOL, "compulsory": SCHOOL_COMPULSORY,
+    "high_school": SCHOOL_HIGH, "college": SCHOOL_COLLEGE,
+    "0": SCHOOL_NONE, "1": SCHOOL_PRESCHOOL, "2": SCHOOL_COMPULSORY, "3": SCHOOL_HIGH,
     "4": SCHOOL_COLLEGE,
 }
 
@@ -109,90 +99,31 @@ class Column:
 BOOLEAN_ALLOWED = "0 or 1 (also false/true, no/yes)"
 
 COLUMNS: tuple[Column, ...] = (
-    Column(
-        "household_id",
-        True,
-        KEY,
-        "any text or number, unique in the county",
-        "-",
-        "the household (a registry household number); its rows may be anywhere in the file",
-    ),
-    Column(
-        "village_id",
-        True,
-        HOUSEHOLD,
-        "any text or number",
-        "-",
-        "the administrative village the household lives in",
-    ),
-    Column(
-        "age",
-        True,
-        PERSON,
-        f"a whole number of years from 0 to {MAX_AGE}",
-        "-",
-        "age in completed years in the identification year",
-    ),
+    Column("household_id", True, KEY, "any text or number, unique in the county", "-",
+           "the household (a registry household number); its rows may be anywhere in the file"),
+    Column("village_id", True, HOUSEHOLD, "any text or number", "-",
+           "the administrative village the household lives in"),
+    Column("age", True, PERSON, f"a whole number of years from 0 to {MAX_AGE}", "-",
+           "age in completed years in the identification year"),
     Column("sex", True, PERSON, "M or F (also male/female, 男/女; any case)", "-", "sex"),
-    Column(
-        "chronic_illness",
-        False,
-        PERSON,
-        BOOLEAN_ALLOWED,
-        "0",
-        "1 if the person has a chronic illness needing regular care",
-    ),
-    Column(
-        "disability",
-        False,
-        PERSON,
-        "none, partial or severe (or 0, 1, 2)",
-        "none",
-        "partial: able to do at most partial labour; severe: unable to work",
-    ),
-    Column(
-        "school_stage",
-        False,
-        PERSON,
-        "none, preschool, compulsory, high_school or college (or 0-4)",
-        "by age, continuation drawn",
-        "the stage the person is enrolled in (college includes vocational)",
-    ),
-    Column(
-        "skill",
-        False,
-        PERSON,
-        "a number greater than 0",
-        "drawn (lognormal, mean 1)",
-        "wage multiplier, 1 = an average worker's wage",
-    ),
-    Column(
-        "migrant",
-        False,
-        PERSON,
-        BOOLEAN_ALLOWED,
-        "0",
-        "1 if the person works away from the village",
-    ),
-    Column(
-        "land_mu",
-        False,
-        HOUSEHOLD,
-        "a number >= 0",
-        "drawn (lognormal, by size)",
-        "farmland the household holds, in mu",
-    ),
-    Column(
-        "housing_safe", False, HOUSEHOLD, BOOLEAN_ALLOWED, "1", "0 if the house is rated dangerous"
-    ),
-    Column(
-        "insured",
-        False,
-        HOUSEHOLD,
-        BOOLEAN_ALLOWED,
-        "1",
-        "1 if the household is enrolled in basic medical insurance",
-    ),
+    Column("chronic_illness", False, PERSON, BOOLEAN_ALLOWED, "0",
+           "1 if the person has a chronic illness needing regular care"),
+    Column("disability", False, PERSON, "none, partial or severe (or 0, 1, 2)", "none",
+           "partial: able to do at most partial labour; severe: unable to work"),
+    Column("school_stage", False, PERSON,
+           "none, preschool, compulsory, high_school or college (or 0-4)",
+           "by age, continuation drawn",
+           "the stage the person is enrolled in (college includes vocational)"),
+    Column("skill", False, PERSON, "a number greater than 0", "drawn (lognormal, mean 1)",
+           "wage multiplier, 1 = an average worker's wage"),
+    Column("migrant", False, PERSON, BOOLEAN_ALLOWED, "0",
+           "1 if the person works away from the village"),
+    Column("land_mu", False, HOUSEHOLD, "a number >= 0", "drawn (lognormal, by size)",
+           "farmland the household holds, in mu"),
+    Column("housing_safe", False, HOUSEHOLD, BOOLEAN_ALLOWED, "1",
+           "0 if the house is rated dangerous"),
+    Column("insured", False, HOUSEHOLD, BOOLEAN_ALLOWED, "1",
+           "1 if the household is enrolled in basic medical insurance"),
 )
 COLUMN_BY_NAME = {column.name: column for column in COLUMNS}
 ALLOWED_NAMES = ", ".join(column.name for column in COLUMNS)
@@ -205,15 +136,12 @@ def schema_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for c in COLUMNS:
-        rows.append(
-            f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.level} | "
-            f"{c.allowed} | {c.default} | {c.meaning} |"
-        )
+        rows.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.level} | "
+                    f"{c.allowed} | {c.default} | {c.meaning} |")
     return "\n".join(rows)
 
 
 # --- the table as read -------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class HouseholdTable:
@@ -271,33 +199,24 @@ def _read_cells(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     stay exact: blank lines are kept while counting, then dropped.
     """
     if not path.is_file():
-        raise HouseholdTableError(
-            path,
-            [
-                "file not found; population.households_csv must name an existing CSV file "
-                "(a relative path is taken from the scenario file's folder)"
-            ],
-        )
+        raise HouseholdTableError(path, [
+            "file not found; population.households_csv must name an existing CSV file "
+            "(a relative path is taken from the scenario file's folder)"
+        ])
     try:
         raw = pd.read_csv(
-            path,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            encoding=ENCODING,
+            path, header=None, dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False, encoding=ENCODING,
         )
     except pd.errors.EmptyDataError:
-        raise HouseholdTableError(
-            path, ["the file is empty; it needs a header line and one line per person"]
-        ) from None
+        raise HouseholdTableError(path, ["the file is empty; it needs a header line and one "
+                                         "line per person"]) from None
     except pd.errors.ParserError as exc:
         raise HouseholdTableError(path, [f"not a readable CSV file: {str(exc).strip()}"]) from None
     except UnicodeDecodeError:
-        raise HouseholdTableError(
-            path, ["not UTF-8 text; save the table as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)"]
-        ) from None
+        raise HouseholdTableError(path, [
+            "not UTF-8 text; save the table as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)"
+        ]) from None
     except OSError as exc:
         raise HouseholdTableError(path, [f"cannot be read: {exc.strerror or exc}"]) from None
     raw = raw.fillna("").astype(str).apply(lambda column: column.str.strip())
@@ -309,9 +228,8 @@ def _read_cells(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     cells.columns = header
     cells = cells[(cells != "").any(axis=1)]
     if cells.empty:
-        raise HouseholdTableError(
-            path, ["the table has no data lines; it needs one line per person after the header"]
-        )
+        raise HouseholdTableError(path, ["the table has no data lines; it needs one line per "
+                                         "person after the header"])
     lines = cells.index.to_numpy() + 1  # row 0 is the header, on line 1
     return cells.reset_index(drop=True), lines
 
@@ -322,34 +240,27 @@ def _check_header(path: Path, header: list[str], column_numbers: list[int]) -> N
     An unnamed column that is blank throughout (trailing commas) was dropped already.
     """
     problems = []
-    unnamed = [str(number) for number, name in zip(column_numbers, header, strict=True) if not name]
+    unnamed = [str(number) for number, name in zip(column_numbers, header, strict=True)
+               if not name]
     if unnamed:
         verbs = "hold values but have" if len(unnamed) > 1 else "holds values but has"
-        problems.append(
-            f"column{'s' if len(unnamed) > 1 else ''} {', '.join(unnamed)} "
-            f"{verbs} no name in the header line"
-        )
+        problems.append(f"column{'s' if len(unnamed) > 1 else ''} {', '.join(unnamed)} "
+                        f"{verbs} no name in the header line")
     duplicates = sorted({name for name in header if name and header.count(name) > 1})
     if duplicates:
-        problems.append(
-            f"column{'s' if len(duplicates) > 1 else ''} "
-            f"{_quoted(duplicates)} {'appear' if len(duplicates) > 1 else 'appears'} "
-            "more than once in the header line"
-        )
+        problems.append(f"column{'s' if len(duplicates) > 1 else ''} "
+                        f"{_quoted(duplicates)} {'appear' if len(duplicates) > 1 else 'appears'} "
+                        "more than once in the header line")
     unknown = [name for name in header if name and name not in COLUMN_BY_NAME]
     if unknown:
         hint = _unknown_column_hint(unknown)
-        problems.append(
-            f"unknown column{'s' if len(unknown) > 1 else ''} {_quoted(unknown)}"
-            f"{hint}; allowed columns: {ALLOWED_NAMES}"
-        )
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_quoted(unknown)}"
+                        f"{hint}; allowed columns: {ALLOWED_NAMES}")
     missing = [c.name for c in COLUMNS if c.required and c.name not in header]
     if missing:
         required = ", ".join(c.name for c in COLUMNS if c.required)
-        problems.append(
-            f"missing required column{'s' if len(missing) > 1 else ''} "
-            f"{_quoted(missing)}; every table needs {required}"
-        )
+        problems.append(f"missing required column{'s' if len(missing) > 1 else ''} "
+                        f"{_quoted(missing)}; every table needs {required}")
     if problems:
         raise HouseholdTableError(path, problems)
 
@@ -360,13 +271,11 @@ def _check_required_cells(
     """A required column may not have blank cells."""
     blank = (text == "").to_numpy()
     if column.required and blank.any():
-        problems.append(
-            f"column '{column.name}': blank on {_lines(lines, blank)}; it is required on every line"
-        )
+        problems.append(f"column '{column.name}': blank on {_lines(lines, blank)}; "
+                        "it is required on every line")
 
 
 # --- parsing one column ------------------------------------------------------------------
-
 
 def _parse_column(
     column: Column, text: pd.Series, lines: np.ndarray, problems: list[str]
@@ -378,10 +287,8 @@ def _parse_column(
     not_parsed_is = "not a number" if column.name in NUMERIC_COLUMNS else "not an allowed value"
     for bad, what in ((given & not_parsed, not_parsed_is), (given & out_of_range, "out of range")):
         if bad.any():
-            problems.append(
-                f"column '{column.name}': {what} on {_lines(lines, bad, text)}; "
-                f"allowed: {column.allowed}"
-            )
+            problems.append(f"column '{column.name}': {what} on {_lines(lines, bad, text)}; "
+                            f"allowed: {column.allowed}")
     return np.where(given, values, np.nan)
 
 
@@ -391,32 +298,26 @@ Parser = Callable[[pd.Series], tuple[np.ndarray, np.ndarray, np.ndarray]]
 def _on_distinct_values(parse: Parser) -> Parser:
     """Run `parse` once per distinct cell text: a registry column holds few distinct values,
     and string work per distinct value is far cheaper than per person."""
-
     def parse_column(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         codes, distinct = pd.factorize(text)
         values, not_parsed, out_of_range = parse(pd.Series(distinct, dtype=str))
         return values[codes], not_parsed[codes], out_of_range[codes]
-
     return parse_column
 
 
 def _codes(codes: dict[str, int]) -> Parser:
     """Parser for a column of named codes (case and spaces/hyphens vs underscores ignored)."""
-
     @_on_distinct_values
     def parse(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         normalized = text.str.lower().str.replace(r"[\s-]+", "_", regex=True)
         values = normalized.map(codes).astype(float).to_numpy()
         return values, np.isnan(values), np.zeros(values.size, dtype=bool)
-
     return parse
 
 
-def _number(
-    minimum: float, maximum: float = np.inf, *, above_minimum: bool = False, whole: bool = False
-) -> Parser:
+def _number(minimum: float, maximum: float = np.inf, *, above_minimum: bool = False,
+            whole: bool = False) -> Parser:
     """Parser for a numeric column with a range (and whole numbers only if `whole`)."""
-
     @_on_distinct_values
     def parse(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         values = pd.to_numeric(text, errors="coerce").astype(float).to_numpy()
@@ -424,7 +325,6 @@ def _number(
         below = values <= minimum if above_minimum else values < minimum
         out = finite & (below | (values > maximum) | (whole & (values != np.round(values))))
         return values, ~finite, out
-
     return parse
 
 
@@ -453,7 +353,6 @@ PARSERS: dict[str, Parser] = {
 
 # --- households --------------------------------------------------------------------------
 
-
 def _first_row_of_each_household(household_codes: np.ndarray, n_households: int) -> np.ndarray:
     """Row index of each household's first line (households are coded by first appearance)."""
     first_row = np.empty(n_households, dtype=np.intp)
@@ -475,13 +374,8 @@ def _first_given(
 
 
 def _check_same_in_household(
-    name: str,
-    cells: pd.DataFrame,
-    values: np.ndarray,
-    lines: np.ndarray,
-    household_codes: np.ndarray,
-    household_ids: pd.Index,
-    problems: list[str],
+    name: str, cells: pd.DataFrame, values: np.ndarray, lines: np.ndarray,
+    household_codes: np.ndarray, household_ids: pd.Index, problems: list[str],
 ) -> None:
     """A household-level column holds one value per household (blank lines take it)."""
     household_value, household_row = _first_given(values, household_codes, household_ids.size)
@@ -501,10 +395,8 @@ def _check_same_in_household(
     more = shown_rows.size - LINES_SHOWN
     hint = ""
     if name == "village_id":
-        hint = (
-            "; household_id must be unique in the county: if the registry numbers "
-            "households within each village, join village and household number"
-        )
+        hint = ("; household_id must be unique in the county: if the registry numbers "
+                "households within each village, join village and household number")
     problems.append(
         f"column '{name}': differs within a household: {'; '.join(examples)}"
         f"{f' and {more} more households' if more > 0 else ''}; a household-level column "
@@ -514,20 +406,16 @@ def _check_same_in_household(
 
 
 def _group_by_household(
-    path: str | Path,
-    cells: pd.DataFrame,
-    values: dict[str, np.ndarray],
-    lines: np.ndarray,
-    household_codes: np.ndarray,
-    household_ids: pd.Index,
-    first_row: np.ndarray,
+    path: str | Path, cells: pd.DataFrame, values: dict[str, np.ndarray], lines: np.ndarray,
+    household_codes: np.ndarray, household_ids: pd.Index, first_row: np.ndarray,
 ) -> HouseholdTable:
     """Order persons by household (stable, so members keep their order within it)."""
     order = np.argsort(household_codes, kind="stable")
     village_text = cells["village_id"].to_numpy()[first_row]
     household_village, village_ids = pd.factorize(village_text)
     person_values = {
-        name: array[order] for name, array in values.items() if COLUMN_BY_NAME[name].level == PERSON
+        name: array[order] for name, array in values.items()
+        if COLUMN_BY_NAME[name].level == PERSON
     }
     household_values = {
         name: _first_given(array, household_codes, household_ids.size)[0]
@@ -544,31 +432,22 @@ def _group_by_household(
         person_values=person_values,
         household_values=household_values,
     )
-    for array in (
-        table.household_ids,
-        table.village_ids,
-        table.household_village,
-        table.person_household,
-        table.person_line,
-        *person_values.values(),
-        *household_values.values(),
-    ):
+    for array in (table.household_ids, table.village_ids, table.household_village,
+                  table.person_household, table.person_line, *person_values.values(),
+                  *household_values.values()):
         array.setflags(write=False)
     return table
 
 
 # --- arrays ------------------------------------------------------------------------------
 
-
 def load_household_table(
     population: PopulationParams, dynamics: DynamicsParams, rng: np.random.Generator
 ) -> tuple[Persons, Households, Villages]:
     """The population of `population.households_csv`, as `synthesize` returns it."""
     if not population.households_csv:
-        raise UserError(
-            "population.households_csv: required when population.source is csv; "
-            "name the household table (CSV) to load"
-        )
+        raise UserError("population.households_csv: required when population.source is csv; "
+                        "name the household table (CSV) to load")
     path = Path(population.households_csv)
     table = _read_household_table_cached(str(path), *_file_stamp(path))
     return build_population(table, population, dynamics, rng)
@@ -590,9 +469,7 @@ def _read_household_table_cached(path: str, mtime_ns: int, size: int) -> Househo
 
 
 def build_population(
-    table: HouseholdTable,
-    population: PopulationParams,
-    dynamics: DynamicsParams,
+    table: HouseholdTable, population: PopulationParams, dynamics: DynamicsParams,
     rng: np.random.Generator,
 ) -> tuple[Persons, Households, Villages]:
     """Arrays from a validated table; blanks filled with the defaults of docs/household_table.md.
@@ -605,10 +482,8 @@ def build_population(
     villages = synthesize_villages(table.village_ids.size, population, rng)
     school_draw = rng.random(size.sum())
     drawn_skill = np.exp(rng.normal(-0.5 * h.skill_sd**2, h.skill_sd, size.sum()))
-    drawn_land = (
-        size
-        * h.land_mu_per_person_mean
-        * np.exp(rng.normal(-0.5 * h.land_sd**2, h.land_sd, size.size))
+    drawn_land = size * h.land_mu_per_person_mean * np.exp(
+        rng.normal(-0.5 * h.land_sd**2, h.land_sd, size.size)
     )
     persistent_shock = rng.normal(0, stationary_persistent_sd(dynamics.income), size.size)
 
@@ -618,20 +493,15 @@ def build_population(
     return persons, households, villages
 
 
-def _given_or(
-    table_values: dict[str, np.ndarray], name: str, default: np.ndarray | float, n: int
-) -> np.ndarray:
+def _given_or(table_values: dict[str, np.ndarray], name: str, default: np.ndarray | float,
+              n: int) -> np.ndarray:
     """The column's values where given, `default` where blank or the column is absent."""
     values = table_values.get(name, np.full(n, np.nan))
     return np.where(np.isnan(values), default, values)
 
 
-def _persons(
-    table: HouseholdTable,
-    dynamics: DynamicsParams,
-    school_draw: np.ndarray,
-    drawn_skill: np.ndarray,
-) -> Persons:
+def _persons(table: HouseholdTable, dynamics: DynamicsParams, school_draw: np.ndarray,
+             drawn_skill: np.ndarray) -> Persons:
     """Person arrays in household order, like `synthesize_persons` fills them."""
     values, total = table.person_values, table.person_household.size
     age = values["age"].astype(np.int16)
@@ -657,12 +527,8 @@ def _persons(
     )
 
 
-def _households(
-    table: HouseholdTable,
-    dynamics: DynamicsParams,
-    drawn_land: np.ndarray,
-    persistent_shock: np.ndarray,
-) -> Households:
+def _households(table: HouseholdTable, dynamics: DynamicsParams, drawn_land: np.ndarray,
+                persistent_shock: np.ndarray) -> Households:
     """Household arrays, reimbursement following insurance as in `synthesize`."""
     values, n = table.household_values, table.household_ids.size
     insured = _given_or(values, "insured", 1, n) == 1
@@ -693,26 +559,23 @@ def to_household_table(persons: Persons, households: Households) -> pd.DataFrame
     n = persons.n
     rows = np.flatnonzero(persons.alive[:n])
     household = persons.household[:n][rows]
-    return pd.DataFrame(
-        {
-            "household_id": household + 1,
-            "village_id": households.village[household] + 1,
-            "age": persons.age[:n][rows],
-            "sex": np.where(persons.female[:n][rows], "F", "M"),
-            "chronic_illness": persons.chronic[:n][rows].astype(np.int8),
-            "disability": DISABILITY_NAMES[persons.disability[:n][rows]],
-            "school_stage": SCHOOL_NAMES[persons.school_stage[:n][rows]],
-            "skill": persons.skill[:n][rows],
-            "migrant": persons.migrant[:n][rows].astype(np.int8),
-            "land_mu": households.land_mu[household],
-            "housing_safe": households.housing_safe[household].astype(np.int8),
-            "insured": households.insured[household].astype(np.int8),
-        }
-    )
+    return pd.DataFrame({
+        "household_id": household + 1,
+        "village_id": households.village[household] + 1,
+        "age": persons.age[:n][rows],
+        "sex": np.where(persons.female[:n][rows], "F", "M"),
+        "chronic_illness": persons.chronic[:n][rows].astype(np.int8),
+        "disability": DISABILITY_NAMES[persons.disability[:n][rows]],
+        "school_stage": SCHOOL_NAMES[persons.school_stage[:n][rows]],
+        "skill": persons.skill[:n][rows],
+        "migrant": persons.migrant[:n][rows].astype(np.int8),
+        "land_mu": households.land_mu[household],
+        "housing_safe": households.housing_safe[household].astype(np.int8),
+        "insured": households.insured[household].astype(np.int8),
+    })
 
 
 # --- messages ----------------------------------------------------------------------------
-
 
 def _lines(lines: np.ndarray, mask: np.ndarray, text: pd.Series | None = None) -> str:
     """'lines 3 ('abc'), 7 ('x') and 4 more lines': the first few lines where `mask` holds."""
@@ -722,10 +585,8 @@ def _lines(lines: np.ndarray, mask: np.ndarray, text: pd.Series | None = None) -
         for row in rows[:LINES_SHOWN]
     ]
     more = rows.size - LINES_SHOWN
-    return (
-        f"line{'s' if rows.size > 1 else ''} {', '.join(shown)}"
-        f"{f' and {more} more lines' if more > 0 else ''}"
-    )
+    return (f"line{'s' if rows.size > 1 else ''} {', '.join(shown)}"
+            f"{f' and {more} more lines' if more > 0 else ''}")
 
 
 def _unknown_column_hint(unknown: list[str]) -> str:

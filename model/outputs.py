@@ -49,21 +49,12 @@ CSV_FLOAT_FORMAT = "%.12g"
 
 PACKAGE_NAME = "poverty-exit-sim"
 RECORDED_PACKAGES = (
-    "numpy",
-    "pandas",
-    "scipy",
-    "mesa",
-    "pydantic",
-    "pyarrow",
-    "matplotlib",
-    "pyyaml",
-    "tqdm",
+    "numpy", "pandas", "scipy", "mesa", "pydantic", "pyarrow", "matplotlib", "pyyaml", "tqdm",
 )
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- atomic files ----------------------------------------------------------------------
-
 
 def current_umask() -> int:
     """The process umask (read by setting and restoring it; there is no getter)."""
@@ -100,7 +91,6 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 # --- file contents -----------------------------------------------------------------------
 
-
 def yearly_csv_text(yearly: pd.DataFrame) -> str:
     """yearly.csv as text: no index, `\\n` line ends, floats to 12 significant digits."""
     return yearly.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
@@ -126,17 +116,12 @@ def json_text(data: Any) -> str:
 
 # --- provenance --------------------------------------------------------------------------
 
-
 def code_version() -> str:
     """`git describe --always --dirty` of the checkout, else the installed package version."""
     try:
         result = subprocess.run(
             ["git", "describe", "--always", "--dirty"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=False,
         )
         if result.returncode == 0 and result.stdout.strip():
             return result.stdout.strip()
@@ -202,7 +187,6 @@ def manifest(record: RunRecord, files: dict[str, str], wall_clock_seconds: float
 
 # --- the run directory -------------------------------------------------------------------
 
-
 def prepare_run_directory(out_dir: str | Path) -> Path:
     """Create `out_dir` (or accept an earlier run directory) before any simulation starts.
 
@@ -216,8 +200,7 @@ def prepare_run_directory(out_dir: str | Path) -> Path:
         raise UserError(f"--out {out_dir}: exists and is not a directory; choose another path")
     if out_dir.is_dir():
         foreign = sorted(
-            entry.name
-            for entry in out_dir.iterdir()
+            entry.name for entry in out_dir.iterdir()
             if entry.name not in RUN_FILE_NAMES and not entry.name.startswith(".")
         )
         if foreign:

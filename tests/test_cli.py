@@ -17,42 +17,18 @@ from model.scenario import Scenario, load_scenario
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DOCUMENTED_YEARLY_COLUMNS = [
-    "replicate",
-    "year",
-    "poverty_line",
-    "households",
-    "persons",
-    "poor_households",
-    "poor_persons",
-    "incidence_persons",
-    "registered_households",
-    "registered_persons",
-    "exits_households",
-    "relapses_households",
-    "near_poor_share",
-    "monitored_households",
-    "wrongly_exited_households",
-    "missed_poor_households",
-    "recipients_dibao",
-    "spending_total",
-    "spending_dibao",
-    "fgt1",
-    "fgt2",
-    "cause_share_illness",
-    "cause_share_disability",
-    "cause_share_schooling",
-    "cause_share_lack_of_labour",
+    "replicate", "year", "poverty_line", "households", "persons", "poor_households",
+    "poor_persons", "incidence_persons", "registered_households", "registered_persons",
+    "exits_households", "relapses_households", "near_poor_share", "monitored_households",
+    "wrongly_exited_households", "missed_poor_households", "recipients_dibao",
+    "spending_total", "spending_dibao", "fgt1", "fgt2", "cause_share_illness",
+    "cause_share_disability", "cause_share_schooling", "cause_share_lack_of_labour",
     "cause_share_other",
 ]
 RUN_FILES = [
-    "scenario.yaml",
-    "manifest.json",
-    "yearly.csv",
-    "summary.json",
-    "plots/poverty_over_time.png",
-    "plots/exits_relapses.png",
-    "plots/cause_composition.png",
-    "plots/spending.png",
+    "scenario.yaml", "manifest.json", "yearly.csv", "summary.json",
+    "plots/poverty_over_time.png", "plots/exits_relapses.png",
+    "plots/cause_composition.png", "plots/spending.png",
 ]
 SMALL_RUN = ["--households", "300", "--years", "3", "--replicates", "2", "--quiet"]
 
@@ -61,11 +37,7 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
     """`python run.py ARGS` from the repository root, as a user types it."""
     return subprocess.run(
         [sys.executable, "run.py", *map(str, args)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
 
 
@@ -84,44 +56,33 @@ BAD_SCENARIOS = {
     # case: (files to write, file to validate, fragments the message must name)
     "unknown key": (
         {"s.yaml": "name: x\npopulation:\n  n_housholds: 5\n"},
-        "s.yaml",
-        ["population.n_housholds", "unknown key", "n_households"],
+        "s.yaml", ["population.n_housholds", "unknown key", "n_households"],
     ),
     "wrong type": (
-        {"s.yaml": "name: x\nyears: many\n"},
-        "s.yaml",
-        ["years", "integer", "'many'"],
+        {"s.yaml": "name: x\nyears: many\n"}, "s.yaml", ["years", "integer", "'many'"],
     ),
     "out of range": (
         {"s.yaml": "name: x\npolicy:\n  exit:\n    income_margin: 7\n"},
-        "s.yaml",
-        ["policy.exit.income_margin", "less than or equal to 5"],
+        "s.yaml", ["policy.exit.income_margin", "less than or equal to 5"],
     ),
     "unknown intervention type": (
         {"s.yaml": "name: x\ninterventions:\n  - type: teleport\n"},
-        "s.yaml",
-        ["interventions.0", "teleport", "dibao"],
+        "s.yaml", ["interventions.0", "teleport", "dibao"],
     ),
     "missing extends parent": (
         {"s.yaml": "extends: no_such_parent.yaml\nname: x\n"},
-        "s.yaml",
-        ["no_such_parent.yaml", "file not found", "extends"],
+        "s.yaml", ["no_such_parent.yaml", "file not found", "extends"],
     ),
     "malformed YAML": (
-        {"s.yaml": "name: x\nyears: [1, 2\n"},
-        "s.yaml",
-        ["malformed YAML", "line 3"],
+        {"s.yaml": "name: x\nyears: [1, 2\n"}, "s.yaml", ["malformed YAML", "line 3"],
     ),
     "undefined fund": (
         {"s.yaml": "name: x\ninterventions:\n  - type: dibao\n    fund: lottery\n"},
-        "s.yaml",
-        ["interventions.0.fund", "lottery", "civil_affairs"],
+        "s.yaml", ["interventions.0.fund", "lottery", "civil_affairs"],
     ),
     "negative instrument cost": (
-        {
-            "s.yaml": "name: x\ninterventions:\n  - type: production_subsidy\n"
-            "    subsidy_yuan: -3000\n"
-        },
+        {"s.yaml": "name: x\ninterventions:\n  - type: production_subsidy\n"
+                   "    subsidy_yuan: -3000\n"},
         "s.yaml",
         ["interventions.0.subsidy_yuan", "greater than or equal to 0"],
     ),
@@ -131,11 +92,9 @@ BAD_SCENARIOS = {
         ["funds.special.pays_for.0", "teleporter", "production_subsidy"],
     ),
     "budget shares above 1": (
-        {
-            "s.yaml": "name: x\ninterventions:\n  - {type: wubao, name: a}\n"
-            "  - {type: wubao, name: b}\nallocation:\n  rule: fixed_shares\n"
-            "  shares: {a: 0.8, b: 0.4}\n"
-        },
+        {"s.yaml": "name: x\ninterventions:\n  - {type: wubao, name: a}\n"
+                   "  - {type: wubao, name: b}\nallocation:\n  rule: fixed_shares\n"
+                   "  shares: {a: 0.8, b: 0.4}\n"},
         "s.yaml",
         ["allocation.shares", "civil_affairs", "sum to 1.2", "at most 1"],
     ),
@@ -146,8 +105,7 @@ BAD_SCENARIOS = {
     ),
     "bad key set in the parent": (
         {"parent.yaml": "years: -2\n", "s.yaml": "extends: parent.yaml\nname: x\n"},
-        "s.yaml",
-        ["parent.yaml", "years", "greater than or equal to 1"],
+        "s.yaml", ["parent.yaml", "years", "greater than or equal to 1"],
     ),
 }
 
@@ -187,7 +145,6 @@ def test_shipped_scenarios_validate(scenario):
 
 
 # --- bad command lines (in process: same parser and handler, no interpreter start-up) ---
-
 
 @pytest.mark.parametrize(
     ("arguments", "fragments"),
@@ -231,7 +188,6 @@ def test_out_below_a_file_is_refused(tmp_path, capsys):
 
 
 # --- the run directory, end to end ------------------------------------------------------
-
 
 @pytest.fixture(scope="module")
 def dibao_run(tmp_path_factory) -> Path:
@@ -294,23 +250,16 @@ def test_same_command_twice_gives_identical_yearly_csv_and_plots(dibao_run):
 
 # --- the writer on its own (fake data, no engine) ----------------------------------------
 
-
 def fake_record(tmp_path: Path) -> outputs.RunRecord:
     """A RunRecord over two replicates x two years of made-up indicators."""
     rows = [
         {"replicate": r, "year": y, "value": 0.1 * (r + y), "exits_households": r + 1}
-        for r in (0, 1)
-        for y in (2014, 2015)
+        for r in (0, 1) for y in (2014, 2015)
     ]
     return outputs.RunRecord(
-        scenario=Scenario(name="fake"),
-        scenario_file=tmp_path / "fake.yaml",
-        seed=7,
-        replicates=2,
-        yearly=pd.DataFrame(rows),
-        summary={"x": {"mean": float("nan")}},
-        command_line="run.py run fake.yaml",
-        started_at=datetime.now(UTC),
+        scenario=Scenario(name="fake"), scenario_file=tmp_path / "fake.yaml", seed=7,
+        replicates=2, yearly=pd.DataFrame(rows), summary={"x": {"mean": float("nan")}},
+        command_line="run.py run fake.yaml", started_at=datetime.now(UTC),
         simulation_seconds=0.0,
     )
 

@@ -61,7 +61,6 @@ def write(tmp_path: Path, text: str, name: str = "households.csv") -> Path:
 
 # --- a good table ------------------------------------------------------------------------
 
-
 def test_small_table_loads_with_its_values():
     persons, households, villages = load(SMALL)
     assert (persons.n, households.n, villages.n) == (20, 6, 2)
@@ -74,10 +73,7 @@ def test_small_table_loads_with_its_values():
     assert persons.disability[4] == DISABILITY_PARTIAL
     assert persons.disability[6] == DISABILITY_SEVERE
     assert persons.school_stage[[3, 8, 9, 12]].tolist() == [
-        SCHOOL_HIGH,
-        SCHOOL_COMPULSORY,
-        SCHOOL_PRESCHOOL,
-        SCHOOL_COLLEGE,
+        SCHOOL_HIGH, SCHOOL_COMPULSORY, SCHOOL_PRESCHOOL, SCHOOL_COLLEGE
     ]
     assert persons.migrant[:4].tolist() == [False, False, True, False]
     assert persons.skill[0] == np.float32(0.9)
@@ -109,9 +105,8 @@ def test_arrays_have_the_dtypes_synthesize_gives():
 
 
 def test_households_in_order_of_first_appearance_and_members_grouped(tmp_path):
-    path = write(
-        tmp_path, REQUIRED_ONLY + "b,v2,40,M\na,v1,30,F\nb,v2,10,f\n7,v1,80,male\na,v1,5,FEMALE\n"
-    )
+    path = write(tmp_path, REQUIRED_ONLY + "b,v2,40,M\na,v1,30,F\nb,v2,10,f\n7,v1,80,male\n"
+                 "a,v1,5,FEMALE\n")
     table = read_household_table(path)
     assert table.household_ids.tolist() == ["b", "a", "7"]
     assert table.village_ids.tolist() == ["v2", "v1"]
@@ -138,10 +133,8 @@ def test_defaults_of_optional_columns(tmp_path):
 
 
 def test_blank_household_cells_take_the_household_value(tmp_path):
-    path = write(
-        tmp_path,
-        REQUIRED_ONLY.strip() + ",land_mu,insured\n1,1,40,M,3.5,0\n1,1,38,F,,\n2,1,50,M,,\n",
-    )
+    path = write(tmp_path, REQUIRED_ONLY.strip() + ",land_mu,insured\n"
+                 "1,1,40,M,3.5,0\n1,1,38,F,,\n2,1,50,M,,\n")
     _, households, _ = load(path)
     assert households.land_mu[0] == 3.5 and not households.insured[0]
     assert households.land_mu[1] > 0 and households.insured[1]  # defaults
@@ -155,16 +148,8 @@ def test_round_trip_of_a_synthetic_county(tmp_path):
     path = tmp_path / "county.csv"
     to_household_table(persons, households).to_csv(path, index=False)
     loaded_persons, loaded_households, _ = load(path, seed=9)
-    for name in (
-        "household",
-        "age",
-        "female",
-        "chronic",
-        "disability",
-        "school_stage",
-        "skill",
-        "migrant",
-    ):
+    for name in ("household", "age", "female", "chronic", "disability", "school_stage",
+                 "skill", "migrant"):
         assert np.array_equal(getattr(loaded_persons, name), getattr(persons, name)), name
     for name in ("village", "land_mu", "housing_safe", "insured", "size"):
         assert np.array_equal(getattr(loaded_households, name), getattr(households, name)), name
@@ -173,9 +158,8 @@ def test_round_trip_of_a_synthetic_county(tmp_path):
 def test_a_given_column_leaves_the_other_draws_unchanged(tmp_path):
     """Common random numbers: giving skill must not move the income shocks or the land."""
     without = write(tmp_path, REQUIRED_ONLY + "1,1,40,M\n1,1,30,F\n2,2,60,M\n", "a.csv")
-    with_skill = write(
-        tmp_path, REQUIRED_ONLY.strip() + ",skill\n1,1,40,M,2\n1,1,30,F,1\n2,2,60,M,1\n", "b.csv"
-    )
+    with_skill = write(tmp_path, REQUIRED_ONLY.strip() + ",skill\n1,1,40,M,2\n1,1,30,F,1\n"
+                       "2,2,60,M,1\n", "b.csv")
     _, first, first_villages = load(without)
     _, second, second_villages = load(with_skill)
     assert np.array_equal(first.income_shock_persistent, second.income_shock_persistent)
@@ -202,7 +186,6 @@ def test_table_is_read_once_per_file_version_and_is_read_only(tmp_path):
 
 
 # --- runs --------------------------------------------------------------------------------
-
 
 def test_simulation_on_a_household_table_runs_three_years():
     records = Simulation(csv_scenario(SMALL, years=3), seed=1).run()
@@ -246,9 +229,7 @@ BAD_TABLES = {
     "bad school stage": (REQUIRED_ONLY.strip() + ",school_stage\n1,1,9,M,5\n", "school_stage", 2),
     "bad boolean": (REQUIRED_ONLY.strip() + ",insured\n1,1,40,M,2\n", "insured", 2),
     "land differs in a household": (
-        REQUIRED_ONLY.strip() + ",land_mu\n1,1,40,M,3\n2,1,40,M,1\n1,1,38,F,4\n",
-        "land_mu",
-        4,
+        REQUIRED_ONLY.strip() + ",land_mu\n1,1,40,M,3\n2,1,40,M,1\n1,1,38,F,4\n", "land_mu", 4
     ),
     "village differs in a household": (REQUIRED_ONLY + "1,a,40,M\n1,b,38,F\n", "village_id", 3),
     "header only": (REQUIRED_ONLY, None, None),
@@ -324,7 +305,6 @@ def test_blank_lines_are_skipped_and_line_numbers_stay_exact(tmp_path):
 
 # --- documentation and command line ------------------------------------------------------
 
-
 def test_docs_show_the_schema_as_the_code_defines_it():
     docs = (ROOT / "docs" / "household_table.md").read_text(encoding="utf-8")
     assert schema_markdown() in docs
@@ -333,10 +313,7 @@ def test_docs_show_the_schema_as_the_code_defines_it():
 def run_py(*args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "run.py", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
 
 
@@ -354,9 +331,8 @@ def test_a_bad_table_exits_2_with_the_message_before_any_run(tmp_path, command):
 
 
 def test_households_option_is_refused_for_a_household_table(tmp_path):
-    result = run_py(
-        "run", EXAMPLE_SCENARIO, "--households", "50", "--quiet", "--out", tmp_path / "out"
-    )
+    result = run_py("run", EXAMPLE_SCENARIO, "--households", "50", "--quiet",
+                    "--out", tmp_path / "out")
     assert result.returncode == 2 and "--households 50" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
