@@ -20,13 +20,10 @@ from model import kernels
 from model.kernels import MAX_AGE
 from model.params import DynamicsParams, HealthParams, IncomeParams, SchoolingParams, ShockParams
 from model.state import (
-    SCHOOL_COLLEGE,
-    SCHOOL_COMPULSORY,
-    SCHOOL_HIGH,
-    SCHOOL_PRESCHOOL,
     Households,
     Persons,
     Villages,
+    by_school_stage,
 )
 
 # --- step 1: demography and health -------------------------------------------------
@@ -196,6 +193,14 @@ def draw_shocks(
     return np.exp(log_multiplier)
 
 
+def school_cost_by_stage(school: SchoolingParams) -> np.ndarray:
+    """Net schooling cost per student of the identification year (yuan/year), indexed by
+    the SCHOOL_* code."""
+    return by_school_stage(
+        school.cost_preschool, school.cost_compulsory, school.cost_high_school, school.cost_college
+    )
+
+
 def compute_income_and_expenses(
     persons: Persons,
     households: Households,
@@ -213,11 +218,7 @@ def compute_income_and_expenses(
     """
     inc, shocks, school = params.income, params.shocks, params.schooling
     n = persons.n
-    stage_cost = np.zeros(SCHOOL_COLLEGE + 1)  # indexed by the SCHOOL_* code
-    stage_cost[SCHOOL_PRESCHOOL] = school.cost_preschool
-    stage_cost[SCHOOL_COMPULSORY] = school.cost_compulsory
-    stage_cost[SCHOOL_HIGH] = school.cost_high_school
-    stage_cost[SCHOOL_COLLEGE] = school.cost_college
+    stage_cost = school_cost_by_stage(school)
     migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index
     # Dead members have no labour, costs or school stage, so they add zero to every sum.
     sums = kernels.income_sums_by_household(

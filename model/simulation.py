@@ -59,14 +59,16 @@ class Simulation:
         """Poverty line this year, yuan per person per year."""
         return value_in_year(self.scenario.poverty_line, self.year)
 
-    def _index(self, growth: float) -> float:
+    def growth_index(self, growth: float) -> float:
+        """(1 + growth) per year since the identification year: the level this year of
+        prices or costs growing at `growth` (income, medical and schooling costs)."""
         return (1 + growth) ** (self.year - self.base_year)
 
     @property
     def money_index(self) -> float:
         """Nominal wage and price level this year relative to the identification year; an
         instrument whose amounts are in identification-year yuan multiplies by it."""
-        return self._index(self.scenario.dynamics.income.growth)
+        return self.growth_index(self.scenario.dynamics.income.growth)
 
     def invalidate_income(self) -> None:
         """Forget the cached incomes: called whenever income or expense arrays change (the
@@ -201,7 +203,7 @@ class Simulation:
             self.persons,
             d.health,
             self.streams.generator("health"),
-            self._index(d.health.cost_growth),
+            self.growth_index(d.health.cost_growth),
         )
         dynamics.advance_migration(self.persons, d.income, self.streams.generator("migration"))
         multiplier = dynamics.draw_shocks(
@@ -217,8 +219,8 @@ class Simulation:
             self.villages,
             d,
             multiplier,
-            money_index=self._index(d.income.growth),
-            school_index=self._index(d.schooling.cost_growth),
+            money_index=self.growth_index(d.income.growth),
+            school_index=self.growth_index(d.schooling.cost_growth),
             pension_per_person=value_in_year(d.income.pension, self.year),
         )
         self.households.assisted_income[:] = 0.0

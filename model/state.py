@@ -34,6 +34,18 @@ EXIT_CHANNEL_NONE = -1
 NEVER = np.iinfo(np.int16).min  # "no year" marker in year arrays
 
 
+def by_school_stage(
+    preschool: float, compulsory: float, high_school: float, college: float
+) -> np.ndarray:
+    """A value per school stage, indexed by the SCHOOL_* code (0 for SCHOOL_NONE): costs,
+    stipends or shares read per student with `array[school_stage]`."""
+    values = np.zeros(SCHOOL_COLLEGE + 1)
+    values[[SCHOOL_PRESCHOOL, SCHOOL_COMPULSORY, SCHOOL_HIGH, SCHOOL_COLLEGE]] = (
+        preschool, compulsory, high_school, college,
+    )  # fmt: skip
+    return values
+
+
 def _grow(array: np.ndarray, capacity: int) -> np.ndarray:
     grown = np.zeros(capacity, dtype=array.dtype)
     grown[: array.size] = array

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from model.dynamics import school_cost_by_stage
 from model.interventions.base import (
     PHASE_EXPENSES,
     Intervention,
@@ -33,11 +34,8 @@ from model.interventions.base import (
 from model.state import (
     LABOUR_NONE,
     NEVER,
-    SCHOOL_COLLEGE,
-    SCHOOL_COMPULSORY,
-    SCHOOL_HIGH,
     SCHOOL_NONE,
-    SCHOOL_PRESCHOOL,
+    by_school_stage,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,34 +138,30 @@ class EducationAid(Intervention):
     def stipend_by_stage(self) -> np.ndarray:
         """Yearly stipend per student, indexed by SCHOOL_* code (yuan)."""
         c = self.config
-        monthly = np.zeros(SCHOOL_COLLEGE + 1)
-        monthly[SCHOOL_PRESCHOOL] = c.stipend_yuan_per_month_preschool
-        monthly[SCHOOL_COMPULSORY] = c.stipend_yuan_per_month_compulsory
-        monthly[SCHOOL_HIGH] = c.stipend_yuan_per_month_high_school
-        monthly[SCHOOL_COLLEGE] = c.stipend_yuan_per_month_college
+        monthly = by_school_stage(
+            c.stipend_yuan_per_month_preschool,
+            c.stipend_yuan_per_month_compulsory,
+            c.stipend_yuan_per_month_high_school,
+            c.stipend_yuan_per_month_college,
+        )
         return monthly * c.months_per_year
 
     def waiver_share_by_stage(self) -> np.ndarray:
         """Share of the schooling cost waived, indexed by SCHOOL_* code."""
         c = self.config
-        share = np.zeros(SCHOOL_COLLEGE + 1)
-        share[SCHOOL_PRESCHOOL] = c.fee_waiver_share_preschool
-        share[SCHOOL_COMPULSORY] = c.fee_waiver_share_compulsory
-        share[SCHOOL_HIGH] = c.fee_waiver_share_high_school
-        share[SCHOOL_COLLEGE] = c.fee_waiver_share_college
-        return share
+        return by_school_stage(
+            c.fee_waiver_share_preschool,
+            c.fee_waiver_share_compulsory,
+            c.fee_waiver_share_high_school,
+            c.fee_waiver_share_college,
+        )
 
     def waiver_by_stage(self, sim: Simulation) -> np.ndarray:
         """Yuan waived per student this year, indexed by SCHOOL_* code: the share of the
         engine's cost of the stage, grown at the schooling cost growth since identification."""
         s = sim.scenario.dynamics.schooling
-        cost = np.zeros(SCHOOL_COLLEGE + 1)
-        cost[SCHOOL_PRESCHOOL] = s.cost_preschool
-        cost[SCHOOL_COMPULSORY] = s.cost_compulsory
-        cost[SCHOOL_HIGH] = s.cost_high_school
-        cost[SCHOOL_COLLEGE] = s.cost_college
-        index = (1 + s.cost_growth) ** (sim.year - sim.base_year)
-        return self.waiver_share_by_stage() * cost * index
+        index = sim.growth_index(s.cost_growth)
+        return self.waiver_share_by_stage() * school_cost_by_stage(s) * index
 
     def covered_stage(self) -> np.ndarray:
         """Stages (by SCHOOL_* code) the plan pays anything for; SCHOOL_NONE never."""
