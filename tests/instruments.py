@@ -73,3 +73,13 @@ def assert_own_stream(build, first: dict, added: dict, check_year, years: int = 
     for alone, with_added in zip(runs["alone"], runs["with"], strict=True):
         for a, b in zip(alone, with_added, strict=True):
             assert np.array_equal(a, b)
+
+
+def assert_idle_instance_changes_nothing(build, spec: dict, seed: int = 8, **keys) -> None:
+    """An instance of `spec` with a zero budget, or with zero capacity, leaves YEARLY_COLUMNS
+    byte-identical to the run without it (DESIGN.md section 10), while the working
+    instance changes them, so the check can fail."""
+    base = yearly_bytes(build([], **keys), seed)
+    assert yearly_bytes(build([{**spec, "budget_yearly": 0.0}], **keys), seed) == base
+    assert yearly_bytes(build([{**spec, "capacity_households_per_year": 0}], **keys), seed) == base
+    assert yearly_bytes(build([spec], **keys), seed) != base, "the instrument changes nothing"

@@ -9,7 +9,11 @@ import pytest
 
 from model.simulation import Simulation
 from model.state import CHANNELS, LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL, NEVER
-from tests.instruments import assert_own_stream, county, yearly_bytes
+from tests.instruments import (
+    assert_idle_instance_changes_nothing,
+    assert_own_stream,
+    county,
+)
 
 EMPLOYMENT = CHANNELS.index("employment")
 TYPES = ("job_placement", "skills_training", "public_welfare_post")
@@ -275,12 +279,9 @@ def test_fund_never_exceeded_and_costs_booked_once(kind):
 
 @pytest.mark.parametrize("kind", TYPES)
 def test_zero_budget_or_capacity_changes_no_output_byte(kind):
-    kw = {"households": 600, "years": 3}
-    spec = {"type": kind, "target": "all"}
-    base = yearly_bytes(scenario([], **kw), 8)
-    assert yearly_bytes(scenario([{**spec, "budget_yearly": 0.0}], **kw), 8) == base
-    assert yearly_bytes(scenario([{**spec, "capacity_households_per_year": 0}], **kw), 8) == base
-    assert yearly_bytes(scenario([spec], **kw), 8) != base, "the instrument changes nothing"
+    assert_idle_instance_changes_nothing(
+        scenario, {"type": kind, "target": "all"}, households=600, years=3
+    )
 
 
 @pytest.mark.parametrize("kind", TYPES)

@@ -11,7 +11,7 @@ import pytest
 from model.interventions.health import Tiers, personal_share_after_tiers
 from model.simulation import Simulation
 from model.state import CHANNELS
-from tests.instruments import county, yearly_bytes
+from tests.instruments import assert_idle_instance_changes_nothing, county
 
 HEALTH = CHANNELS.index("health")
 # The SF three-layer setting: basic insurance refunds half, critical-illness insurance half
@@ -254,11 +254,7 @@ INSTRUMENTS = [{"type": "health_insurance"}, {"type": "chronic_disease_assistanc
 
 @pytest.mark.parametrize("spec", INSTRUMENTS, ids=lambda spec: spec["type"])
 def test_zero_budget_or_capacity_changes_no_output_byte(spec):
-    kw = {"households": 600, "years": 3}
-    base = yearly_bytes(scenario([], **kw), 8)
-    assert yearly_bytes(scenario([{**spec, "budget_yearly": 0.0}], **kw), 8) == base
-    assert yearly_bytes(scenario([{**spec, "capacity_households_per_year": 0}], **kw), 8) == base
-    assert yearly_bytes(scenario([spec], **kw), 8) != base, "the instrument changes nothing"
+    assert_idle_instance_changes_nothing(scenario, spec, households=600, years=3)
 
 
 @pytest.mark.parametrize("spec", INSTRUMENTS, ids=lambda spec: spec["type"])

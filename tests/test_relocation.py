@@ -11,7 +11,11 @@ import pytest
 from model.scenario import Scenario
 from model.simulation import Simulation
 from model.state import CHANNELS, NEVER
-from tests.instruments import assert_own_stream, county, yearly_bytes
+from tests.instruments import (
+    assert_idle_instance_changes_nothing,
+    assert_own_stream,
+    county,
+)
 
 RELOCATION = CHANNELS.index("relocation")
 PER_PERSON = 2_690_000 / 85
@@ -156,12 +160,9 @@ def test_fund_never_exceeded_and_cost_booked_once():
 
 
 def test_zero_budget_or_capacity_changes_no_output_byte():
-    kw = {"households": 600, "years": 3}
-    spec = {"type": "relocation", "target": "all"}
-    base = yearly_bytes(scenario([], **kw), 8)
-    assert yearly_bytes(scenario([{**spec, "budget_yearly": 0.0}], **kw), 8) == base
-    assert yearly_bytes(scenario([{**spec, "capacity_households_per_year": 0}], **kw), 8) == base
-    assert yearly_bytes(scenario([spec], **kw), 8) != base, "the instrument changes nothing"
+    assert_idle_instance_changes_nothing(
+        scenario, {"type": "relocation", "target": "all"}, households=600, years=3
+    )
 
 
 def test_failures_come_from_its_own_stream_only():
