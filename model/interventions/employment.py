@@ -134,12 +134,11 @@ class JobInstrument(LastingEffect, Intervention):
         self.streams.start(placed, sim.year, wage, risk)
         self.casual[placed] = casual
 
-    def end_year(self, sim: Simulation) -> None:
-        """Pay every job held, in this year's money."""
-        payments = self.streams.payments(sim.year) * sim.money_index
-        payments[~sim.households.active] = 0.0
-        paying = np.flatnonzero(payments)
-        self.pay(sim, paying, payments[paying])
+    def adjust_payments(
+        self, sim: Simulation, rows: np.ndarray, amounts: np.ndarray
+    ) -> np.ndarray:
+        """Every job held pays its wage gain in this year's money."""
+        return amounts * sim.money_index
 
 
 # --- job placement -------------------------------------------------------------------

@@ -151,14 +151,13 @@ class ProductionSubsidy(StreamInstrument):
         yearly = amounts[succeeded] * c.income_per_subsidy_yuan
         self.streams.start(households[succeeded], sim.year, yearly, c.yearly_loss_risk)
 
-    def end_year(self, sim: Simulation) -> None:
-        """Pay the projects' income, cut where the village had a disaster or price shock."""
+    def adjust_payments(
+        self, sim: Simulation, rows: np.ndarray, amounts: np.ndarray
+    ) -> np.ndarray:
+        """The projects' income, cut where the village had a disaster or price shock."""
         v = sim.villages
-        rows, amounts = self.streams.paying(sim.year)
         hit = (v.disaster | v.price_shock)[sim.households.village[rows]]
-        amounts = np.where(hit, amounts * (1.0 - self.config.shock_income_loss), amounts)
-        keep = sim.households.active[rows] & (amounts != 0)
-        self.pay(sim, rows[keep], amounts[keep])
+        return np.where(hit, amounts * (1.0 - self.config.shock_income_loss), amounts)
 
 
 # --- cooperative / leading-firm dividend ------------------------------------------------

@@ -59,13 +59,6 @@ class IncomeStreams:
         self.start_year[households] = NEVER
         self.amount[households] = 0.0
 
-    def payments(self, year: int) -> np.ndarray:
-        """Yuan/year each household's stream pays in `year` (0 where none is paying)."""
-        paid = np.zeros(self.amount.size)
-        rows, amounts = self.paying(year)
-        paid[rows] = amounts
-        return paid
-
     def paying(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """The households whose stream pays in `year` and what each pays (yuan/year);
         computed on the running rows only, a small share of the county."""
@@ -114,6 +107,13 @@ class LastingEffect:
         self.streams.lose(self.loss_draw)
 
     def end_year(self, sim) -> None:
+        """Pay this year's part of every running stream to its (living) household."""
         rows, amounts = self.streams.paying(sim.year)
+        amounts = self.adjust_payments(sim, rows, amounts)
         keep = sim.households.active[rows] & (amounts != 0)
         self.pay(sim, rows[keep], amounts[keep])
+
+    def adjust_payments(self, sim, rows: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        """This year's payments (yuan/year) of the streams of `rows` as the instrument pays
+        them: unchanged by default; e.g. in this year's money, or cut by a shock."""
+        return amounts
