@@ -28,9 +28,9 @@ class Ledger:
         self.spent_by_fund_year: dict[tuple[str, int], float] = defaultdict(float)
         # yuan each household received this year, all instruments (leakage is measured on it)
         self.received_this_year = np.zeros(n_households, dtype=np.float64)
-        self.spent_this_year: dict[str, float] = defaultdict(float)
+        # An instrument pays from one fund, so these two totals and the per-household
+        # arrays book every yuan by instrument, fund, year and household.
         self.spent_by_instrument_year: dict[tuple[str, int], float] = defaultdict(float)
-        self.spent_by_instrument_fund_year: dict[tuple[str, str, int], float] = defaultdict(float)
         self.received_by_instrument: dict[str, np.ndarray] = {}  # yuan, all years
         self.ever_received: dict[str, np.ndarray] = {}  # bool: booked at least once
         self.idle_by_year: dict[int, float] = {}
@@ -51,7 +51,6 @@ class Ledger:
             carried = self.available.get(name, 0.0) if config.carry_over else 0.0
             self.available[name] = carried + self.allocation(name, year)
         self.opening_balance = dict(self.available)
-        self.spent_this_year = defaultdict(float)
         self.received_this_year[:] = 0.0
         self.year = year
 
@@ -92,9 +91,7 @@ class Ledger:
         """Pay `amounts` (yuan) to `households` from `fund` for `instrument` in `year`."""
         total = float(amounts.sum())
         self.available[fund] -= total
-        self.spent_this_year[instrument] += total
         self.spent_by_instrument_year[(instrument, year)] += total
-        self.spent_by_instrument_fund_year[(instrument, fund, year)] += total
         self.spent_by_fund_year[(fund, year)] += total
         self.received_this_year[households] += amounts
         received = self.received_by_instrument.setdefault(

@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # and the dibao last because it tops up whatever income the others left.
 PHASE_VILLAGE, PHASE_EXPENSES, PHASE_DEVELOPMENT, PHASE_TRANSFERS, PHASE_TOP_UP = range(5)
 
-TARGETS = ("all", "registered", "policy_holders", "at_risk")
+Target = Literal["all", "registered", "policy_holders", "at_risk"]
+"""Who may apply to an instrument (InterventionConfig.target; Simulation.assistance_group)."""
 
 
 class InterventionConfig(BaseModel):
@@ -47,7 +48,7 @@ class InterventionConfig(BaseModel):
     fund: str = Field(default="general", description="fund source that pays for it")
     start_year: int | None = Field(default=None, description="first year it is delivered")
     end_year: int | None = Field(default=None, description="last year it is delivered")
-    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+    target: Target = Field(
         default="policy_holders",
         description="who may apply: everyone (means-tested by the instrument), registered "
         "households, registered plus those in the policy continuation after exit "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from model.interventions.base import register
+from model.interventions.base import Target, register
 from model.interventions.village import VillageInvestment, VillageInvestmentConfig
 from model.state import NEVER
 
@@ -25,7 +25,7 @@ class CollectiveEconomyConfig(VillageInvestmentConfig):
     """Scenario keys of an investment in a village's collective economy."""
 
     type: Literal["collective_economy"]
-    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+    target: Target = Field(
         "registered",
         description="households paid the members' share each year, and whose village may "
         "apply: registered by default (SF: the registered households of the village)",

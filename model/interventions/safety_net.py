@@ -25,6 +25,7 @@ from model.interventions.base import (
     PHASE_TRANSFERS,
     Intervention,
     InterventionConfig,
+    Target,
     register,
 )
 from model.interventions.members import members
@@ -45,7 +46,7 @@ class DibaoConfig(InterventionConfig):
         {2014: 1.0},
         description="dibao standard as a share of the poverty line, by year (SF: lines merge)",
     )
-    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+    target: Target = Field(
         "all", description="means-tested over everyone by default (see InterventionConfig)"
     )
     no_labour_first: bool = Field(
@@ -105,7 +106,7 @@ class WubaoConfig(InterventionConfig):
         description="yearly stipend per elderly member in yuan, by year; replaces the share of "
         "the line when set; assumption",
     )
-    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+    target: Target = Field(
         "all", description="everyone who meets the rule (see InterventionConfig)"
     )
 
@@ -165,7 +166,7 @@ class TemporaryReliefConfig(InterventionConfig):
         description="a medical bill (out of pocket) of at least this share of the household's "
         "total income is a shock; assumption",
     )
-    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+    target: Target = Field(
         "all", description="everyone hit and near the line (see InterventionConfig)"
     )
 

@@ -28,6 +28,7 @@ from model.interventions.base import (
     Intervention,
     InterventionConfig,
     Proposal,
+    Target,
     register,
 )
 from model.state import NEVER
@@ -41,7 +42,7 @@ class VillageInvestmentConfig(InterventionConfig):
     (`capacity_villages_per_year`); `unit_cost_one_off` and `unit_cost_yearly` are per village;
     `target` admits villages with at least one household of the target group."""
 
-    target: Literal["all", "registered", "policy_holders", "at_risk"] = Field(
+    target: Target = Field(
         "policy_holders",
         description="villages with at least one household of this group may receive it "
         "(groups as for households)",
