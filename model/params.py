@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from model.state import CAUSES
+
 
 def _constant_as_schedule(value: object) -> object:
     """A plain number is a constant schedule: anchored at 1900, so it holds in every year."""
@@ -430,7 +432,7 @@ class AllocationParams(Strict):
         "the shares of one fund may not sum above 1",
     )
     cause_map: (
-        dict[Literal["illness", "disability", "schooling", "lack_of_labour", "other"], list[str]]
+        dict[Literal[CAUSES], list[str]]
         | None
     ) = Field(
         None,
