@@ -50,6 +50,7 @@ YEARLY_COLUMNS = [
     "idle_funds",
     "fgt1",
     "fgt2",
+    "poverty_gap_yuan",
     "mean_income_per_capita",
     "poor_villages",
     "villages_exited",
@@ -79,6 +80,14 @@ def fgt(income_per_capita: np.ndarray, line: float, weights: np.ndarray, alpha: 
     if alpha == 0:
         return float((weights * (gap > 0)).sum() / total)
     return float((weights * gap**alpha).sum() / total)  # not `@`: BLAS threads slow it under load
+
+
+def poverty_gap_yuan(income_per_capita: np.ndarray, line: float, size: np.ndarray) -> float:
+    """Yuan a year that would lift every poor person exactly to the line: the sum over
+    persons of max(0, line - income), income below zero counting as zero (= fgt1 x
+    persons x line)."""
+    shortfall = np.clip(line - income_per_capita, 0.0, line)
+    return float((size * shortfall).sum())
 
 
 def share(part: float, whole: float) -> float:
@@ -144,6 +153,7 @@ def yearly_indicators(
         "idle_funds": float(idle_funds),
         "fgt1": fgt(income_pc, line, size, 1),
         "fgt2": fgt(income_pc, line, size, 2),
+        "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
         "mean_income_per_capita": share((income_pc * size).sum(), size.sum()),
         "poor_villages": int((v.poor_village & (v.exit_year == NEVER)).sum()),
         "villages_exited": int((v.exit_year == sim.year).sum()),

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from model.experiments import interval, summarize
-from model.metrics import YEARLY_COLUMNS, fgt
+from model.metrics import YEARLY_COLUMNS, fgt, poverty_gap_yuan
 
 
 def test_fgt_indices_match_hand_computation():
@@ -17,6 +17,11 @@ def test_fgt_indices_match_hand_computation():
     assert fgt(income, 100.0, weights, 0) == pytest.approx(0.6)
     assert fgt(income, 100.0, weights, 1) == pytest.approx(0.4)
     assert fgt(income, 100.0, weights, 2) == pytest.approx(0.3)
+    # yuan to lift every poor person to the line: 1 x 100 + 2 x 50
+    assert poverty_gap_yuan(income, 100.0, weights) == pytest.approx(200.0)
+    assert poverty_gap_yuan(income, 100.0, weights) == pytest.approx(
+        fgt(income, 100.0, weights, 1) * weights.sum() * 100.0
+    )
 
 
 def test_interval_gives_mean_replicate_range_and_t_interval():
