@@ -8,6 +8,7 @@ replicate can be re-run on its own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,11 @@ from model.state import EXIT_CHANNELS
 
 __all__ = [
     "YEARLY_COLUMNS",
+    "RunResults",
     "headline",
     "run_replicate",
     "run_replicates",
+    "simulate",
     "summarize",
     "yearly_columns",
 ]
@@ -34,7 +37,12 @@ def run_replicate(
     scenario: Scenario, seed: int, replicate: int = 0, progress: Callable[[int], None] | None = None
 ) -> pd.DataFrame:
     """One replicate's yearly indicators, one row per policy year."""
-    records = Simulation(scenario, seed=seed, replicate=replicate).run(progress)
+    simulation = Simulation(scenario, seed=seed, replicate=replicate)
+    return yearly_frame(scenario, simulation.run(progress))
+
+
+def yearly_frame(scenario: Scenario, records: list[dict[str, float]]) -> pd.DataFrame:
+    """The yearly rows of one replicate with yearly.csv's columns in their order."""
     return pd.DataFrame.from_records(records, columns=yearly_columns(scenario))
 
 
@@ -46,6 +54,70 @@ def run_replicates(
     return pd.concat(frames, ignore_index=True)
 
 
+VULNERABILITY_YEARS = 3
+"""The vulnerability score looks at the first policy year and the first three."""
+
+
+@dataclass
+class RunResults:
+    """Everything the replicates of one scenario produced that the outputs are made of."""
+
+    scenario: Scenario
+    seed: int
+    yearly: pd.DataFrame  # one row per replicate and policy year
+    relapse_counts: pd.DataFrame  # model.relapse.relapse_curve_counts, with `replicate`
+    spells: pd.DataFrame  # model.relapse.exit_spells, one row per exit, with `replicate`
+    poor_first_year: np.ndarray  # (replicates, households) bool
+    poor_within_3y: np.ndarray  # (replicates, households) bool
+    start: pd.DataFrame  # replicate 0's households at identification (vulnerability.csv)
+    panel: pd.DataFrame | None  # households.parquet rows when asked for
+
+    @property
+    def replicates(self) -> int:
+        return self.poor_first_year.shape[0]
+
+    def headlines(self) -> pd.DataFrame:
+        """Headline figures, one row per replicate (index: replicate)."""
+        return per_replicate_headlines(self.yearly)
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    progress: Callable[[int], None] | None = None,
+    keep_panel: bool = False,
+) -> RunResults:
+    """Run replicates 0..R-1 and keep what the relapse analyses need from each panel."""
+    from model.relapse import exit_spells, poor_in_first_years, relapse_curve_counts
+
+    yearly, counts, spells, first, within, panels = [], [], [], [], [], []
+    start = None
+    for replicate in range(replicates):
+        sim = Simulation(scenario, seed=seed, replicate=replicate)
+        yearly.append(yearly_frame(scenario, sim.run(progress)))
+        panel = sim.panel
+        counts.append(relapse_curve_counts(panel).assign(replicate=replicate))
+        spells.append(exit_spells(panel).assign(replicate=replicate))
+        first.append(poor_in_first_years(panel, 1))
+        within.append(poor_in_first_years(panel, VULNERABILITY_YEARS))
+        if start is None:
+            start = panel.start_frame()
+        if keep_panel:
+            panels.append(panel.to_frame(replicate))
+    return RunResults(
+        scenario=scenario,
+        seed=seed,
+        yearly=pd.concat(yearly, ignore_index=True),
+        relapse_counts=pd.concat(counts, ignore_index=True),
+        spells=pd.concat(spells, ignore_index=True),
+        poor_first_year=np.array(first),
+        poor_within_3y=np.array(within),
+        start=start,
+        panel=pd.concat(panels, ignore_index=True) if keep_panel else None,
+    )
+
+
 def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
     """Headline figures of one replicate's yearly rows (see README, Indicators)."""
     y = one_replicate.sort_values("year")
@@ -53,6 +125,8 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
     exits = float(y["exits_households"].sum())
     relapses = float(y["relapses_households"].sum())
     spending = float(y["spending_total"].sum())
+    followed = float(y["exits_followed_3y_households"].sum())
+    lasting = float(y["lasting_exits_households"].sum())
     return {
         "incidence_persons_first_year": float(first["incidence_persons"]),
         "incidence_persons_final_year": float(last["incidence_persons"]),
@@ -67,6 +141,11 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
         "relapse_within_3y_share_of_exits": float(y["relapses_within_3y_households"].sum()) / exits
         if exits
         else 0.0,
+        # exits followed 3 years (those before the run's last 3 years) and the lasting ones
+        "exits_followed_3y_households_total": followed,
+        "lasting_exits_households_total": lasting,
+        "lasting_exit_share": lasting / followed if followed else float("nan"),
+        "poverty_gap_yuan_total": float(y["poverty_gap_yuan"].sum()),
         "wrongly_exited_share_of_exits": float(y["wrongly_exited_households"].sum()) / exits
         if exits
         else 0.0,
@@ -130,7 +209,14 @@ def interval(values: np.ndarray, level: float = INTERVAL_LEVEL) -> dict[str, flo
     }
 
 
+def per_replicate_headlines(yearly: pd.DataFrame) -> pd.DataFrame:
+    """Headline figures, one row per replicate (index: replicate)."""
+    groups = yearly.groupby("replicate", sort=True)
+    index = pd.Index(list(groups.groups), name="replicate")
+    return pd.DataFrame([headline(g) for _, g in groups], index=index)
+
+
 def summarize(yearly: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Each headline figure over replicates: mean, 90% replicate range, 90% interval of the mean."""
-    per_replicate = pd.DataFrame([headline(g) for _, g in yearly.groupby("replicate", sort=True)])
+    per_replicate = per_replicate_headlines(yearly)
     return {name: interval(per_replicate[name].to_numpy()) for name in per_replicate.columns}

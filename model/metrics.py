@@ -39,6 +39,8 @@ YEARLY_COLUMNS = [
     "relapses_within_1y_households",
     "relapses_within_3y_households",
     "relapses_within_5y_households",
+    "exits_followed_3y_households",
+    "lasting_exits_households",
     "near_poor_share",
     "monitored_households",
     "policy_continuation_households",
@@ -140,6 +142,9 @@ def yearly_indicators(
         "relapses_within_1y_households": int((relapse_gap <= 1).sum()),
         "relapses_within_3y_households": int((relapse_gap <= 3).sum()),
         "relapses_within_5y_households": int((relapse_gap <= 5).sum()),
+        # filled in three years later by Simulation.step (model/panel.py, lasting_exits)
+        "exits_followed_3y_households": 0,
+        "lasting_exits_households": 0,
         "near_poor_share": share(
             (active & (income_pc >= line) & (income_pc < 1.5 * line)).sum(), active.sum()
         ),

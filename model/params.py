@@ -132,6 +132,12 @@ class PopulationParams(Strict):
         None, description="path to a household table; relative to the scenario file"
     )
     n_households: int = Field(10_000, ge=1, le=50_000_000)
+    vary_by_replicate: bool = Field(
+        True,
+        description="draw new households in each replicate; false: every replicate starts "
+        "from the same households (replicate 0's), so replicates differ only in what happens "
+        "to them, and vulnerability.csv scores each household",
+    )
     villages: VillageParams = VillageParams()
     households: HouseholdParams = HouseholdParams()
 

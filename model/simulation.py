@@ -16,6 +16,7 @@ from model.allocation import Allocator
 from model.budget import Ledger
 from model.interventions import REGISTRY
 from model.metrics import yearly_indicators
+from model.panel import LASTING_EXIT_YEARS, HouseholdPanel
 from model.population import synthesize
 from model.rng import Streams
 from model.scenario import Scenario
@@ -33,15 +34,17 @@ class Simulation:
         self.streams = Streams(self.seed, replicate)
         self.base_year = scenario.start_year - 1  # identification year; prices are of this year
         self.year = self.base_year
+        population_replicate = replicate if scenario.population.vary_by_replicate else 0
+        population_stream = Streams(self.seed, population_replicate).generator("population")
         if scenario.population.source == "csv":
             from model.household_table import load_household_table
 
             self.persons, self.households, self.villages = load_household_table(
-                scenario.population, scenario.dynamics, self.streams.generator("population")
+                scenario.population, scenario.dynamics, population_stream
             )
         else:
             self.persons, self.households, self.villages = synthesize(
-                scenario.population, scenario.dynamics, self.streams.generator("population")
+                scenario.population, scenario.dynamics, population_stream
             )
         # A household starts with its village's drinking water; water projects change its own.
         self.households.safe_water[:] = self.villages.safe_water[self.households.village]
@@ -51,6 +54,7 @@ class Simulation:
         self.events: dict[str, np.ndarray] = {}
         self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
+        self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
         self._identify()
 
     # --- money of the year ----------------------------------------------------------
@@ -240,6 +244,7 @@ class Simulation:
         self._register(measured, relapse_allowed=False)
         self._mark_poor_villages()
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
+        self.panel.record(self, self.net_income_per_capita())
 
     def _mark_poor_villages(self) -> None:
         """SF 'one high, one low, one none': incidence at least twice the average, per-capita
@@ -344,7 +349,18 @@ class Simulation:
         record = yearly_indicators(self, idle, income_pc)
         h.poor_last_year[:] = income_pc < line
         self.records.append(record)
+        self.panel.record(self, income_pc)
+        self._complete_lasting_exits()
         return record
+
+    def _complete_lasting_exits(self) -> None:
+        """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the
+        years after it are known (panel row k is policy year record k - 1)."""
+        exit_row = self.panel.recorded - 1 - LASTING_EXIT_YEARS
+        if exit_row >= 1:
+            followed, lasting = self.panel.lasting_exits(exit_row)
+            self.records[exit_row - 1]["exits_followed_3y_households"] = followed
+            self.records[exit_row - 1]["lasting_exits_households"] = lasting
 
     def _village_exits(self) -> None:
         v = self.villages
