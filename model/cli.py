@@ -19,11 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.cli_compare import add_compare_command
+from model.cli_plot import add_plot_command
 from model.cli_sweep import add_sensitivity_command, add_sweep_command
 from model.errors import USER_ERROR_EXIT_CODE, UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from tqdm import tqdm
 
     from model.scenario import Scenario
 
@@ -131,21 +134,20 @@ def summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def run_with_progress(scenario: Scenario, seed: int, replicates: int, quiet: bool) -> pd.DataFrame:
-    """Run the replicates behind a tqdm bar on stderr over replicate-years.
+def progress_bar(
+    scenario: Scenario, seed: int, replicates: int, quiet: bool, runs: int = 1
+) -> tqdm:
+    """A tqdm bar on stderr over `runs` x replicates x years (use as a context manager).
 
     The bar shows only after PROGRESS_DELAY_SECONDS, only on a terminal, never with --quiet.
     """
     from tqdm import tqdm
 
-    from model.experiments import run_replicates
-
-    with tqdm(
-        total=replicates * scenario.years, unit="year", desc=scenario.name,
+    return tqdm(
+        total=runs * replicates * scenario.years, unit="year", desc=scenario.name,
         delay=PROGRESS_DELAY_SECONDS, file=sys.stderr, leave=False,
         disable=True if quiet else None,  # None: off when stderr is not a terminal
-    ) as bar:
-        return run_replicates(scenario, seed, replicates, progress=bar.update)
+    )
 
 
 # --- subcommands --------------------------------------------------------------------------
@@ -155,6 +157,7 @@ def run_command(args: argparse.Namespace) -> int:
     from model.experiments import summarize
     from model.outputs import RunRecord, prepare_run_directory, write_run_directory
     from model.scenario import with_overrides
+    from model.study import analysis_tables, planned_runs, run_study
 
     started_at = datetime.now(UTC)
     scenario = with_overrides(load_scenario_file(args.scenario), command_line_overrides(args))
@@ -164,15 +167,22 @@ def run_command(args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else DEFAULT_OUTPUT_ROOT / args.scenario.stem
     prepare_run_directory(out_dir)  # a bad --out fails before minutes of simulation
 
+    runs = planned_runs(scenario, args.marginal)
     clock = time.perf_counter()
-    yearly = run_with_progress(scenario, seed, args.replicates, args.quiet)
+    with progress_bar(scenario, seed, args.replicates, args.quiet, runs) as bar:
+        study = run_study(
+            scenario, seed, args.replicates, bar.update, keep_panel=args.panel,
+            marginal=args.marginal,
+        )  # fmt: skip
     simulation_seconds = time.perf_counter() - clock
+    yearly = study.results.yearly
     summary = summarize(yearly)
     record = RunRecord(
         scenario=scenario, scenario_file=args.scenario.resolve(), seed=seed,
         replicates=args.replicates, yearly=yearly, summary=summary,
         command_line=args.command_line, started_at=started_at,
-        simulation_seconds=simulation_seconds,
+        simulation_seconds=simulation_seconds, tables=analysis_tables(study),
+        panel=study.results.panel, runs_simulated=runs,
     )
     try:
         write_run_directory(out_dir, record)
@@ -188,7 +198,37 @@ def run_command(args: argparse.Namespace) -> int:
         spread = " (5-95% of replicates)" if args.replicates > 1 else ""
         print(f"mean over replicates{spread}:")
         print("\n".join(summary_lines(summary)))
+        print("\n".join(efficiency_lines(record.tables.get("efficiency.csv"))))
     return 0
+
+
+EFFICIENCY_HEADLINES = (
+    ("cost_per_exit", "yuan per additional exit", "{:,.0f}"),
+    ("cost_per_lasting_exit", "yuan per additional lasting exit", "{:,.0f}"),
+    ("poverty_gap_reduction_per_10k_yuan", "gap closed per 10,000 yuan", "{:,.0f}"),
+)
+
+
+def efficiency_lines(efficiency: pd.DataFrame | None) -> list[str]:
+    """Fund efficiency against the paired no-intervention run, as aligned text lines."""
+    import pandas as pd
+
+    if efficiency is None:
+        return []
+    package = efficiency[efficiency["left_out"] == ""].set_index("measure")
+    lines = ["against the paired no-intervention run (90% interval of the mean):"]
+    for measure, label, number_format in EFFICIENCY_HEADLINES:
+        figure = package.loc[measure]
+        if pd.isna(figure["mean"]):
+            lines.append(f"  {label:<36} n/a (no additional exits)")
+            continue
+        text = number_format.format(figure["mean"])
+        if not pd.isna(figure["mean_low"]):
+            low = number_format.format(figure["mean_low"])
+            high = number_format.format(figure["mean_high"])
+            text += f"  ({low} to {high})"
+        lines.append(f"  {label:<36} {text}")
+    return lines
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -225,10 +265,24 @@ def add_run_command(subparsers) -> None:
         "--out", type=Path, metavar="DIR",
         help="run directory (default: outputs/<scenario file name without .yaml>)",
     )
+    add_analysis_options(parser)
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no summary; errors only"
     )
     parser.set_defaults(handler=run_command)
+
+
+def add_analysis_options(parser) -> None:
+    """--panel and --marginal, shared by `run` and `compare`."""
+    parser.add_argument(
+        "--panel", action="store_true",
+        help="also write households.parquet: every household in every year and replicate",
+    )
+    parser.add_argument(
+        "--marginal", action="store_true",
+        help="also run the scenario once per instrument left out (paired) and write each "
+        "instrument's marginal contribution to efficiency.csv",
+    )
 
 
 def add_validate_command(subparsers) -> None:
@@ -244,8 +298,10 @@ def add_validate_command(subparsers) -> None:
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_run_command,
     add_validate_command,
+    add_compare_command,
     add_sweep_command,
     add_sensitivity_command,
+    add_plot_command,
 )
 
 

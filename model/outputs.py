@@ -1,10 +1,16 @@
 """The run directory (DESIGN.md section 8): what a run leaves behind for analysts.
 
-    DIR/scenario.yaml   the resolved scenario (every default filled in)
-    DIR/yearly.csv      one row per replicate and year
-    DIR/summary.json    headline figures, each with a 90% interval over replicates
-    DIR/plots/*.png     figures of the yearly indicators
-    DIR/manifest.json   seed, command line, code and package versions, timings, file hashes
+    DIR/scenario.yaml        the resolved scenario (every default filled in)
+    DIR/yearly.csv           one row per replicate and year
+    DIR/summary.json         headline figures, each with a 90% interval over replicates
+    DIR/relapse_curve.csv    P(below the line within h years | income-to-line ratio)
+    DIR/survival.csv         Kaplan-Meier survival after exit by exit channel
+    DIR/efficiency.csv       fund efficiency against the paired no-intervention run
+    DIR/vulnerability.csv    each household's chance of being poor (fixed households only)
+    DIR/households.parquet   the household panel (with --panel)
+    DIR/plots/*.png          figures
+    DIR/report.html          one self-contained page of all of the above
+    DIR/manifest.json        seed, command line, code and package versions, timings, hashes
 
 How a crash is kept from looking like a result: every file is written to a hidden
 temporary name in its own directory and renamed over the final name (`os.replace`
@@ -25,7 +31,8 @@ import os
 import platform
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -39,8 +46,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from model.scenario import Scenario
 
 MANIFEST_NAME = "manifest.json"
+ANALYSIS_TABLES = ("relapse_curve.csv", "survival.csv", "efficiency.csv", "vulnerability.csv")
+"""Optional tables of a run directory, written from RunRecord.tables when present."""
+PANEL_NAME = "households.parquet"
+REPORT_NAME = "report.html"
 RUN_FILE_NAMES = frozenset(
-    {"scenario.yaml", "yearly.csv", "summary.json", "households.parquet", "plots", MANIFEST_NAME}
+    {
+        "scenario.yaml", "yearly.csv", "summary.json", *ANALYSIS_TABLES, PANEL_NAME, "plots",
+        REPORT_NAME, MANIFEST_NAME,
+    }
 )
 """Names a run directory may hold; any other entry means DIR is not a run directory."""
 
@@ -91,9 +105,18 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 # --- file contents -----------------------------------------------------------------------
 
-def yearly_csv_text(yearly: pd.DataFrame) -> str:
-    """yearly.csv as text: no index, `\\n` line ends, floats to 12 significant digits."""
-    return yearly.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text: no index, `\\n` line ends, floats to 12 significant digits."""
+    return frame.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
+
+
+def parquet_bytes(table: pd.DataFrame) -> bytes:
+    """`table` as Parquet (pyarrow, no index): the same table gives the same bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
 
 
 def json_safe(value: Any) -> Any:
@@ -157,10 +180,15 @@ class RunRecord:
     command_line: str
     started_at: datetime
     simulation_seconds: float
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    """ANALYSIS_TABLES by file name; None or absent: not written."""
+    panel: pd.DataFrame | None = None
+    runs_simulated: int = 1  # the scenario's, plus paired counterfactual and leave-one-out runs
 
 
-def manifest(record: RunRecord, files: dict[str, str], wall_clock_seconds: float) -> dict:
-    """manifest.json contents: how to reproduce the run and what it produced."""
+def manifest(record: RunRecord, wall_clock_seconds: float) -> dict:
+    """manifest.json contents but its file hashes: how to reproduce the run (also shown in
+    report.html, which is written before the manifest)."""
     return {
         "scenario_name": record.scenario.name,
         "scenario_file": str(record.scenario_file),
@@ -179,9 +207,9 @@ def manifest(record: RunRecord, files: dict[str, str], wall_clock_seconds: float
         "python_version": platform.python_version(),
         "packages": package_versions(),
         "started_at": record.started_at.isoformat(timespec="seconds"),
+        "runs_simulated": record.runs_simulated,
         "simulation_seconds": round(record.simulation_seconds, 3),
         "wall_clock_seconds": round(wall_clock_seconds, 3),
-        "files": files,
     }
 
 
@@ -195,25 +223,32 @@ def prepare_run_directory(out_dir: str | Path) -> Path:
     overwrite a working directory). An earlier run there loses its manifest at once, so it
     no longer looks complete while it is being replaced.
     """
-    out_dir = Path(out_dir)
+    return prepare_output_directory(
+        Path(out_dir), lambda entry: entry.name in RUN_FILE_NAMES, "run directory"
+    )
+
+
+def prepare_output_directory(out_dir: Path, belongs: Callable[[Path], bool], kind: str) -> Path:
+    """Create `out_dir` with its plots/ (or accept an earlier `kind` there, every entry of
+    which `belongs`), and remove its manifest so it is incomplete until written again."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir}: exists and is not a directory; choose another path")
     if out_dir.is_dir():
         foreign = sorted(
             entry.name for entry in out_dir.iterdir()
-            if entry.name not in RUN_FILE_NAMES and not entry.name.startswith(".")
-        )
+            if not entry.name.startswith(".") and not belongs(entry)
+        )  # fmt: skip
         if foreign:
             listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
             raise UserError(
-                f"--out {out_dir}: directory exists and is not a run directory (it holds "
-                f"{listed}); choose a new or empty directory, or an earlier run's directory"
+                f"--out {out_dir}: directory exists and is not a {kind} (it holds {listed}); "
+                f"choose a new or empty directory, or an earlier {kind}"
             )
     try:
         (out_dir / "plots").mkdir(parents=True, exist_ok=True)
         (out_dir / MANIFEST_NAME).unlink(missing_ok=True)
     except OSError as exc:
-        raise UserError(f"--out {out_dir}: cannot create the run directory: {exc}") from None
+        raise UserError(f"--out {out_dir}: cannot create the {kind}: {exc}") from None
     return out_dir
 
 
@@ -232,19 +267,38 @@ def write_run_directory(out_dir: str | Path, record: RunRecord, plots: bool = Tr
         f"# Resolved scenario: {record.scenario_file} with its extends: chain, command-line\n"
         "# overrides and every default filled in. `python run.py run` accepts this file.\n"
     )
+    for stale in [*ANALYSIS_TABLES, PANEL_NAME, REPORT_NAME]:  # an earlier run's extras
+        (out_dir / stale).unlink(missing_ok=True)
     written = [
         atomic_write_text(out_dir / "scenario.yaml", header + record.scenario.to_yaml()),
-        atomic_write_text(out_dir / "yearly.csv", yearly_csv_text(record.yearly)),
+        atomic_write_text(out_dir / "yearly.csv", csv_text(record.yearly)),
         atomic_write_text(out_dir / "summary.json", json_text(record.summary)),
     ]
-    if plots:
-        from model.plots import plot_run  # matplotlib is slow to import; only runs need it
-
-        written += plot_run(record.yearly, out_dir / "plots")
-    files = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in written}
+    for name in ANALYSIS_TABLES:
+        if record.tables.get(name) is not None:
+            written.append(atomic_write_text(out_dir / name, csv_text(record.tables[name])))
+    if record.panel is not None:
+        written.append(atomic_write_bytes(out_dir / PANEL_NAME, parquet_bytes(record.panel)))
     wall_clock = (datetime.now(record.started_at.tzinfo) - record.started_at).total_seconds()
-    atomic_write_text(out_dir / MANIFEST_NAME, json_text(manifest(record, files, wall_clock)))
+    provenance = manifest(record, wall_clock)
+    if plots:
+        written += draw_figures_and_report(out_dir, provenance)
+    files = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in written}
+    atomic_write_text(out_dir / MANIFEST_NAME, json_text({**provenance, "files": files}))
     return out_dir
+
+
+def draw_figures_and_report(out_dir: Path, provenance: dict) -> list[Path]:
+    """Every figure from the directory's saved tables, then report.html; returns the paths.
+
+    Figures are drawn from the files just written (not the frames in memory), so that
+    `run.py plot DIR` redraws the same bytes from the same files.
+    """
+    from model.plots_analysis import plot_run_analysis  # matplotlib is slow to import
+    from model.report import write_report
+
+    written = plot_run_analysis(out_dir)
+    return [*written, write_report(out_dir, provenance)]
 
 
 def is_complete_run(out_dir: str | Path) -> bool:

@@ -26,9 +26,13 @@ DOCUMENTED_YEARLY_COLUMNS = [
     "cause_share_other",
 ]
 RUN_FILES = [
-    "scenario.yaml", "manifest.json", "yearly.csv", "summary.json",
+    "scenario.yaml", "manifest.json", "yearly.csv", "summary.json", "relapse_curve.csv",
+    "survival.csv", "efficiency.csv", "report.html",
     "plots/poverty_over_time.png", "plots/exits_relapses.png",
-    "plots/cause_composition.png", "plots/spending.png",
+    "plots/cause_composition.png", "plots/spending.png", "plots/exit_channels.png",
+    "plots/relapse_risk.png", "plots/relapse_risk_by_cause.png",
+    "plots/survival_poor_again.png", "plots/survival_re_registered.png",
+    "plots/efficiency.png",
 ]
 SMALL_RUN = ["--households", "300", "--years", "3", "--replicates", "2", "--quiet"]
 
@@ -272,7 +276,7 @@ def test_a_crash_while_writing_leaves_no_manifest(tmp_path, monkeypatch):
     def crash(*_args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(outputs, "yearly_csv_text", crash)
+    monkeypatch.setattr(outputs, "csv_text", crash)
     with pytest.raises(RuntimeError):
         outputs.write_run_directory(out, fake_record(tmp_path), plots=False)
     assert not outputs.is_complete_run(out)  # the earlier run no longer looks whole
