@@ -24,7 +24,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -59,17 +58,11 @@ class County(SweepModel):
 class Keep(SweepModel):
     """What each task keeps besides its yearly indicators."""
 
-    household_panel: bool = Field(False, description="reserved (issue 4 writes the panel)")
-
-    @field_validator("household_panel")
-    @classmethod
-    def _panel_not_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError(
-                "the household panel is not written yet (it comes with the relapse-curve "
-                "work); allowed: false. Yearly indicators are always kept"
-            )
-        return value
+    household_panel: bool = Field(
+        False,
+        description="also write each task's household panel (every household in every year) "
+        "to OUT/households/; about 20 bytes per household-year",
+    )
 
 
 class SweepSpec(SweepModel):

@@ -6,6 +6,9 @@ which run finished which task, and the results and manifest written at the end.
     OUT/points.csv          the design: one row per point (model.sweep_design.design_points)
     OUT/tasks/point000012_rep0003.parquet
                             one file per finished task, written atomically as it completes
+    OUT/households/point000012_rep0003.parquet
+                            with keep.household_panel: the task's household panel, written
+                            before its task file (read all with pd.read_parquet(OUT/households))
     OUT/log.jsonl           one line per invocation and per finished task
     OUT/results.parquet     every task's rows, sorted by point_id, replicate, year
     OUT/manifest.json       written last: a directory without it is unfinished
@@ -31,9 +34,9 @@ from model.outputs import (
     code_version,
     json_text,
     package_versions,
+    parquet_bytes,
     sha256_of,
 )
-from model.sweep_tasks import parquet_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.sweep_runner import SweepPlan
@@ -42,6 +45,7 @@ Task = tuple[int, int]
 """(point_id, replicate)."""
 
 TASKS_DIR = "tasks"
+PANELS_DIR = "households"  # keep.household_panel: one panel file per task
 RESULTS_NAME = "results.parquet"
 PROVINCE_NAME = "province.parquet"  # design method counties: the counties combined
 POINTS_NAME = "points.csv"
@@ -54,6 +58,7 @@ SWEEP_FILE_NAMES = frozenset(
         BASE_SCENARIO_NAME,
         POINTS_NAME,
         TASKS_DIR,
+        PANELS_DIR,
         LOG_NAME,
         RESULTS_NAME,
         PROVINCE_NAME,
@@ -79,6 +84,11 @@ def task_path(out_dir: Path, task: Task) -> Path:
     """OUT/tasks/point<6 digits>_rep<4 digits>.parquet."""
     point_id, replicate = task
     return out_dir / TASKS_DIR / f"point{point_id:06d}_rep{replicate:04d}.parquet"
+
+
+def panel_path(out_dir: Path, task: Task) -> Path:
+    """OUT/households/point<6 digits>_rep<4 digits>.parquet (keep.household_panel)."""
+    return out_dir / PANELS_DIR / task_path(out_dir, task).name
 
 
 def finished_tasks(out_dir: Path) -> set[Task]:
@@ -152,6 +162,10 @@ def prepare_sweep_directory(out_dir: Path, plan: SweepPlan) -> None:
     """Create OUT and OUT/tasks, mark OUT unfinished, write the sweep and its points."""
     try:
         (out_dir / TASKS_DIR).mkdir(parents=True, exist_ok=True)
+        if plan.spec.keep.household_panel:
+            (out_dir / PANELS_DIR).mkdir(exist_ok=True)
+            for leftover in (out_dir / PANELS_DIR).glob(".*.tmp"):
+                leftover.unlink()
         (out_dir / MANIFEST_NAME).unlink(missing_ok=True)  # unfinished until written again
         for leftover in (out_dir / TASKS_DIR).glob(".*.tmp"):  # a killed client's temp files
             leftover.unlink()

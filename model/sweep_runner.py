@@ -57,6 +57,7 @@ from model.sweep_directory import (
     check_sweep_directory,
     finished_tasks,
     now_text,
+    panel_path,
     points_csv_text,
     prepare_sweep_directory,
     task_path,
@@ -176,7 +177,7 @@ def run_tasks(
     executor: TaskExecutor,
     plan: SweepPlan,
     todo: list[Task],
-    on_done: Callable[[Task, bytes], None],
+    on_done: Callable[[Task, tuple[bytes, bytes | None]], None],
     on_started: Callable[[], None],
 ) -> None:
     """Run `todo`, keeping executor.slots() tasks in flight; `on_done` as each finishes.
@@ -204,6 +205,7 @@ def run_tasks(
                 plan.point_values(point_id),
                 plan.point_seed(point_id),
                 replicate,
+                plan.spec.keep.household_panel,
             )
             in_flight[future] = task
 
@@ -327,9 +329,12 @@ def run_and_record(
             disable=True if quiet else None,  # None: off when stderr is not a terminal
         )
 
-    def write_task(task: Task, data: bytes) -> None:
+    def write_task(task: Task, data: tuple[bytes, bytes | None]) -> None:
         nonlocal ran
-        atomic_write_bytes(task_path(out_dir, task), data)
+        yearly, panel = data
+        if panel is not None:  # first: an existing task file means the task is complete
+            atomic_write_bytes(panel_path(out_dir, task), panel)
+        atomic_write_bytes(task_path(out_dir, task), yearly)
         ran += 1
         log.write("task", point_id=task[0], replicate=task[1], finished_at=now_text())
         if bar is not None:

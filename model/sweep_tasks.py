@@ -7,7 +7,6 @@ directory can run it: the client (model/sweep_runner.py) writes every file.
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
 import signal
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from model.errors import UserError
+from model.outputs import parquet_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -43,13 +43,6 @@ FORKSERVER_PRELOAD = ["model.experiments"]
 
 
 # --- one task (runs in a worker process, maybe on another machine) --------------------------
-
-
-def parquet_bytes(table: pd.DataFrame) -> bytes:
-    """`table` as Parquet (pyarrow, no index): the same table gives the same bytes."""
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False, engine="pyarrow")
-    return buffer.getvalue()
 
 
 def task_table(point_values: dict[str, Any], yearly: pd.DataFrame) -> pd.DataFrame:
@@ -89,20 +82,31 @@ def undo_dask_malloc_trim() -> bool:
 
 
 def run_task(
-    scenario_data: dict[str, Any], point_values: dict[str, Any], seed: int, replicate: int
-) -> bytes:
-    """Run replicate `replicate` of `seed` on the point's scenario; its table as Parquet bytes.
+    scenario_data: dict[str, Any],
+    point_values: dict[str, Any],
+    seed: int,
+    replicate: int,
+    keep_panel: bool = False,
+) -> tuple[bytes, bytes | None]:
+    """Run replicate `replicate` of `seed` on the point's scenario; its yearly table as
+    Parquet bytes, and with `keep_panel` its household panel as Parquet bytes (else None).
 
     Takes plain data (the point's resolved scenario as a JSON-mode `model_dump`, the
     point's id and factor values) so any worker process can run it, and returns bytes so
-    the client, which owns the output directory, writes the file.
+    the client, which owns the output directory, writes the files.
     """
-    from model.experiments import run_replicate
+    from model.experiments import yearly_frame
     from model.scenario import Scenario
+    from model.simulation import Simulation
 
     undo_dask_malloc_trim()
-    yearly = run_replicate(Scenario.model_validate(scenario_data), seed, replicate)
-    return parquet_bytes(task_table(point_values, yearly))
+    scenario = Scenario.model_validate(scenario_data)
+    simulation = Simulation(scenario, seed=seed, replicate=replicate)
+    yearly = yearly_frame(scenario, simulation.run())
+    panel = None
+    if keep_panel:
+        panel = parquet_bytes(task_table(point_values, simulation.panel.to_frame(replicate)))
+    return parquet_bytes(task_table(point_values, yearly)), panel
 
 
 def ignore_interrupts() -> None:

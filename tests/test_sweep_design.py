@@ -369,18 +369,3 @@ def test_unreadable_sweep_files(tmp_path, text, expected):
     with pytest.raises(ScenarioError, match=expected) as caught:
         load_sweep(path)
     assert str(path.resolve()) in str(caught.value)
-
-
-def test_asking_for_the_household_panel_is_refused_until_it_exists(tmp_path):
-    from model.errors import ScenarioError
-
-    text = (REPO / "sweeps" / "example.yaml").read_text(encoding="utf-8")
-    sweep = tmp_path / "s.yaml"
-    sweep.write_text(
-        text.replace("../scenarios/", f"{REPO}/scenarios/").replace(
-            "household_panel: false", "household_panel: true"
-        ),
-        encoding="utf-8",
-    )
-    with pytest.raises(ScenarioError, match="keep.household_panel: the household panel"):
-        load_sweep(sweep)

@@ -25,6 +25,7 @@ import yaml
 
 from model import cli, sweep_tasks
 from model.experiments import run_replicate
+from model.simulation import Simulation
 from model.sweep_design import scenario_for_point
 from model.sweep_directory import task_path
 from model.sweep_runner import plan_sweep, run_sweep
@@ -191,6 +192,27 @@ def test_results_are_each_task_as_run_replicate_with_its_point(tiny_runs):
         for factor in factors:
             assert (rows[factor] == points.loc[point_id, factor]).all()
     assert scenario.population.n_households == 250 and scenario.years == 2
+
+
+def test_the_household_panel_is_kept_per_task_and_matches_the_engine(tmp_path):
+    """keep.household_panel: one panel file per task in OUT/households/, each the task's
+    Simulation panel with the point's id and factor values first."""
+    sweep = write_sweep(tmp_path / "s.yaml", TINY_SWEEP, keep={"household_panel": True})
+    out_dir = run_sweep(sweep, tmp_path / "out", 1, quiet=True)
+    panels = sorted((out_dir / "households").glob("*.parquet"))
+    assert [p.name for p in panels] == sorted(task_files(out_dir))
+    everything = pd.read_parquet(out_dir / "households")
+    plan = plan_sweep(sweep)
+    scenario = scenario_for_point(plan.base, plan.spec, plan.points.iloc[3])
+    simulation = Simulation(scenario, seed=TINY_SWEEP["seed"], replicate=1)
+    simulation.run()
+    expected = simulation.panel.to_frame(1)
+    rows = everything[(everything["point_id"] == 3) & (everything["replicate"] == 1)]
+    factors = [factor["key"] for factor in TINY_SWEEP["factors"]]
+    pd.testing.assert_frame_equal(
+        rows.drop(columns=["point_id", *factors]).reset_index(drop=True), expected,
+        check_categorical=False,
+    )  # fmt: skip
 
 
 def test_manifest_is_written_last_and_hashes_the_files(tiny_runs):
