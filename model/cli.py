@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.cli_calibrate import add_calibrate_command
 from model.cli_compare import add_compare_command
 from model.cli_plot import add_plot_command
 from model.cli_sweep import add_sensitivity_command, add_sweep_command
@@ -302,6 +303,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_sweep_command,
     add_sensitivity_command,
     add_plot_command,
+    add_calibrate_command,
 )
 
 
