@@ -6,7 +6,8 @@ exclusion errors (wrongly exited, missed poor) are therefore outputs.
 
 Rules, in the order the simulation applies them each year:
 1. exit: a household registered before this year exits when measured income is at
-   least (1 + margin) lines and, if required, the assurances hold;
+   least (1 + margin) lines and, if required, the assurances hold, within the year's
+   exit plan (highest measured incomes first) when there is one;
 2. relapse: an exited household that fails the registration test is re-registered
    and counted as a relapse;
 3. registration: any other household failing the test is registered (within the
@@ -100,6 +101,17 @@ def select_within_quota(
     room = max(int(np.floor(quota_share * n_active)) - registered_now, 0)
     order = np.argsort(measured_per_capita[candidates], kind="stable")
     return np.sort(candidates[order[:room]])
+
+
+def select_planned_exits(
+    passing: np.ndarray, measured_per_capita: np.ndarray, planned: int | None
+) -> np.ndarray:
+    """The households of `passing` the exit plan lets go this year: at most `planned`, those
+    with the highest measured income first (None: no plan, all of them)."""
+    if planned is None or passing.size <= planned:
+        return passing
+    order = np.argsort(-measured_per_capita[passing], kind="stable")
+    return np.sort(passing[order[:planned]])
 
 
 def monitoring_flags(

@@ -321,13 +321,18 @@ class Simulation:
         line = self.poverty_line
         assurances = policy.assurances_hold(h)
         exit_rules = self.scenario.policy.exit
-        exits = np.flatnonzero(
+        passing = np.flatnonzero(
             registered_at_start
             & (h.registered_year < self.year)
             & policy.passes_exit_test(
                 measured, line, assurances, exit_rules.income_margin, exit_rules.require_assurances
             )
         )
+        planned = None
+        if exit_rules.planned_share is not None:
+            share = min(value_in_year(exit_rules.planned_share, self.year), 1.0)
+            planned = int(np.floor(share * registered_at_start.sum() + 1e-9))
+        exits = policy.select_planned_exits(passing, measured, planned)
         h.registered[exits] = False
         h.exit_year[exits] = self.year
         h.exits[exits] += 1

@@ -91,3 +91,29 @@ def test_registered_share_of_persons_is_in_the_range_the_reports_give():
     h = sim.households
     share = h.size[h.registered].sum() / h.size.sum()
     assert 0.138 <= share <= 0.227, share
+
+
+def test_the_exit_plan_caps_exits_and_lets_the_highest_measured_incomes_go_first():
+    from model.policy import select_planned_exits
+
+    passing = np.array([2, 5, 7, 9])
+    measured = np.zeros(10)
+    measured[[2, 5, 7, 9]] = [3000.0, 5000.0, 4000.0, 9000.0]
+    assert select_planned_exits(passing, measured, 2).tolist() == [5, 9]
+    assert select_planned_exits(passing, measured, None).tolist() == [2, 5, 7, 9]
+    assert select_planned_exits(passing, measured, 10).tolist() == [2, 5, 7, 9]
+    assert select_planned_exits(passing, measured, 0).tolist() == []
+
+
+def test_an_exit_plan_holds_exits_to_its_share_of_the_registered():
+    """Without a plan at least 8% of the registered exit each year in the default county; a
+    plan of 3% lets exactly floor(3% of those registered at the start of the year) go."""
+    scenario = Scenario.model_validate({"years": 4, "population": {"n_households": 3_000}})
+    free = Simulation(scenario, seed=4)
+    free.run()
+    assert min(record["exit_rate"] for record in free.records) > 0.08
+    planned = Simulation(with_overrides(scenario, {"policy.exit.planned_share": 0.03}), seed=4)
+    planned.run()
+    for record in planned.records:
+        cap = int(np.floor(0.03 * record["registered_at_start_households"]))
+        assert record["exits_households"] == cap > 0

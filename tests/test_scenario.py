@@ -75,6 +75,13 @@ def test_overrides_are_validated():
         with_overrides(Scenario(), {"population.n_households": 0})
 
 
+def test_an_exit_plan_is_a_schedule_of_shares():
+    with pytest.raises(ScenarioError, match="policy.exit.planned_share.*between 0 and 1"):
+        with_overrides(Scenario(), {"policy.exit.planned_share": {2014: 0.2, 2020: 1.5}})
+    plan = with_overrides(Scenario(), {"policy.exit.planned_share": 0.18})
+    assert plan.policy.exit.planned_share == {1900: 0.18}
+
+
 def test_schedule_interpolates_at_constant_growth_and_extrapolates_the_last_rate():
     line = {2013: 2736, 2018: 3535}
     assert value_in_year(line, 2013) == 2736 and value_in_year(line, 2018) == 3535
