@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import cli, cli_plot, plots_analysis
+from model import cli, cli_plot, figures_efficiency, figures_relapse
 from model.outputs import CSV_FLOAT_FORMAT, MANIFEST_NAME, json_text
 from model.plots import save_png
-from model.report import write_report
+from model.report import read_csv_file, write_report
 from model.state import CAUSES, EXIT_CHANNELS
 
 SCENARIOS = ("baseline", "jobs_first")
@@ -180,22 +180,22 @@ def write_comparison_dir(directory: Path) -> Path:
 
 def read(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame after a round trip through its CSV, as the plot command sees it."""
-    return plots_analysis.read_csv_file(io.StringIO(csv_text(frame)))
+    return read_csv_file(io.StringIO(csv_text(frame)))
 
 
 # --- the figure functions -------------------------------------------------------------------
 
 FIGURES = {
-    "exit channel mix": lambda: plots_analysis.exit_channel_mix(read(yearly_frame())),
-    "relapse risk": lambda: plots_analysis.relapse_risk_curve(read(relapse_curve_frame())),
-    "relapse by cause": lambda: plots_analysis.relapse_risk_by_cause(read(relapse_curve_frame())),
-    "survival": lambda: plots_analysis.survival_curves(read(survival_frame())),
-    "survival re-registered": lambda: plots_analysis.survival_curves(
+    "exit channel mix": lambda: figures_efficiency.exit_channel_mix(read(yearly_frame())),
+    "relapse risk": lambda: figures_relapse.relapse_risk_curve(read(relapse_curve_frame())),
+    "relapse by cause": lambda: figures_relapse.relapse_risk_by_cause(read(relapse_curve_frame())),
+    "survival": lambda: figures_relapse.survival_curves(read(survival_frame())),
+    "survival re-registered": lambda: figures_relapse.survival_curves(
         read(survival_frame()), event="re_registered"
     ),
-    "efficiency": lambda: plots_analysis.efficiency_bars(read(efficiency_frame())),
-    "marginal": lambda: plots_analysis.marginal_contributions(read(efficiency_frame())),
-    "comparison": lambda: plots_analysis.comparison_panel(read(comparison_frame())),
+    "efficiency": lambda: figures_efficiency.efficiency_bars(read(efficiency_frame())),
+    "marginal": lambda: figures_efficiency.marginal_contributions(read(efficiency_frame())),
+    "comparison": lambda: figures_efficiency.comparison_panel(read(comparison_frame())),
 }
 
 
@@ -209,7 +209,7 @@ def test_each_figure_is_titled_and_labelled(name):
 
 
 def test_survival_skips_channels_with_few_exits_and_draws_all_in_black():
-    figure = plots_analysis.survival_curves(read(survival_frame()))
+    figure = figures_relapse.survival_curves(read(survival_frame()))
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
     assert not any(label.startswith("health") for label in labels)  # 5 exits
     lines = figure.axes[0].get_lines()
@@ -217,16 +217,16 @@ def test_survival_skips_channels_with_few_exits_and_draws_all_in_black():
 
 
 def test_relapse_by_cause_skips_groups_without_data():
-    figure = plots_analysis.relapse_risk_by_cause(read(relapse_curve_frame()))
+    figure = figures_relapse.relapse_risk_by_cause(read(relapse_curve_frame()))
     labels = {line.get_label() for line in figure.axes[0].get_lines()}
     assert "illness" in labels and "other" not in labels
 
 
 def test_empty_inputs_draw_a_note_instead_of_failing():
     empty = read(relapse_curve_frame()).iloc[:0]
-    figure = plots_analysis.relapse_risk_curve(empty)
+    figure = figures_relapse.relapse_risk_curve(empty)
     assert "no household-years" in figure.axes[0].texts[-1].get_text()
-    figure = plots_analysis.efficiency_bars(read(efficiency_frame()).iloc[:0])
+    figure = figures_efficiency.efficiency_bars(read(efficiency_frame()).iloc[:0])
     assert figure.axes[0].texts
 
 
