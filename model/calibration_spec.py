@@ -88,6 +88,16 @@ class Target(SweepModel):
         return self.scale if self.scale is not None else self.tolerance
 
 
+def refuse_repeats(values: list, message: str) -> None:
+    """ValueError listing every value seen before in `values` (message formatted with its
+    index `i` and `value`), so a file's repeated names are all reported at once."""
+    problems = [
+        message.format(i=i, value=value) for i, value in enumerate(values) if value in values[:i]
+    ]
+    if problems:
+        raise ValueError("\n".join(problems))
+
+
 class TargetsFile(SweepModel):
     """A validated targets file (`file`: the path errors name)."""
 
@@ -98,14 +108,10 @@ class TargetsFile(SweepModel):
 
     @model_validator(mode="after")
     def _distinct_labels(self) -> TargetsFile:
-        labels = [t.label for t in self.targets]
-        problems = [
-            f"targets.{i}.name: {label!r} is used twice; give each target a distinct name"
-            for i, label in enumerate(labels)
-            if label in labels[:i]
-        ]
-        if problems:
-            raise ValueError("\n".join(problems))
+        refuse_repeats(
+            [t.label for t in self.targets],
+            "targets.{i}.name: {value!r} is used twice; give each target a distinct name",
+        )
         return self
 
     @property
@@ -207,14 +213,10 @@ class ParametersFile(SweepModel):
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> ParametersFile:
-        keys = [p.key for p in self.parameters]
-        problems = [
-            f"parameters.{i}.key: {key} is listed twice; allowed: once"
-            for i, key in enumerate(keys)
-            if key in keys[:i]
-        ]
-        if problems:
-            raise ValueError("\n".join(problems))
+        refuse_repeats(
+            [p.key for p in self.parameters],
+            "parameters.{i}.key: {value} is listed twice; allowed: once",
+        )
         return self
 
     @property

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,30 +22,12 @@ from model.calibration import calibrate, plan_problem
 from model.calibration_spec import load_targets, replicate_moments
 from model.experiments import run_replicate
 from model.scenario import load_scenario, with_overrides
+from tests.test_cli import assert_user_error, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
 TARGETS = REPO_ROOT / "calibration" / "targets.yaml"
 PARAMETERS = REPO_ROOT / "calibration" / "parameters.yaml"
-
-
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "run.py", *map(str, args)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, f"{fragment!r} not in:\n{result.stderr}"
 
 
 def write_yaml(path: Path, data: dict) -> Path:
