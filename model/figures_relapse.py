@@ -33,7 +33,8 @@ MIN_HOUSEHOLD_YEARS = 30
 """Ratio bins with fewer household-years are not drawn: a handful of households gives 0 or 1."""
 RELAPSE_LEGEND_NOTE = f"band: 90% interval,\nbins of {MIN_HOUSEHOLD_YEARS}+ household-years"
 MIN_EXITS_FOR_SURVIVAL = 20
-"""Exit channels with fewer exits than this get no survival curve: the steps would be noise."""
+"""Exit channels with fewer exits followed a year get no survival curve: the steps would be
+noise."""
 
 SURVIVAL_EVENTS = {
     # event: (figure title, y axis label)
@@ -179,6 +180,13 @@ def channel_exits(rows: pd.DataFrame) -> int:
     return 0 if rows.empty else int(np.nan_to_num(rows["exits"].max()))
 
 
+def followed_a_year(rows: pd.DataFrame) -> int:
+    """Exits of a curve still followed one year after exit (at risk at year 1): exits in a
+    run's last year, e.g. a deadline's, have no follow-up and would draw a flat line."""
+    year_one = rows[rows["years_since_exit"] == 1]
+    return 0 if year_one.empty else int(np.nan_to_num(year_one["at_risk"].max()))
+
+
 def draw_survival(axes: Axes, rows: pd.DataFrame, label: str, index: int, **style) -> None:
     """A Kaplan-Meier step curve with its interval band."""
     years = rows["years_since_exit"].to_numpy(dtype=float)
@@ -225,14 +233,15 @@ def survival_curves(
     survival: pd.DataFrame, event: str = "poor_again", scenario: str | None = None
 ) -> Figure:
     """Kaplan-Meier share of exited households without `event` by years since exit, one step
-    curve per exit channel with at least MIN_EXITS_FOR_SURVIVAL exits, all channels in black."""
+    curve per exit channel with at least MIN_EXITS_FOR_SURVIVAL exits followed a year, all
+    channels in black."""
     rows = pick_scenario(survival, scenario)
     figure, axes = survival_axes(event, "exit channel")
     drawn, lowest = 0, np.inf
     for channel in EXIT_CHANNELS:
         curve = survival_rows(rows, channel, event)
         exits = channel_exits(curve)
-        if exits < MIN_EXITS_FOR_SURVIVAL:
+        if followed_a_year(curve) < MIN_EXITS_FOR_SURVIVAL:
             continue
         draw_survival(axes, curve, f"{channel.replace('_', ' ')} ({exits:,} exits)", drawn)
         lowest = min(lowest, lowest_share(curve))
@@ -246,7 +255,8 @@ def survival_curves(
     finish_survival_axes(axes, lowest, drawn)
     if drawn:
         legend_right(
-            figure, axes, f"exit channel\n(at least {MIN_EXITS_FOR_SURVIVAL} exits),\n"
+            figure, axes,
+            f"exit channel (at least\n{MIN_EXITS_FOR_SURVIVAL} exits followed a year),\n"
             "band: 90% interval",
         )  # fmt: skip
     return figure
