@@ -42,6 +42,7 @@ HEADLINES = (
     ("registered_households_final_year", "registered households, final year", "{:,.0f}"),
     ("exits_households_total", "exits, all years (households)", "{:,.0f}"),
     ("relapse_share_of_exits", "relapses per exit", "{:.1%}"),
+    ("lasting_exit_share", "exits out of poverty 3 years on", "{:.1%}"),
     ("spending_total", "spending, all years (yuan)", "{:,.0f}"),
 )
 """Figures printed after a run; all of them (and more) are in summary.json."""
