@@ -268,10 +268,15 @@ def add_run_command(subparsers) -> None:
         help="run directory (default: outputs/<scenario file name without .yaml>)",
     )
     add_analysis_options(parser)
+    add_quiet_option(parser)
+    parser.set_defaults(handler=run_command)
+
+
+def add_quiet_option(parser) -> None:
+    """--quiet, shared by every subcommand that reports progress."""
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no summary; errors only"
     )
-    parser.set_defaults(handler=run_command)
 
 
 def add_analysis_options(parser) -> None:

@@ -42,7 +42,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
 def add_calibrate_command(subparsers) -> None:
     """Declare `calibrate TARGETS --scenario S --out DIR [--parameters P] [--workers N] ...`."""
-    from model.cli import counting_number, seed_number
+    from model.cli import add_quiet_option, counting_number, seed_number
 
     parser = subparsers.add_parser(
         "calibrate",
@@ -90,7 +90,5 @@ def add_calibrate_command(subparsers) -> None:
         metavar="N",
         help="households per evaluation (default: the parameters file's evaluation.households)",
     )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress bar and no summary; errors only"
-    )
+    add_quiet_option(parser)
     parser.set_defaults(handler=calibrate_command)

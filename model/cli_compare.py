@@ -152,7 +152,7 @@ def difference_lines(comparison) -> list[str]:
 
 def add_compare_command(subparsers) -> None:
     """Declare `compare A.yaml B.yaml [...] [--replicates R] [--out DIR] ...`."""
-    from model.cli import add_analysis_options, counting_number, seed_number
+    from model.cli import add_analysis_options, add_quiet_option, counting_number, seed_number
 
     parser = subparsers.add_parser(
         "compare", help="run scenarios on common random numbers and compare them",
@@ -182,7 +182,5 @@ def add_compare_command(subparsers) -> None:
         "--out", type=Path, metavar="DIR", help="comparison directory (default outputs/comparison)"
     )
     add_analysis_options(parser)
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress bar and no summary; errors only"
-    )
+    add_quiet_option(parser)
     parser.set_defaults(handler=compare_command)

@@ -167,7 +167,7 @@ def indices_lines(table) -> list[str]:
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """SWEEP, --out, --workers and --scheduler, shared by `sweep` and `sensitivity`."""
-    from model.cli import counting_number
+    from model.cli import add_quiet_option, counting_number
 
     parser.add_argument("sweep", type=Path, metavar="SWEEP", help="sweep YAML file")
     parser.add_argument(
@@ -196,9 +196,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="run the tasks on the Dask cluster whose scheduler is at ADDRESS "
         "(e.g. tcp://HOST:8786) instead of local processes",
     )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress bar and no summary; errors only"
-    )
+    add_quiet_option(parser)
 
 
 def add_sweep_command(subparsers) -> None:
