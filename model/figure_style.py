@@ -63,7 +63,7 @@ def note_no_data(axes: Axes, text: str) -> None:
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     """A label column as strings, empty cells (read as NaN) as ""."""
-    return frame[column].fillna("").astype(str)
+    return frame[column].astype(object).fillna("").astype(str)
 
 
 def whiskers(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
