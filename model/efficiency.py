@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from model.experiments import INTERVAL_LEVEL, interval
+from model.experiments import INTERVAL_LEVEL, interval, spending_of_followed_years
 from model.interventions import REGISTRY
-from model.panel import LASTING_EXIT_YEARS
 from model.scenario import Scenario, validate_data
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,16 +86,12 @@ def replicate_totals(results: RunResults) -> pd.DataFrame:
     against, since the lasting exits of the last three years are not yet known.
     """
     yearly = results.yearly
-    last_followed_year = yearly["year"].max() - LASTING_EXIT_YEARS
-    followed_years = yearly["year"] <= last_followed_year
     groups = yearly.groupby("replicate", sort=True)
     final_year = yearly[yearly["year"] == yearly["year"].max()].set_index("replicate")
     return pd.DataFrame(
         {
             "spending": groups["spending_total"].sum(),
-            "spending_followed": yearly[followed_years].groupby("replicate")["spending_total"]
-            .sum()
-            .reindex(groups.groups.keys(), fill_value=0.0),
+            "spending_followed": groups.apply(spending_of_followed_years, include_groups=False),
             "exits": groups["exits_households"].sum(),
             "lasting_exits": groups["lasting_exits_households"].sum(),
             "poverty_gap_yuan": groups["poverty_gap_yuan"].sum(),

@@ -118,8 +118,54 @@ def simulate(
     )
 
 
+COUNTERFACTUAL_COLUMNS = {
+    # column of a sweep task with `efficiency: true` -> the yearly column it pairs
+    "counterfactual_exits_households": "exits_households",
+    "counterfactual_lasting_exits_households": "lasting_exits_households",
+    "counterfactual_poverty_gap_yuan": "poverty_gap_yuan",
+}
+"""The paired no-intervention run's yearly figures, kept beside a scenario's own."""
+PER_MILLION_YUAN = 1_000_000.0
+
+
+def spending_of_followed_years(yearly: pd.DataFrame) -> float:
+    """Yuan spent in the years whose exits are followed for three years (all but the run's
+    last three): what lasting exits are set against (README, "Fund efficiency")."""
+    from model.panel import LASTING_EXIT_YEARS
+
+    followed = yearly["year"] <= yearly["year"].max() - LASTING_EXIT_YEARS
+    return float(yearly.loc[followed, "spending_total"].sum())
+
+
+def paired_efficiency(y: pd.DataFrame, spending: float) -> dict[str, float]:
+    """Fund efficiency of one replicate against its paired no-intervention run, from the
+    COUNTERFACTUAL_COLUMNS of its yearly rows (sweeps with `efficiency: true`). Written
+    per yuan so a replicate without additional exits still has a value."""
+    additional_lasting = float(
+        y["lasting_exits_households"].sum() - y["counterfactual_lasting_exits_households"].sum()
+    )
+    gap_reduction = float(y["counterfactual_poverty_gap_yuan"].sum() - y["poverty_gap_yuan"].sum())
+    followed_spending = spending_of_followed_years(y)
+    return {
+        "additional_exits_households_total": float(
+            y["exits_households"].sum() - y["counterfactual_exits_households"].sum()
+        ),
+        "additional_lasting_exits_households_total": additional_lasting,
+        "additional_lasting_exits_per_million_yuan": (
+            PER_MILLION_YUAN * additional_lasting / followed_spending
+            if followed_spending
+            else float("nan")
+        ),
+        "poverty_gap_reduction_yuan_total": gap_reduction,
+        "poverty_gap_reduction_per_10k_yuan": 10_000.0 * gap_reduction / spending
+        if spending
+        else float("nan"),
+    }
+
+
 def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
-    """Headline figures of one replicate's yearly rows (see README, Indicators)."""
+    """Headline figures of one replicate's yearly rows (see README, Indicators); with the
+    paired counterfactual's columns (COUNTERFACTUAL_COLUMNS), its efficiency too."""
     y = one_replicate.sort_values("year")
     first, last = y.iloc[0], y.iloc[-1]
     exits = float(y["exits_households"].sum())
@@ -175,6 +221,7 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
             if column.startswith("spending_")
             and column not in ("spending_total", "spending_leakage")
         },
+        **(paired_efficiency(y, spending) if COUNTERFACTUAL_COLUMNS.keys() <= set(y) else {}),
     }
 
 

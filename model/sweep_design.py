@@ -81,6 +81,12 @@ class SweepSpec(SweepModel):
         None, min_length=1, description="design method counties: the province's counties"
     )
     keep: Keep = Keep()
+    efficiency: bool = Field(
+        False,
+        description="also run each task's paired no-intervention counterfactual (the point's "
+        "scenario without instruments and funds, same seed and replicate), so indicators can "
+        "include fund efficiency; costs about half a task more",
+    )
     indicators: list[str] = Field(default_factory=lambda: list(DEFAULT_INDICATORS), min_length=1)
     _file: str = PrivateAttr("<sweep>")
 
@@ -251,16 +257,28 @@ def resolve_key(tree: Any, key: str) -> tuple[str | None, str | None]:
     return ".".join(resolved), None
 
 
-def indicator_names(scenario: Scenario) -> list[str]:
-    """Names `model.experiments.headline` returns for this scenario (from a zero yearly row)."""
-    from model.experiments import headline, yearly_columns  # the simulator: only when checking
+def indicator_names(scenario: Scenario, efficiency: bool = False) -> list[str]:
+    """Names `model.experiments.headline` returns for this scenario (from a zero yearly row),
+    with the efficiency figures when tasks keep their paired counterfactual."""
+    from model.experiments import (  # the simulator: only when checking
+        COUNTERFACTUAL_COLUMNS,
+        headline,
+        yearly_columns,
+    )
 
-    return list(headline(pd.DataFrame(0.0, index=[0], columns=yearly_columns(scenario))))
+    columns = yearly_columns(scenario) + (list(COUNTERFACTUAL_COLUMNS) if efficiency else [])
+    return list(headline(pd.DataFrame(0.0, index=[0], columns=columns)))
 
 
 def base_problems(spec: SweepSpec, base: Scenario) -> list[str]:
     """Problems of a sweep against its base: factor keys that do not exist, unknown indicators."""
-    tree, allowed, problems = base.model_dump(mode="python"), indicator_names(base), []
+    tree, problems = base.model_dump(mode="python"), []
+    allowed = indicator_names(base, spec.efficiency)
+    if spec.efficiency and not base.interventions:
+        problems.append(
+            f"{spec.file}: efficiency: the base scenario has no instruments, so it is its own "
+            "no-intervention run; allowed: false, or a base with instruments"
+        )
     for i, factor in enumerate(spec.factors):
         if problem := resolve_key(tree, factor.key)[1]:
             problems.append(f"{spec.file}: factors.{i}.key: {factor.key}: {problem}")

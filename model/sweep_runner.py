@@ -22,7 +22,8 @@ Why a task returns Parquet bytes: a Dask worker may run on a machine that cannot
 the client (this process) writes every file.
 
 Resuming: the fingerprint hashes everything that decides what the tasks compute (seed,
-replicates, the points table and every point's resolved scenario). Re-running the same
+replicates, what each task keeps, the efficiency option, the points table and every
+point's resolved scenario). Re-running the same
 command skips every task whose file exists; a directory holding a different sweep is refused.
 Ctrl-C or a lost worker keeps every finished task file, and re-running finishes the sweep.
 """
@@ -159,6 +160,8 @@ def plan_sweep(sweep_file: Path, households: int | None = None) -> SweepPlan:
     plan = SweepPlan(sweep_file, spec, base, points, factor_columns, fingerprint="")
     digest = hashlib.sha256()
     digest.update(f"seed {spec.seed} replicates {spec.replicates}\n".encode())
+    # what each task writes besides its yearly rows: a resumed sweep must not mix tasks
+    digest.update(f"keep {spec.keep.model_dump_json()} efficiency {spec.efficiency}\n".encode())
     digest.update(points_csv_text(points).encode())
     scenarios_json = []
     for point_id in range(len(points)):  # one pass over points (not households): validation
@@ -206,6 +209,7 @@ def run_tasks(
                 plan.point_seed(point_id),
                 replicate,
                 plan.spec.keep.household_panel,
+                plan.spec.efficiency,
             )
             in_flight[future] = task
 

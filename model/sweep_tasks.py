@@ -87,15 +87,19 @@ def run_task(
     seed: int,
     replicate: int,
     keep_panel: bool = False,
+    efficiency: bool = False,
 ) -> tuple[bytes, bytes | None]:
     """Run replicate `replicate` of `seed` on the point's scenario; its yearly table as
     Parquet bytes, and with `keep_panel` its household panel as Parquet bytes (else None).
+    With `efficiency`, the point's no-intervention run on the same seed and replicate is
+    run too and its COUNTERFACTUAL_COLUMNS are added to the yearly table.
 
     Takes plain data (the point's resolved scenario as a JSON-mode `model_dump`, the
     point's id and factor values) so any worker process can run it, and returns bytes so
     the client, which owns the output directory, writes the files.
     """
-    from model.experiments import yearly_frame
+    from model.efficiency import without_interventions
+    from model.experiments import COUNTERFACTUAL_COLUMNS, yearly_frame
     from model.scenario import Scenario
     from model.simulation import Simulation
 
@@ -103,6 +107,12 @@ def run_task(
     scenario = Scenario.model_validate(scenario_data)
     simulation = Simulation(scenario, seed=seed, replicate=replicate)
     yearly = yearly_frame(scenario, simulation.run())
+    if efficiency:
+        counterfactual = without_interventions(scenario)
+        paired = Simulation(counterfactual, seed=seed, replicate=replicate).run()
+        paired_yearly = yearly_frame(counterfactual, paired)
+        for column, source in COUNTERFACTUAL_COLUMNS.items():
+            yearly[column] = paired_yearly[source].to_numpy()
     panel = None
     if keep_panel:
         panel = parquet_bytes(task_table(point_values, simulation.panel.to_frame(replicate)))

@@ -19,12 +19,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from model import cli, sweep_tasks
-from model.experiments import run_replicate
+from model.efficiency import without_interventions
+from model.experiments import COUNTERFACTUAL_COLUMNS, headline, run_replicate
 from model.simulation import Simulation
 from model.sweep_design import scenario_for_point
 from model.sweep_directory import task_path
@@ -215,6 +217,43 @@ def test_the_household_panel_is_kept_per_task_and_matches_the_engine(tmp_path):
     )  # fmt: skip
 
 
+def test_efficiency_pairs_each_task_with_its_no_intervention_run(tmp_path, tiny_runs, capsys):
+    """efficiency: true adds the paired no-intervention run's exits, lasting exits and
+    poverty gap to each task's rows (the same as running it on its own), and the headline
+    figures set the package against them. The flag is part of the fingerprint, so a
+    directory of the same sweep without it is refused rather than mixed."""
+    sweep = write_sweep(
+        tmp_path / "s.yaml", TINY_SWEEP, efficiency=True, years=4,
+        indicators=["additional_lasting_exits_per_million_yuan",
+                    "poverty_gap_reduction_per_10k_yuan"],
+    )  # fmt: skip
+    out_dir = run_sweep(sweep, tmp_path / "out", 1, quiet=True)
+    results = pd.read_parquet(out_dir / "results.parquet")
+    plan = plan_sweep(sweep)
+    factors = [factor["key"] for factor in TINY_SWEEP["factors"]]
+    scenario = scenario_for_point(plan.base, plan.spec, plan.points.iloc[2])
+    rows = results[(results["point_id"] == 2) & (results["replicate"] == 1)].drop(
+        columns=["point_id", *factors]
+    ).reset_index(drop=True)
+    paired = run_replicate(without_interventions(scenario), TINY_SWEEP["seed"], 1)
+    for column, source in COUNTERFACTUAL_COLUMNS.items():
+        np.testing.assert_array_equal(rows[column].to_numpy(), paired[source].to_numpy())
+    figures = headline(rows)
+    additional = rows["lasting_exits_households"].sum() - paired["lasting_exits_households"].sum()
+    assert figures["additional_lasting_exits_households_total"] == additional
+    followed_spending = rows.loc[rows["year"] <= rows["year"].max() - 3, "spending_total"].sum()
+    assert figures["additional_lasting_exits_per_million_yuan"] == pytest.approx(
+        1e6 * additional / followed_spending
+    )
+    gap = paired["poverty_gap_yuan"].sum() - rows["poverty_gap_yuan"].sum()
+    assert figures["poverty_gap_reduction_per_10k_yuan"] == pytest.approx(
+        1e4 * gap / rows["spending_total"].sum()
+    )
+    without = write_sweep(tmp_path / "s.yaml", TINY_SWEEP, years=4)
+    code, _, stderr = run_cli(capsys, "sweep", without, "--out", out_dir)
+    assert_user_error(code, stderr, "different sweep")
+
+
 def test_manifest_is_written_last_and_hashes_the_files(tiny_runs):
     out_dir = tiny_runs["workers1"]
     manifest = json.loads((out_dir / "manifest.json").read_text())
@@ -368,6 +407,14 @@ BAD_SWEEPS = {
             "factors": [{"key": "dynamics.health.episode_base", "range": [0.03, 0.08]}],
         },
         ["design.points", "zero points"],
+    ),
+    "efficiency on a base without instruments": (
+        {"base": str(REPO_ROOT / "scenarios" / "baseline.yaml"), "efficiency": True},
+        ["efficiency", "no instruments"],
+    ),
+    "efficiency indicator without efficiency": (
+        {"indicators": ["additional_lasting_exits_per_million_yuan"]},
+        ["indicators.0", "additional_lasting_exits_per_million_yuan"],
     ),
     "value the scenario refuses at one point": (
         {"factors": [{"key": "dynamics.health.episode_base", "values": [0.05, -1]}]},
