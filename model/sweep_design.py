@@ -85,7 +85,7 @@ class SweepSpec(SweepModel):
         False,
         description="also run each task's paired no-intervention counterfactual (the point's "
         "scenario without instruments and funds, same seed and replicate), so indicators can "
-        "include fund efficiency; costs about half a task more",
+        "include fund efficiency; points differing only in instruments and funds share it",
     )
     indicators: list[str] = Field(default_factory=lambda: list(DEFAULT_INDICATORS), min_length=1)
     _file: str = PrivateAttr("<sweep>")

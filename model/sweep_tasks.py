@@ -7,6 +7,7 @@ directory can run it: the client (model/sweep_runner.py) writes every file.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -38,6 +39,8 @@ DASK_TASKS_IN_FLIGHT_PER_THREAD = 4
 """More for Dask: each hand-out is a round trip through the scheduler, so a deeper queue
 keeps its workers busy (measured: 2 left Dask about 15% behind local processes)."""
 
+COUNTERFACTUALS_KEPT = 64
+"""No-intervention runs a worker keeps (yearly rows only, a few kB each)."""
 FORKSERVER_PRELOAD = ["model.experiments"]
 """Imported once by the fork server, so each worker it forks starts with the model loaded."""
 
@@ -108,15 +111,29 @@ def run_task(
     simulation = Simulation(scenario, seed=seed, replicate=replicate)
     yearly = yearly_frame(scenario, simulation.run())
     if efficiency:
-        counterfactual = without_interventions(scenario)
-        paired = Simulation(counterfactual, seed=seed, replicate=replicate).run()
-        paired_yearly = yearly_frame(counterfactual, paired)
+        counterfactual = without_interventions(scenario).model_dump_json()
+        paired_yearly = counterfactual_yearly(counterfactual, seed, replicate)
         for column, source in COUNTERFACTUAL_COLUMNS.items():
             yearly[column] = paired_yearly[source].to_numpy()
     panel = None
     if keep_panel:
         panel = parquet_bytes(task_table(point_values, simulation.panel.to_frame(replicate)))
     return parquet_bytes(task_table(point_values, yearly)), panel
+
+
+@functools.lru_cache(maxsize=COUNTERFACTUALS_KEPT)
+def counterfactual_yearly(counterfactual_json: str, seed: int, replicate: int) -> pd.DataFrame:
+    """Yearly rows of a no-intervention run, kept in the worker: points that differ only in
+    instruments or funds (budget levers) share it, so it runs once per replicate and
+    worker rather than once per task. A pure function of its arguments, so caching changes
+    no result."""
+    from model.experiments import yearly_frame
+    from model.scenario import Scenario
+    from model.simulation import Simulation
+
+    counterfactual = Scenario.model_validate_json(counterfactual_json)
+    records = Simulation(counterfactual, seed=seed, replicate=replicate).run()
+    return yearly_frame(counterfactual, records)
 
 
 def ignore_interrupts() -> None:
