@@ -29,18 +29,13 @@ import pandas as pd
 import yaml
 
 from model.errors import UserError
-from model.outputs import CSV_FLOAT_FORMAT, atomic_write_text, code_version, json_text
+from model.outputs import MANIFEST_NAME, atomic_write_text, code_version, csv_text, json_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.calibration_search import Evaluation, Problem, StartResult
 
 INPUTS_NAME = "calibration.json"
 FITTED_NAME = "fitted_parameters.yaml"
-MANIFEST_NAME = "manifest.json"
-
-
-def csv_text(table: pd.DataFrame) -> str:
-    return table.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
 
 
 # --- the directory ------------------------------------------------------------------------
@@ -245,18 +240,16 @@ def fit_lines(fit: pd.DataFrame) -> list[str]:
 # --- plots ---------------------------------------------------------------------------------
 
 
-def plot_fit(fit: pd.DataFrame, path: Path) -> None:
+def plot_fit(fit: pd.DataFrame, path: Path) -> Path:
     """One small panel per target: the observed value with its tolerance band, and the
     simulated mean with its 90% interval."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from model.plots import save_png  # matplotlib is slow to import; only when drawing
 
     count = len(fit)
     columns = min(4, count)
     rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows), squeeze=False)
+    figure = agg_figure((3.2 * columns, 2.6 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for ax, row in zip(axes.flat, fit.itertuples(index=False), strict=False):
         ax.axhspan(
             row.value - row.tolerance, row.value + row.tolerance, color="tab:green", alpha=0.2
@@ -279,27 +272,37 @@ def plot_fit(fit: pd.DataFrame, path: Path) -> None:
     for ax in list(axes.flat)[count:]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=6, loc="best")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    figure.tight_layout()
+    return save_png(figure, path)
 
 
-def plot_loss_trace(trace: pd.DataFrame, path: Path) -> None:
-    import matplotlib
+def plot_loss_trace(trace: pd.DataFrame, path: Path) -> Path:
+    """Best loss so far against evaluations, one line per start (log scale)."""
+    from model.plots import save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    figure = agg_figure((6, 3.5))
+    ax = figure.subplots()
     for start, rows in trace.groupby("start"):
         ax.plot(rows["step"], rows["best_loss"], label=f"start {start}")
     ax.set_yscale("log")
     ax.set_xlabel("evaluation (global design, then local search)")
     ax.set_ylabel("best loss so far")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    figure.tight_layout()
+    return save_png(figure, path)
+
+
+def agg_figure(size_inches: tuple[float, float]):
+    """A figure on its own Agg canvas, as model.plots draws them: no pyplot, so the
+    calling process's matplotlib backend (a notebook's, say) is left alone."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from model.plots import DPI
+
+    figure = Figure(figsize=size_inches, dpi=DPI)
+    FigureCanvasAgg(figure)
+    return figure
 
 
 # --- writing everything --------------------------------------------------------------------
@@ -314,6 +317,8 @@ def write_results(
     timings: dict[str, Any],
 ) -> pd.DataFrame:
     """Every output file, the manifest last; returns the fit table."""
+    import matplotlib.style  # slow to import; only when the results are written
+
     from model.calibration_search import best_start
 
     out_dir = Path(out_dir)
@@ -341,8 +346,9 @@ def write_results(
         problem, best.best.values, extends, f"{problem.scenario.name}_calibrated", header
     )
     atomic_write_text(out_dir / FITTED_NAME, text)
-    plot_fit(fit, out_dir / "plots" / "fit.png")
-    plot_loss_trace(trace, out_dir / "plots" / "loss_trace.png")
+    with matplotlib.style.context("default"):  # a user's matplotlibrc changes no byte
+        plot_fit(fit, out_dir / "plots" / "fit.png")
+        plot_loss_trace(trace, out_dir / "plots" / "loss_trace.png")
     manifest = {
         "command_line": command_line,
         "code_version": code_version(),
