@@ -156,10 +156,10 @@ def code_version() -> str:
         return "unknown"
 
 
-def package_versions() -> dict[str, str | None]:
+def package_versions(names: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str, str | None]:
     """Installed versions of the packages a result depends on (None if not installed)."""
     versions: dict[str, str | None] = {}
-    for name in RECORDED_PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -29,6 +28,7 @@ import yaml
 from model.errors import UserError
 from model.outputs import (
     MANIFEST_NAME,
+    RECORDED_PACKAGES,
     atomic_write_bytes,
     atomic_write_text,
     code_version,
@@ -239,13 +239,7 @@ def write_results(out_dir: Path, plan: SweepPlan) -> Path:
 
 def recorded_versions() -> dict[str, str | None]:
     """package_versions() plus numba and Dask (a sweep's executor and kernels)."""
-    versions = package_versions()
-    for name in EXTRA_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+    return package_versions((*RECORDED_PACKAGES, *EXTRA_PACKAGES))
 
 
 def write_manifest(
