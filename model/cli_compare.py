@@ -51,7 +51,7 @@ def compare_command(args: argparse.Namespace) -> int:
         write_compare_directory,
     )
     from model.comparison import comparison_table
-    from model.experiments import summarize
+    from model.experiments import summary_of_headlines
     from model.outputs import RunRecord, write_run_directory
     from model.scenario import with_overrides
     from model.study import analysis_tables, planned_runs, run_study, without_interventions
@@ -85,6 +85,7 @@ def compare_command(args: argparse.Namespace) -> int:
     simulation_seconds = time.perf_counter() - clock
 
     tables = [analysis_tables(study) for study in studies]
+    headlines = {study.name: study.results.headlines() for study in studies}
     try:
         for name, path, study, study_tables in zip(
             names, args.scenarios, studies, tables, strict=True
@@ -92,14 +93,13 @@ def compare_command(args: argparse.Namespace) -> int:
             record = RunRecord(
                 scenario=study.results.scenario, scenario_file=path.resolve(), seed=seed,
                 replicates=args.replicates, yearly=study.results.yearly,
-                summary=summarize(study.results.yearly), command_line=args.command_line,
+                summary=summary_of_headlines(headlines[study.name]),
+                command_line=args.command_line,
                 started_at=started_at, simulation_seconds=simulation_seconds,
                 tables=study_tables, panel=study.results.panel,
             )  # fmt: skip
             write_run_directory(out_dir / name, record)
-        comparison = comparison_table(
-            {study.name: study.results.headlines() for study in studies}
-        )
+        comparison = comparison_table(headlines)
         provenance = comparison_provenance(
             [{"name": s.name, "file": str(p.resolve()), "directory": n}
              for s, p, n in zip(scenarios, args.scenarios, names, strict=True)],

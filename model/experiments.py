@@ -265,5 +265,9 @@ def per_replicate_headlines(yearly: pd.DataFrame) -> pd.DataFrame:
 
 def summarize(yearly: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Each headline figure over replicates: mean, 90% replicate range, 90% interval of the mean."""
-    per_replicate = per_replicate_headlines(yearly)
+    return summary_of_headlines(per_replicate_headlines(yearly))
+
+
+def summary_of_headlines(per_replicate: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """summarize() from headline figures already computed (one row per replicate)."""
     return {name: interval(per_replicate[name].to_numpy()) for name in per_replicate.columns}
