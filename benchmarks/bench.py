@@ -22,7 +22,7 @@ timings (and so that each starts from a clean peak):
                               buffers to tracemalloc), i.e. state plus the largest set of
                               temporaries alive at once
   tracemalloc_retained_bytes  traced memory still held after the run
-The Mesa wrapper (model.povertymodel.PovertyModel), when present, is timed separately:
+The Mesa wrapper (model.abm.model.PovertyModel), when present, is timed separately:
 construction with and without agents, the difference being the agent-creation overhead.
 Imports and a small warm-up run happen before any timing.
 """
@@ -46,8 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from model.config.scenario import Scenario, load_scenario, with_overrides  # noqa: E402
 from model.errors import ScenarioError  # noqa: E402
-from model.scenario import Scenario, load_scenario, with_overrides  # noqa: E402
 from model.simulation import Simulation  # noqa: E402
 
 DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
@@ -140,7 +140,7 @@ def bench_engine(scenario: Scenario, households: int, years: int, seed: int, rep
 
 def povertymodel_class():
     try:
-        from model.povertymodel import PovertyModel
+        from model.abm.model import PovertyModel
     except ImportError:
         return None
     return PovertyModel
@@ -296,7 +296,7 @@ def print_table(report: dict) -> None:
         print(f"memory: {report['memory_method']}")
     mesa = report.get("mesa")
     if mesa is None:
-        print("mesa wrapper: skipped (model.povertymodel.PovertyModel not importable or --no-mesa)")
+        print("mesa wrapper: skipped (model.abm.model.PovertyModel not importable or --no-mesa)")
     else:
         print("\nMesa wrapper (PovertyModel), construction = synthesis + identification [+ agents]")
         print(

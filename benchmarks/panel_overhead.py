@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from model import panel as panel_module
-from model.scenario import load_scenario, with_overrides
+from model.config.scenario import load_scenario, with_overrides
 from model.simulation import Simulation
+from model.simulation import panel as panel_module
 
 RECORD = panel_module.HouseholdPanel.record
 

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import model.simulation as simulation_module  # noqa: E402
-from model.scenario import load_scenario, with_overrides  # noqa: E402
+import model.simulation.simulation as simulation_module  # noqa: E402
+from model.config.scenario import load_scenario, with_overrides  # noqa: E402
 from model.simulation import Simulation  # noqa: E402
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.sweep_runner import run_sweep  # noqa: E402
+from model.sweeps.runner import run_sweep  # noqa: E402
 
 SWEEP = """name: sweep_bench
 base: {base}

@@ -15,11 +15,11 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "Household": "model.agents",
-    "Village": "model.agents",
-    "PovertyModel": "model.povertymodel",
-    "Scenario": "model.scenario",
-    "load_scenario": "model.scenario",
+    "Household": "model.abm.agents",
+    "Village": "model.abm.agents",
+    "PovertyModel": "model.abm.model",
+    "Scenario": "model.config.scenario",
+    "load_scenario": "model.config.scenario",
 }
 
 __all__ = sorted(_EXPORTS)

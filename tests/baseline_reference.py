@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from model.experiments import run_replicates, summarize
-from model.scenario import load_scenario, with_overrides
+from model.analysis.replicates import run_replicates, summarize
+from model.config.scenario import load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "baseline_summary.json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.experiments import YEARLY_COLUMNS, run_replicates
-from model.scenario import Scenario
+from model.analysis.replicates import YEARLY_COLUMNS, run_replicates
+from model.config.scenario import Scenario
 from model.simulation import Simulation
 
 

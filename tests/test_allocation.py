@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.config.scenario import Scenario, validate_data
+from model.engine.policy import attribute_exits
+from model.engine.state import CAUSES, CHANNELS, EXIT_CHANNELS, OWN_GROWTH
 from model.errors import ScenarioError
-from model.policy import attribute_exits
-from model.scenario import Scenario, validate_data
 from model.simulation import Simulation
-from model.state import CAUSES, CHANNELS, EXIT_CHANNELS, OWN_GROWTH
 
 
 def scenario(**keys) -> Scenario:
@@ -230,7 +230,7 @@ def test_yearly_rows_carry_spending_and_recipients_per_instrument_and_fund():
 def test_incomes_updated_row_by_row_after_payments_equal_a_full_recomputation():
     """Instruments read cached incomes, which payments and reliefs update row by row; the
     cached arrays must be exactly what recomputing everything gives."""
-    from model.scenario import load_scenario, with_overrides
+    from model.config.scenario import load_scenario, with_overrides
 
     for concept in ("income", "income_minus_expenses"):
         s = with_overrides(

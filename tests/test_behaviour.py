@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.scenario import Scenario, with_overrides
+from model.config.scenario import Scenario, with_overrides
+from model.engine.state import CAUSES
 from model.simulation import Simulation
-from model.state import CAUSES
 
 # SEED_FACTS.md, "Causes of poverty" (registered poor of one county).
 COUNTY_CAUSE_SHARES = {
@@ -94,7 +94,7 @@ def test_registered_share_of_persons_is_in_the_range_the_reports_give():
 
 
 def test_the_exit_plan_caps_exits_and_lets_the_highest_measured_incomes_go_first():
-    from model.policy import select_planned_exits
+    from model.engine.policy import select_planned_exits
 
     passing = np.array([2, 5, 7, 9])
     measured = np.zeros(10)

@@ -18,10 +18,10 @@ import pytest
 import yaml
 
 from model import cli
-from model.calibration import calibrate, plan_problem
-from model.calibration_spec import load_targets, replicate_moments
-from model.experiments import run_replicate
-from model.scenario import load_scenario, with_overrides
+from model.analysis.replicates import run_replicate
+from model.calibration.fit import calibrate, plan_problem
+from model.calibration.spec import load_targets, replicate_moments
+from model.config.scenario import load_scenario, with_overrides
 from tests.test_cli import assert_user_error, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -420,7 +420,7 @@ def test_the_library_builds_on_the_calibrated_baseline_which_only_sets_the_fitte
 def test_each_kind_of_target_reads_its_moment_from_the_yearly_table(tmp_path):
     """A yearly column in the first, final, a calendar or the mean year; a derived ratio;
     a headline figure: each read as the README says."""
-    from model.experiments import headline
+    from model.analysis.replicates import headline
 
     scenario = with_overrides(load_scenario(BASELINE), {"population.n_households": 400, "years": 3})
     yearly = run_replicate(scenario, 3, 0)
@@ -452,8 +452,8 @@ def test_identifiability_flags_spread_only_among_equally_good_starts():
     """Starts within equivalent_loss of the best are compared: a parameter they put far
     apart (over not_pinned_share of its range) is not_pinned_down; with one such start
     the flag is undetermined."""
-    from model.calibration_outputs import identifiability_table
-    from model.calibration_search import Evaluation, StartResult
+    from model.calibration.outputs import identifiability_table
+    from model.calibration.search import Evaluation, StartResult
 
     problem = plan_problem(TARGETS, BASELINE, PARAMETERS)
     params = problem.parameters.parameters

@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import cli, outputs
-from model.scenario import Scenario, load_scenario
+from model import cli
+from model.config.scenario import Scenario, load_scenario
+from model.report import files as outputs
+from model.report import run_directory
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,13 +256,13 @@ def test_same_command_twice_gives_identical_yearly_csv_and_plots(dibao_run):
 
 # --- the writer on its own (fake data, no engine) ----------------------------------------
 
-def fake_record(tmp_path: Path) -> outputs.RunRecord:
+def fake_record(tmp_path: Path) -> run_directory.RunRecord:
     """A RunRecord over two replicates x two years of made-up indicators."""
     rows = [
         {"replicate": r, "year": y, "value": 0.1 * (r + y), "exits_households": r + 1}
         for r in (0, 1) for y in (2014, 2015)
     ]
-    return outputs.RunRecord(
+    return run_directory.RunRecord(
         scenario=Scenario(name="fake"), scenario_file=tmp_path / "fake.yaml", seed=7,
         replicates=2, yearly=pd.DataFrame(rows), summary={"x": {"mean": float("nan")}},
         command_line="run.py run fake.yaml", started_at=datetime.now(UTC),
@@ -270,20 +272,20 @@ def fake_record(tmp_path: Path) -> outputs.RunRecord:
 
 def test_a_crash_while_writing_leaves_no_manifest(tmp_path, monkeypatch):
     out = tmp_path / "run"
-    outputs.write_run_directory(out, fake_record(tmp_path), plots=False)
-    assert outputs.is_complete_run(out)
+    run_directory.write_run_directory(out, fake_record(tmp_path), plots=False)
+    assert run_directory.is_complete_run(out)
 
     def crash(*_args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(outputs, "csv_text", crash)
+    monkeypatch.setattr(run_directory, "csv_text", crash)
     with pytest.raises(RuntimeError):
-        outputs.write_run_directory(out, fake_record(tmp_path), plots=False)
-    assert not outputs.is_complete_run(out)  # the earlier run no longer looks whole
+        run_directory.write_run_directory(out, fake_record(tmp_path), plots=False)
+    assert not run_directory.is_complete_run(out)  # the earlier run no longer looks whole
 
 
 def test_summary_json_is_strict_json_with_sorted_keys(tmp_path):
-    out = outputs.write_run_directory(tmp_path / "run", fake_record(tmp_path), plots=False)
+    out = run_directory.write_run_directory(tmp_path / "run", fake_record(tmp_path), plots=False)
     text = (out / "summary.json").read_text()
     assert json.loads(text) == {"x": {"mean": None}}  # NaN written as null, not NaN
     assert outputs.json_text({"b": 1, "a": 2}) == '{\n  "a": 2,\n  "b": 1\n}\n'

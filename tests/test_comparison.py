@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.comparison import comparison_table, paired_difference, unpaired_difference
-from model.efficiency import (
+from model.analysis.comparison import comparison_table, paired_difference, unpaired_difference
+from model.analysis.efficiency import (
     ratio_interval,
     same_run,
     without_instrument,
     without_interventions,
 )
-from model.experiments import simulate
-from model.scenario import load_scenario, with_overrides
-from model.study import efficiency_table, relapse_curve_table, run_study
+from model.analysis.replicates import simulate
+from model.analysis.study import efficiency_table, relapse_curve_table, run_study
+from model.config.scenario import load_scenario, with_overrides
 from tests.test_cli import REPO_ROOT, assert_user_error, run_cli
 
 LIBRARY = sorted((REPO_ROOT / "scenarios").glob("*.yaml"))

@@ -9,9 +9,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from model.scenario import Scenario
-from model.simulation import Simulation
-from model.state import (
+from model.config.scenario import Scenario
+from model.engine.state import (
     CHANNELS,
     LABOUR_NONE,
     NEVER,
@@ -21,6 +20,7 @@ from model.state import (
     SCHOOL_NONE,
     SCHOOL_PRESCHOOL,
 )
+from model.simulation import Simulation
 from tests.instruments import county, yearly_bytes
 
 EDU = CHANNELS.index("education")

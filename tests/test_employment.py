@@ -7,8 +7,8 @@ from functools import partial
 import numpy as np
 import pytest
 
+from model.engine.state import CHANNELS, LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL, NEVER
 from model.simulation import Simulation
-from model.state import CHANNELS, LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL, NEVER
 from tests.instruments import (
     assert_idle_instance_changes_nothing,
     assert_own_stream,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.experiments import YEARLY_COLUMNS, run_replicate, run_replicates
-from model.scenario import Scenario, with_overrides
+from model.analysis.replicates import YEARLY_COLUMNS, run_replicate, run_replicates
+from model.config.scenario import Scenario, with_overrides
+from model.engine.state import CAUSE_NONE, NEVER
 from model.simulation import Simulation
-from model.state import CAUSE_NONE, NEVER
 
 DIBAO = {
     "type": "dibao",

@@ -8,9 +8,9 @@ from functools import partial
 import numpy as np
 import pytest
 
+from model.engine.state import CHANNELS
 from model.interventions.health import Tiers, personal_share_after_tiers
 from model.simulation import Simulation
-from model.state import CHANNELS
 from tests.instruments import assert_idle_instance_changes_nothing, county
 
 HEALTH = CHANNELS.index("health")

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.errors import UserError
-from model.household_table import (
+from model.config.scenario import Scenario, load_scenario, with_overrides
+from model.engine.household_table import (
     COLUMNS,
     HouseholdTableError,
     load_household_table,
@@ -19,10 +19,8 @@ from model.household_table import (
     schema_markdown,
     to_household_table,
 )
-from model.population import synthesize
-from model.scenario import Scenario, load_scenario, with_overrides
-from model.simulation import Simulation
-from model.state import (
+from model.engine.population import synthesize
+from model.engine.state import (
     DISABILITY_NONE,
     DISABILITY_PARTIAL,
     DISABILITY_SEVERE,
@@ -32,6 +30,8 @@ from model.state import (
     SCHOOL_NONE,
     SCHOOL_PRESCHOOL,
 )
+from model.errors import UserError
+from model.simulation import Simulation
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "data" / "households_small.csv"

@@ -7,9 +7,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from model.scenario import Scenario
+from model.config.scenario import Scenario
+from model.engine.state import CHANNELS, NEVER
 from model.simulation import Simulation
-from model.state import CHANNELS, NEVER
 from tests.instruments import county, yearly_bytes
 
 INDUSTRY = CHANNELS.index("industry")

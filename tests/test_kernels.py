@@ -21,10 +21,10 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from model import dynamics, kernels
-from model.dynamics import MAX_AGE, lognormal_from_uniform
-from model.params import DynamicsParams
-from model.state import (
+from model.engine import dynamics, kernels
+from model.engine.dynamics import MAX_AGE, lognormal_from_uniform
+from model.engine.params import DynamicsParams
+from model.engine.state import (
     DISABILITY_NONE,
     DISABILITY_PARTIAL,
     DISABILITY_SEVERE,
@@ -658,7 +658,7 @@ def test_members_by_household_counts_and_sums_as_bincount():
 
 
 def test_member_profile_counts_each_kind_of_member_as_numpy_does():
-    from model.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
+    from model.engine.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
 
     rng = np.random.default_rng(4)
     n_households, rows = 60, 500

@@ -5,8 +5,8 @@ from __future__ import annotations
 import mesa
 
 from model import Household, PovertyModel, Village
-from model.experiments import run_replicate
-from model.scenario import Scenario, with_overrides
+from model.analysis.replicates import run_replicate
+from model.config.scenario import Scenario, with_overrides
 
 
 def test_model_steps_years_and_collects_indicators():

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments import interval, summarize
-from model.metrics import YEARLY_COLUMNS, fgt, poverty_gap_yuan
+from model.analysis.replicates import interval, summarize
+from model.simulation.metrics import YEARLY_COLUMNS, fgt, poverty_gap_yuan
 
 
 def test_fgt_indices_match_hand_computation():
@@ -56,7 +56,7 @@ def test_summary_aggregates_per_replicate_headlines():
 def test_the_spending_plot_stacks_instruments_only_so_bars_add_up_to_the_total():
     import pandas as pd
 
-    from model.plots import spending_columns
+    from model.report.plots import spending_columns
 
     columns = [
         "year",

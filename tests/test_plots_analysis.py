@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import cli, cli_plot, figures_efficiency, figures_relapse
-from model.outputs import CSV_FLOAT_FORMAT, MANIFEST_NAME, json_text
-from model.plots import save_png
-from model.report import read_csv_file, write_report
-from model.state import CAUSES, EXIT_CHANNELS
+from model import cli
+from model.cli import plot as cli_plot
+from model.engine.state import CAUSES, EXIT_CHANNELS
+from model.report import figures_efficiency, figures_relapse
+from model.report.files import CSV_FLOAT_FORMAT, MANIFEST_NAME, json_text
+from model.report.html import read_csv_file, write_report
+from model.report.plots import save_png
 
 SCENARIOS = ("baseline", "jobs_first")
 YEARS = range(2014, 2018)

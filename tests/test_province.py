@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments import run_replicates
-from model.province import combine_counties, rule_for
-from model.scenario import Scenario
+from model.analysis.province import combine_counties, rule_for
+from model.analysis.replicates import run_replicates
+from model.config.scenario import Scenario
 
 
 def county(households: int, seed_name: str) -> pd.DataFrame:
@@ -71,7 +71,7 @@ def write_province(tmp_path, counties: str, extra: str = "") -> Path:
 
 
 def test_a_province_sweep_writes_the_counties_combined(tmp_path):
-    from model.sweep_runner import run_sweep
+    from model.sweeps.runner import run_sweep
 
     sweep = write_province(
         tmp_path,
@@ -104,7 +104,7 @@ def test_a_province_sweep_writes_the_counties_combined(tmp_path):
 )  # fmt: skip
 def test_bad_province_files_name_the_county_and_key(tmp_path, counties, extra, message):
     from model.errors import ScenarioError
-    from model.sweep_design import load_sweep
+    from model.sweeps.design import load_sweep
 
     with pytest.raises(ScenarioError) as caught:
         load_sweep(write_province(tmp_path, counties, extra))

@@ -2,15 +2,15 @@
 
 from pathlib import Path
 
+from model.config.reference import reference
 from model.interventions import REGISTRY
-from model.reference import reference
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "interventions.md"
 
 
 def test_docs_interventions_md_is_regenerated_after_config_changes():
     assert PAGE.read_text(encoding="utf-8") == reference(), (
-        "docs/interventions.md is stale: run `.venv/bin/python -m model.reference > "
+        "docs/interventions.md is stale: run `.venv/bin/python -m model.config.reference > "
         "docs/interventions.md`"
     )
 

@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.panel import HouseholdPanel
-from model.relapse import (
+from model.analysis.relapse import (
     clopper_pearson,
     exit_spells,
     kaplan_meier,
     relapse_curve,
     relapse_curve_counts,
 )
-from model.state import CAUSES, EXIT_CHANNELS
+from model.engine.state import CAUSES, EXIT_CHANNELS
+from model.simulation.panel import HouseholdPanel
 
 
 def test_clopper_pearson_matches_closed_forms_and_the_beta_quantiles():
@@ -137,10 +137,10 @@ def test_panel_frame_has_one_row_per_active_household_year():
 def test_fixed_households_give_every_replicate_the_same_start_and_a_vulnerability_score():
     """population.vary_by_replicate: false starts every replicate from replicate 0's
     households; their futures still differ, and vulnerability.csv scores each household."""
-    from model.experiments import simulate
-    from model.scenario import Scenario
-    from model.simulation import Simulation
-    from model.study import Study, vulnerability_table
+    from model.analysis.replicates import simulate
+    from model.analysis.study import Study, vulnerability_table
+    from model.config.scenario import Scenario
+    from model.simulation.simulation import Simulation
 
     fixed = Scenario.model_validate(
         {"years": 3, "population": {"n_households": 400, "vary_by_replicate": False}}

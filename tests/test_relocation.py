@@ -8,9 +8,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from model.scenario import Scenario
+from model.config.scenario import Scenario
+from model.engine.state import CHANNELS, NEVER
 from model.simulation import Simulation
-from model.state import CHANNELS, NEVER
 from tests.instruments import (
     assert_idle_instance_changes_nothing,
     assert_own_stream,

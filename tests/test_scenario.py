@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.budget import Ledger
+from model.config.scenario import Scenario, load_scenario, with_overrides
+from model.engine.budget import Ledger
+from model.engine.params import FundParams
+from model.engine.schedule import value_in_year
 from model.errors import ScenarioError
-from model.params import FundParams
-from model.scenario import Scenario, load_scenario, with_overrides
-from model.schedule import value_in_year
 
 
 def write(path, text):

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from scipy import special
 
-from model.scenario import load_scenario, with_overrides
+from model.config.scenario import load_scenario, with_overrides
+from model.engine.state import CAUSES
 from model.simulation import Simulation
-from model.state import CAUSES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 LIBRARY = sorted(p for p in SCENARIOS.glob("*.yaml"))

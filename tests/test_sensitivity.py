@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments import yearly_columns
-from model.scenario import Scenario
-from model.sensitivity import (
+from model.analysis.replicates import yearly_columns
+from model.config.scenario import Scenario
+from model.sweeps.design import SweepSpec, design_points
+from model.sweeps.sensitivity import (
     TABLE_COLUMNS,
     indicator_means,
     ishigami,
@@ -17,7 +18,6 @@ from model.sensitivity import (
     saltelli_arrays,
     sobol_indices_from_points,
 )
-from model.sweep_design import SweepSpec, design_points
 
 FACTORS = ["x.one", "x.two", "x.three"]
 Z_TOLERANCE = 4.0

@@ -13,7 +13,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from model.errors import ScenarioError
-from model.sweep_design import (
+from model.sweeps.design import (
     Factor,
     SweepSpec,
     design_points,

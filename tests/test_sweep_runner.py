@@ -24,13 +24,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from model import cli, sweep_tasks
-from model.efficiency import without_interventions
-from model.experiments import COUNTERFACTUAL_COLUMNS, headline, run_replicate
+from model import cli
+from model.analysis.efficiency import without_interventions
+from model.analysis.replicates import COUNTERFACTUAL_COLUMNS, headline, run_replicate
 from model.simulation import Simulation
-from model.sweep_design import scenario_for_point
-from model.sweep_directory import task_path
-from model.sweep_runner import plan_sweep, run_sweep
+from model.sweeps import tasks as sweep_tasks
+from model.sweeps.design import scenario_for_point
+from model.sweeps.directory import task_path
+from model.sweeps.runner import plan_sweep, run_sweep
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE_SCENARIO = REPO_ROOT / "scenarios" / "five_batches.yaml"
@@ -526,7 +527,7 @@ def test_dask_local_cluster_writes_the_same_bytes_as_local_processes(tiny_runs, 
 
 
 def test_households_on_the_command_line_replaces_the_sweep_files(tmp_path):
-    from model.sweep_runner import plan_sweep
+    from model.sweeps.runner import plan_sweep
 
     sweep = REPO_ROOT / "sweeps" / "example.yaml"
     plan = plan_sweep(sweep, households=123)

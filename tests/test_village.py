@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.scenario import Scenario
+from model.config.scenario import Scenario
+from model.engine.state import CHANNELS
 from model.simulation import Simulation
-from model.state import CHANNELS
 from tests.instruments import county, yearly_bytes
 
 ASSET = CHANNELS.index("asset_income")

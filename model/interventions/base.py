@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.state import CHANNELS
+from model.engine.state import CHANNELS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 # Phases of the year's assistance, run in this order; within a phase, scenario order.
 # Village works first, then expenses, then income-raising instruments, then transfers,
@@ -138,7 +138,7 @@ class Intervention:
     # what happens in the run.
     draws: ClassVar[tuple[str, ...]] = ("failure",)
 
-    def __init__(self, config: InterventionConfig, sim: Simulation):
+    def __init__(self, config: InterventionConfig, sim: YearContext):
         self.config = config
         self.label = config.label
         self.channel_row = CHANNELS.index(self.channel) if self.channel else None
@@ -148,21 +148,21 @@ class Intervention:
         self.failure_draw = self.loss_draw = self.extra_draw = None
 
     # --- what an instrument defines -------------------------------------------------
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         """Boolean mask over households that may receive the instrument this year."""
         raise NotImplementedError
 
-    def priority(self, sim: Simulation) -> np.ndarray:
+    def priority(self, sim: YearContext) -> np.ndarray:
         """Score over households; higher is served first when capacity or money runs out.
         The default serves the poorest (lowest measured per-capita income) first."""
         return -sim.measured_income_per_capita()
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan paid for each of `households` this year, before the per-recipient costs."""
         return np.zeros(households.size, dtype=np.float64)
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """Yuan/year of income each household is expected to gain; ranks instruments
         under cost-effectiveness allocation. The default: the money itself, if it works."""
@@ -173,22 +173,22 @@ class Intervention:
         lasting effects count their expected life (model/interventions/streams.py)."""
         return 1.0
 
-    def failure_probability(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def failure_probability(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Chance each delivery to `households` has no effect; the config's by default."""
         return np.full(households.size, self.config.failure_risk)
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Change the arrays for the recipients (`succeeded` masks failed deliveries). By
         default a transfer: pay each successful recipient its amount on the channel."""
         self.pay(sim, households, np.where(succeeded, amounts, 0.0))
 
-    def end_year(self, sim: Simulation) -> None:
+    def end_year(self, sim: YearContext) -> None:
         """After this year's delivery: pay lasting effects (streams). Nothing by default."""
 
     # --- shared helpers ---------------------------------------------------------------
-    def pay(self, sim: Simulation, households: np.ndarray, yuan_per_year: np.ndarray) -> None:
+    def pay(self, sim: YearContext, households: np.ndarray, yuan_per_year: np.ndarray) -> None:
         """Add income (yuan/year) to `households` on this instrument's channel."""
         yuan_per_year = np.broadcast_to(yuan_per_year, households.shape)
         moved = yuan_per_year != 0  # only rows whose income changes need their cache updated
@@ -198,7 +198,7 @@ class Intervention:
         sim.income_changed(households)
 
     def relieve(
-        self, sim: Simulation, households: np.ndarray, yuan: np.ndarray, expense: str
+        self, sim: YearContext, households: np.ndarray, yuan: np.ndarray, expense: str
     ) -> np.ndarray:
         """Take up to `yuan` off the households' `expense` array (medical_oop or
         schooling_cost); record the relief on this instrument's channel; return it."""
@@ -217,7 +217,7 @@ class Intervention:
             c.end_year is None or year <= c.end_year
         )
 
-    def target_mask(self, sim: Simulation) -> np.ndarray:
+    def target_mask(self, sim: YearContext) -> np.ndarray:
         """Households in the configured `target` group (the same for every instrument of the
         year's assistance: the registry does not change until the year-end exit test)."""
         return sim.assistance_group(self.config.target)
@@ -229,7 +229,7 @@ class Intervention:
         return sum(size for size in held if isinstance(size, int))
 
     # --- delivery, shared by all ----------------------------------------------------
-    def begin_year(self, sim: Simulation) -> None:
+    def begin_year(self, sim: YearContext) -> None:
         """Draw this year's random numbers (the class's `draws`) for every household slot,
         whatever is delivered (common random numbers). float32: half the cost of float64."""
         values = self.rng.random((len(self.draws), sim.households.n), dtype=np.float32)
@@ -237,7 +237,7 @@ class Intervention:
             setattr(self, f"{name}_draw", value)
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
 
-    def propose(self, sim: Simulation, allowed: np.ndarray | None = None) -> Proposal | None:
+    def propose(self, sim: YearContext, allowed: np.ndarray | None = None) -> Proposal | None:
         """Eligible applicants (within `allowed`, if given), ranked and cut at capacity."""
         if not self.active_in(sim.year):
             return None
@@ -256,14 +256,14 @@ class Intervention:
         ranked = candidates[best_first(key, key.size)]
         return self._priced(sim, self._cut_at_capacity(sim, ranked))
 
-    def _cut_at_capacity(self, sim: Simulation, ranked: np.ndarray) -> np.ndarray:
+    def _cut_at_capacity(self, sim: YearContext, ranked: np.ndarray) -> np.ndarray:
         per_village = self.config.capacity_households_per_village
         if per_village is not None:
             ranked = ranked[rank_within_groups(sim.households.village[ranked]) < per_village]
         cap = self.config.capacity_households_per_year
         return ranked if cap is None else ranked[:cap]
 
-    def _priced(self, sim: Simulation, households: np.ndarray) -> Proposal:
+    def _priced(self, sim: YearContext, households: np.ndarray) -> Proposal:
         amounts = self.yearly_cost(sim, households)
         new = ~sim.ledger.received_before(self.label, households)
         costs = (
@@ -274,7 +274,7 @@ class Intervention:
         gain = self.expected_gain(sim, households, amounts)
         return Proposal(self, households, amounts, costs, gain)
 
-    def deliver(self, sim: Simulation, proposal: Proposal, selected: np.ndarray | slice) -> None:
+    def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Pay for and apply the `selected` part of `proposal` (indices or a prefix slice)."""
         households = proposal.households[selected]
         if households.size == 0:

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from model.engine.state import NEVER
 from model.interventions.base import Target, register
 from model.interventions.village import VillageInvestment, VillageInvestmentConfig
-from model.state import NEVER
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class CollectiveEconomyConfig(VillageInvestmentConfig):
@@ -74,11 +74,11 @@ class CollectiveEconomy(VillageInvestment):
     config: CollectiveEconomyConfig
     channel = "asset_income"
 
-    def __init__(self, config: CollectiveEconomyConfig, sim: Simulation):
+    def __init__(self, config: CollectiveEconomyConfig, sim: YearContext):
         super().__init__(config, sim)
         self.income_year = np.full(sim.villages.n, NEVER, dtype=np.int16)  # first income year
 
-    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+    def eligible_villages(self, sim: YearContext) -> np.ndarray:
         """Villages whose collective income is below their SF target."""
         c, v = self.config, sim.villages
         target = np.where(
@@ -86,7 +86,7 @@ class CollectiveEconomy(VillageInvestment):
         )
         return v.collective_income < target
 
-    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+    def village_gain(self, sim: YearContext, villages: np.ndarray) -> np.ndarray:
         """The members' share of the added income (every open village has members)."""
         c = self.config
         return np.full(
@@ -94,11 +94,11 @@ class CollectiveEconomy(VillageInvestment):
         )
 
     def apply_village_effect(
-        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
     ) -> None:
         self.income_year[villages[succeeded]] = sim.year + self.config.lag_years
 
-    def end_year(self, sim: Simulation) -> None:
+    def end_year(self, sim: YearContext) -> None:
         """Add the gain to the collective's income in its first year; pay members each year."""
         c, v, h = self.config, sim.villages, sim.households
         v.collective_income[self.income_year == sim.year] += c.collective_income_gain_yuan_per_year

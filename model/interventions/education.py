@@ -24,22 +24,22 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from model.dynamics import school_cost_by_stage
+from model.engine.dynamics import school_cost_by_stage
+from model.engine.state import (
+    LABOUR_NONE,
+    NEVER,
+    SCHOOL_NONE,
+    by_school_stage,
+)
 from model.interventions.base import (
     PHASE_EXPENSES,
     Intervention,
     InterventionConfig,
     register,
 )
-from model.state import (
-    LABOUR_NONE,
-    NEVER,
-    SCHOOL_NONE,
-    by_school_stage,
-)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class EducationAidConfig(InterventionConfig):
@@ -124,7 +124,7 @@ class EducationAid(Intervention):
     phase = PHASE_EXPENSES
     once_per_household = False  # recurs every year a household has a student
 
-    def __init__(self, config: EducationAidConfig, sim: Simulation):
+    def __init__(self, config: EducationAidConfig, sim: YearContext):
         super().__init__(config, sim)
         n = sim.persons.n
         self.aided = np.zeros(n, dtype=bool)  # per person: a covered student of an aided home
@@ -156,7 +156,7 @@ class EducationAid(Intervention):
             c.fee_waiver_share_college,
         )
 
-    def waiver_by_stage(self, sim: Simulation) -> np.ndarray:
+    def waiver_by_stage(self, sim: YearContext) -> np.ndarray:
         """Yuan waived per student this year, indexed by SCHOOL_* code: the share of the
         engine's cost of the stage, grown at the schooling cost growth since identification."""
         s = sim.scenario.dynamics.schooling
@@ -169,7 +169,7 @@ class EducationAid(Intervention):
         covered[SCHOOL_NONE] = False
         return covered
 
-    def student_rows(self, sim: Simulation) -> np.ndarray:
+    def student_rows(self, sim: YearContext) -> np.ndarray:
         """Person rows of living students in a covered stage."""
         p, n = sim.persons, sim.persons.n
         return np.flatnonzero(p.alive[:n] & self.covered_stage()[p.school_stage[:n]])
@@ -184,7 +184,7 @@ class EducationAid(Intervention):
             )
 
     # --- the year ------------------------------------------------------------------------
-    def begin_year(self, sim: Simulation) -> None:
+    def begin_year(self, sim: YearContext) -> None:
         """Draws, then this year's stipend and waiver per household from its students."""
         super().begin_year(sim)
         self._grow_person_arrays(sim.persons.n)
@@ -196,16 +196,16 @@ class EducationAid(Intervention):
         self.stipend = np.bincount(households, self.stipend_by_stage()[stage], minlength=n)
         self.waiver = np.bincount(households, self.waiver_by_stage(sim)[stage], minlength=n)
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         """Households with a living member in a school stage the plan covers."""
         return self.covered_students > 0
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Stipends plus waived fees of the household's students (yuan)."""
         return self.stipend[households] + self.waiver[households]
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Pay the stipends, waive the fees and mark the students as aided."""
         served = households[succeeded]
@@ -216,7 +216,7 @@ class EducationAid(Intervention):
         rows = self.students  # persons do not change during the year's assistance
         self.aided[rows[aided_home[sim.persons.household[rows]]]] = True
 
-    def end_year(self, sim: Simulation) -> None:
+    def end_year(self, sim: YearContext) -> None:
         """Start the premium of aided persons now out of school and working (once per
         person), then pay every running premium of a person still working."""
         p, n = sim.persons, sim.persons.n

@@ -23,6 +23,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from model.engine.kernels import (
+    MEMBERS_FULL_LOCAL,
+    MEMBERS_MIGRANTS,
+    MEMBERS_PARTIAL,
+    MEMBERS_WORKING_AGE_LABOURERS,
+)
+from model.engine.state import LABOUR_FULL
 from model.interventions.base import (
     PHASE_DEVELOPMENT,
     Intervention,
@@ -31,21 +38,14 @@ from model.interventions.base import (
 )
 from model.interventions.members import count_members, members
 from model.interventions.streams import IncomeStreams, LastingEffect
-from model.kernels import (
-    MEMBERS_FULL_LOCAL,
-    MEMBERS_MIGRANTS,
-    MEMBERS_PARTIAL,
-    MEMBERS_WORKING_AGE_LABOURERS,
-)
-from model.state import LABOUR_FULL
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 WORKING_AGE = (16, 60)  # a labourer aged 16-59 can be trained
 
 
-def able_local_labourers(sim: Simulation) -> np.ndarray:
+def able_local_labourers(sim: YearContext) -> np.ndarray:
     """Living full labourers per household who are not already working away (migrants)."""
     return members(sim, MEMBERS_FULL_LOCAL)
 
@@ -101,12 +101,12 @@ class JobInstrument(LastingEffect, Intervention):
 
     config: JobConfig
 
-    def __init__(self, config: JobConfig, sim: Simulation):
+    def __init__(self, config: JobConfig, sim: YearContext):
         super().__init__(config, sim)
         self.init_streams(sim)
         self.casual = np.zeros(sim.households.n, dtype=bool)  # kind of the last job started
 
-    def init_streams(self, sim: Simulation) -> None:
+    def init_streams(self, sim: YearContext) -> None:
         """A job pays after the lag for as long as it is held, without decay."""
         self.streams = IncomeStreams(sim.households.n, self.config.lag_years, None, 0.0)
 
@@ -116,14 +116,14 @@ class JobInstrument(LastingEffect, Intervention):
         return c.casual_share * c.casual_wage_factor + (1.0 - c.casual_share)
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """This year's wage gain of the expected job, times the chance the delivery works."""
         wage = self.config.wage_gain_yuan_per_year * sim.money_index * self.mean_wage_factor()
         return wage * (1.0 - self.failure_probability(sim, households))
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Start a job for each success, casual where the spare draw is below the share."""
         c = self.config
@@ -135,7 +135,7 @@ class JobInstrument(LastingEffect, Intervention):
         self.casual[placed] = casual
 
     def adjust_payments(
-        self, sim: Simulation, rows: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, rows: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """Every job held pays its wage gain in this year's money."""
         return amounts * sim.money_index
@@ -166,10 +166,10 @@ class JobPlacement(JobInstrument):
     channel = "employment"
     phase = PHASE_DEVELOPMENT
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return (able_local_labourers(sim) > 0) & ~self.streams.running
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.placement_cost_yuan)
 
 
@@ -209,7 +209,7 @@ class SkillsTraining(JobInstrument):
     phase = PHASE_DEVELOPMENT
     once_per_household = True
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return members(sim, MEMBERS_WORKING_AGE_LABOURERS) > 0
 
 
@@ -247,34 +247,34 @@ class PublicWelfarePost(Intervention):
     channel = "employment"
     phase = PHASE_DEVELOPMENT
 
-    def __init__(self, config: PublicWelfarePostConfig, sim: Simulation):
+    def __init__(self, config: PublicWelfarePostConfig, sim: YearContext):
         super().__init__(config, sim)
         self.held_last_year = np.zeros(sim.households.n, dtype=bool)
         self.held_this_year = np.zeros(sim.households.n, dtype=bool)
 
-    def begin_year(self, sim: Simulation) -> None:
+    def begin_year(self, sim: YearContext) -> None:
         super().begin_year(sim)
         self.held_last_year = self.held_this_year
         self.held_this_year = np.zeros(sim.households.n, dtype=bool)
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         p, n = sim.persons, sim.persons.n
         older_full = (p.labour[:n] == LABOUR_FULL) & (p.age[:n] >= self.config.older_labourer_age)
         low_mobility = members(sim, MEMBERS_PARTIAL) + count_members(sim, older_full)
         return (low_mobility > 0) & (members(sim, MEMBERS_MIGRANTS) == 0)
 
-    def priority(self, sim: Simulation) -> np.ndarray:
+    def priority(self, sim: YearContext) -> np.ndarray:
         """Last year's holders first, each group poorest first: the holders' scores are
         lifted above every other household's."""
         score = super().priority(sim)
         lift = np.ptp(score) + 1.0 if score.size else 0.0
         return score + lift * self.held_last_year
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.wage_yuan_per_year)
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Pay the wage (the default transfer) and remember who holds a post this year."""
         super().apply_effect(sim, households, amounts, succeeded)

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 import numpy as np
 from pydantic import Field, field_validator
 
+from model.engine.params import Schedule, _check_schedule
+from model.engine.schedule import value_in_year
 from model.interventions.base import PHASE_EXPENSES, Intervention, InterventionConfig, register
-from model.params import Schedule, _check_schedule
-from model.schedule import value_in_year
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class Tiers(NamedTuple):
@@ -107,7 +107,7 @@ class HealthInsurance(Intervention):
     channel = "health"
     phase = PHASE_EXPENSES
 
-    def basic_rates(self, sim: Simulation) -> tuple[float, float]:
+    def basic_rates(self, sim: YearContext) -> tuple[float, float]:
         """Basic insurance's inpatient and outpatient reimbursement shares."""
         c, health = self.config, sim.scenario.dynamics.health
         inpatient = health.inpatient_reimbursement
@@ -118,12 +118,12 @@ class HealthInsurance(Intervention):
             outpatient = c.basic_outpatient_reimbursement
         return inpatient, outpatient
 
-    def premiums(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def premiums(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan of premiums for the members of `households` this year."""
         per_person = value_in_year(self.config.premium_yuan_per_person, sim.year)
         return per_person * sim.households.size[households]
 
-    def insured_bill(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def insured_bill(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan each household would pay this year under the three layers (at least the
         basic rates, or the household's own if higher) and the yearly cap."""
         h, c = sim.households, self.config
@@ -141,26 +141,26 @@ class HealthInsurance(Intervention):
             bill = np.minimum(bill, c.out_of_pocket_cap_yuan_per_year)
         return bill
 
-    def relief_due(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def relief_due(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan to take off each household's current out-of-pocket medical bill."""
         current = sim.households.medical_oop[households]
         return np.maximum(current - self.insured_bill(sim, households), 0.0)
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return sim.households.active.copy()
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.premiums(sim, households) + self.relief_due(sim, households)
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """The relief expected this year (premiums are not income the household sees)."""
         relief = amounts - self.premiums(sim, households)
         return relief * (1.0 - self.failure_probability(sim, households))
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         rows = households[succeeded]
         h = sim.households
@@ -206,10 +206,10 @@ class ChronicDiseaseAssistance(Intervention):
     channel = "health"
     phase = PHASE_EXPENSES
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return sim.households.chronic_cost > 0
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """The share of the chronic out-of-pocket cost, capped, and never more than the
         household's remaining medical bill."""
         h = sim.households
@@ -220,6 +220,6 @@ class ChronicDiseaseAssistance(Intervention):
         return np.minimum(relief, h.medical_oop[households])
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         self.relieve(sim, households[succeeded], amounts[succeeded], "medical_oop")

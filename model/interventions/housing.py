@@ -14,7 +14,7 @@ from pydantic import Field
 from model.interventions.base import PHASE_VILLAGE, Intervention, InterventionConfig, register
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class HousingRenovationConfig(InterventionConfig):
@@ -39,19 +39,19 @@ class HousingRenovation(Intervention):
     phase = PHASE_VILLAGE
     once_per_household = True
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return ~sim.households.housing_safe
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.cost_yuan_per_household)
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """None: a safe house is an assurance, not income."""
         return np.zeros(households.size)
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         sim.households.housing_safe[households[succeeded]] = True

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from model.engine.kernels import MEMBERS_LABOURERS
 from model.interventions.base import (
     PHASE_DEVELOPMENT,
     Intervention,
@@ -32,13 +33,12 @@ from model.interventions.base import (
 )
 from model.interventions.members import profile
 from model.interventions.streams import IncomeStreams, LastingEffect
-from model.kernels import MEMBERS_LABOURERS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
-def shock_hit_probability(sim: Simulation) -> float:
+def shock_hit_probability(sim: YearContext) -> float:
     """Chance a village has a disaster or a price shock in a year (0 if shocks are off)."""
     shocks = sim.scenario.dynamics.shocks
     if not shocks.enabled:
@@ -46,7 +46,7 @@ def shock_hit_probability(sim: Simulation) -> float:
     return 1.0 - (1.0 - shocks.disaster_probability) * (1.0 - shocks.price_shock_probability)
 
 
-def mean_labourer_skill(sim: Simulation) -> np.ndarray:
+def mean_labourer_skill(sim: YearContext) -> np.ndarray:
     """Mean skill of each household's living labourers (1 where it has none)."""
     counts, total = profile(sim)
     count = counts[:, MEMBERS_LABOURERS]
@@ -56,7 +56,7 @@ def mean_labourer_skill(sim: Simulation) -> np.ndarray:
 class StreamInstrument(LastingEffect, Intervention):
     """An instrument whose income lasts: it holds its IncomeStreams from construction."""
 
-    def __init__(self, config: InterventionConfig, sim: Simulation):
+    def __init__(self, config: InterventionConfig, sim: YearContext):
         super().__init__(config, sim)
         self.init_streams(sim)
 
@@ -119,13 +119,13 @@ class ProductionSubsidy(StreamInstrument):
     phase = PHASE_DEVELOPMENT
     once_per_household = True
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return sim.households.labour_units > 0
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.subsidy_yuan)
 
-    def failure_probability(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def failure_probability(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """1 - success; success = full-labour chance x min(1, labour units) x skill factor
         (and not the config's general `failure_risk`)."""
         c = self.config
@@ -135,7 +135,7 @@ class ProductionSubsidy(StreamInstrument):
         return 1.0 - success * (1.0 - c.failure_risk)
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """Yearly project income if it succeeds, times the success chance, less the
         expected yearly shock loss."""
@@ -145,14 +145,14 @@ class ProductionSubsidy(StreamInstrument):
         return amounts * c.income_per_subsidy_yuan * success * shock_keep
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         c = self.config
         yearly = amounts[succeeded] * c.income_per_subsidy_yuan
         self.streams.start(households[succeeded], sim.year, yearly, c.yearly_loss_risk)
 
     def adjust_payments(
-        self, sim: Simulation, rows: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, rows: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """The projects' income, cut where the village had a disaster or price shock."""
         v = sim.villages
@@ -206,28 +206,28 @@ class CooperativeDividend(StreamInstrument):
     phase = PHASE_DEVELOPMENT
     once_per_household = True
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         """Any household: asset income needs no labour (the target group narrows it)."""
         return sim.households.active.copy()
 
-    def priority(self, sim: Simulation) -> np.ndarray:
+    def priority(self, sim: YearContext) -> np.ndarray:
         score = super().priority(sim)
         if self.config.no_labour_first:
             score = score + 1e9 * (sim.households.labour_units <= 0)
         return score
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.placed_yuan)
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """The yearly dividend on the money placed, if the delivery works."""
         failure = self.failure_probability(sim, households)
         return amounts * self.config.dividend_rate * (1.0 - failure)
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         c = self.config
         yearly = amounts[succeeded] * c.dividend_rate
@@ -291,15 +291,15 @@ class Microcredit(StreamInstrument):
     phase = PHASE_DEVELOPMENT
     once_per_household = True
 
-    def init_streams(self, sim: Simulation) -> None:
+    def init_streams(self, sim: YearContext) -> None:
         """Income from the year of the loan for `term_years`, no decay, no later loss."""
         self.streams = IncomeStreams(sim.households.n, 0, self.config.term_years, 0.0)
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         h = sim.households
         return (h.labour_units >= self.config.min_labour_units) | (h.full_labourers > 0)
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Provisioned at the loan: the interest subsidy for the whole term, paid up front,
         plus the expected risk compensation (loan x default risk x covered share)."""
         c = self.config
@@ -307,14 +307,14 @@ class Microcredit(StreamInstrument):
         provision = c.loan_yuan * c.default_risk * c.risk_compensation_share
         return np.full(households.size, interest + provision)
 
-    def failure_probability(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def failure_probability(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """A failed delivery is a failed business and a defaulted loan (default risk,
         combined with the config's general `failure_risk`, 0 by default)."""
         c = self.config
         return np.full(households.size, 1.0 - (1.0 - c.default_risk) * (1.0 - c.failure_risk))
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """Yearly business income on the loan times the chance it does not default."""
         c = self.config
@@ -322,7 +322,7 @@ class Microcredit(StreamInstrument):
         return yearly * (1.0 - self.failure_probability(sim, households))
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         c = self.config
         yearly = c.loan_yuan * c.return_on_investment

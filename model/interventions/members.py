@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import kernels
+from model.engine import kernels
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 NO_WEIGHTS = np.zeros(0)  # count only
 
 
-def count_members(sim: Simulation, mask: np.ndarray) -> np.ndarray:
+def count_members(sim: YearContext, mask: np.ndarray) -> np.ndarray:
     """Living members per household among the person rows where `mask` holds (`mask`
     covers rows 0..persons.n-1)."""
     p, n = sim.persons, sim.persons.n
@@ -27,7 +27,7 @@ def count_members(sim: Simulation, mask: np.ndarray) -> np.ndarray:
     return counts
 
 
-def profile(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
+def profile(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
     """(households x kernels.MEMBER_COLUMNS) member counts and the labourers' skill sum,
     computed once a year (persons do not change during the year's assistance)."""
 
@@ -41,6 +41,6 @@ def profile(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
     return sim.per_year("member_profile", compute)
 
 
-def members(sim: Simulation, column: int) -> np.ndarray:
+def members(sim: YearContext, column: int) -> np.ndarray:
     """One column of the year's member profile (e.g. kernels.MEMBERS_ELDERLY)."""
     return profile(sim)[0][:, column]

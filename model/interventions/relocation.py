@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from model.engine.state import NEVER
 from model.interventions.base import (
     PHASE_DEVELOPMENT,
     Intervention,
     InterventionConfig,
     register,
 )
-from model.state import NEVER
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class RelocationConfig(InterventionConfig):
@@ -98,7 +98,7 @@ class Relocation(Intervention):
     phase = PHASE_DEVELOPMENT
     once_per_household = True
 
-    def __init__(self, config: RelocationConfig, sim: Simulation):
+    def __init__(self, config: RelocationConfig, sim: YearContext):
         super().__init__(config, sim)
         n = sim.households.n
         self.relocated = np.zeros(n, dtype=bool)  # living at the site now
@@ -107,23 +107,23 @@ class Relocation(Intervention):
         self.farm_loss = np.zeros(n)  # yuan lost this year (paid as a negative amount)
         self.wage_gain = np.zeros(n)  # yuan gained this year
 
-    def begin_year(self, sim: Simulation) -> None:
+    def begin_year(self, sim: YearContext) -> None:
         """Draw the year's numbers, then let relocated households return (loss draw)."""
         super().begin_year(sim)
         returning = self.relocated & (self.loss_draw < self.config.return_risk_per_year)
         self.relocated[returning] = False
         self.returned_year[returning] = sim.year
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         h = sim.households
         remote = sim.villages.remoteness[h.village] >= self.config.min_village_remoteness
         return remote & ~self.relocated
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.config.cost_yuan_per_person * sim.households.size[households]
 
     def expected_gain(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
     ) -> np.ndarray:
         """Yearly income change once adjusted (wage gain less farm loss; may be negative),
         if the move happens."""
@@ -132,7 +132,7 @@ class Relocation(Intervention):
         return after[households] * (1.0 - self.failure_probability(sim, households))
 
     def apply_effect(
-        self, sim: Simulation, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Move the successes: safe housing and water from now on."""
         movers = households[succeeded]
@@ -141,7 +141,7 @@ class Relocation(Intervention):
         sim.households.housing_safe[movers] = True
         sim.households.safe_water[movers] = True
 
-    def end_year(self, sim: Simulation) -> None:
+    def end_year(self, sim: YearContext) -> None:
         """Pay this year's farm loss (negative) and, after the adjustment, the wage gain."""
         h, c = sim.households, self.config
         staying = self.relocated & h.active

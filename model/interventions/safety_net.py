@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
+from model.engine.kernels import MEMBERS_ELDERLY, MEMBERS_WORKING_AGE
+from model.engine.params import Schedule, _check_schedule
+from model.engine.schedule import value_in_year
 from model.interventions.base import (
     PHASE_TOP_UP,
     PHASE_TRANSFERS,
@@ -29,12 +32,9 @@ from model.interventions.base import (
     register,
 )
 from model.interventions.members import members
-from model.kernels import MEMBERS_ELDERLY, MEMBERS_WORKING_AGE
-from model.params import Schedule, _check_schedule
-from model.schedule import value_in_year
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class DibaoConfig(InterventionConfig):
@@ -65,20 +65,20 @@ class Dibao(Intervention):
     channel = "safety_net"
     phase = PHASE_TOP_UP  # last: it tops up whatever income the other instruments left
 
-    def standard_per_person(self, sim: Simulation) -> float:
+    def standard_per_person(self, sim: YearContext) -> float:
         """Dibao standard this year, yuan per person per year."""
         return sim.poverty_line * value_in_year(self.config.standard_share_of_line, sim.year)
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         return sim.measured_income_per_capita() < self.standard_per_person(sim)
 
-    def priority(self, sim: Simulation) -> np.ndarray:
+    def priority(self, sim: YearContext) -> np.ndarray:
         shortfall = 1.0 - sim.measured_income_per_capita() / sim.poverty_line
         if self.config.no_labour_first:
             shortfall = shortfall + 10.0 * (sim.households.full_labourers == 0)
         return shortfall
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         gap = self.standard_per_person(sim) - sim.measured_income_per_capita()[households]
         return np.maximum(gap, 0.0) * sim.households.size[households]
 
@@ -86,7 +86,7 @@ class Dibao(Intervention):
 # --- wubao -------------------------------------------------------------------------------
 
 
-def members_by_age(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
+def members_by_age(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
     """Living members of each household aged 16-59 and aged 60+ (counts per household)."""
     return members(sim, MEMBERS_WORKING_AGE), members(sim, MEMBERS_ELDERLY)
 
@@ -127,18 +127,18 @@ class Wubao(Intervention):
     channel = "safety_net"
     phase = PHASE_TRANSFERS
 
-    def stipend_per_person(self, sim: Simulation) -> float:
+    def stipend_per_person(self, sim: YearContext) -> float:
         """Stipend this year, yuan per elderly member per year."""
         c = self.config
         if c.stipend_yuan_per_person is not None:
             return value_in_year(c.stipend_yuan_per_person, sim.year)
         return sim.poverty_line * value_in_year(c.stipend_share_of_line, sim.year)
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         working, elderly = members_by_age(sim)
         return (working == 0) & (elderly > 0) & (sim.households.full_labourers == 0)
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         _, elderly = members_by_age(sim)
         return self.stipend_per_person(sim) * elderly[households]
 
@@ -181,7 +181,7 @@ class TemporaryRelief(Intervention):
     channel = "safety_net"
     phase = PHASE_TRANSFERS
 
-    def hit_by_shock(self, sim: Simulation) -> np.ndarray:
+    def hit_by_shock(self, sim: YearContext) -> np.ndarray:
         """Households whose village had a disaster or price shock this year, or whose
         out-of-pocket medical bill (after this year's health instruments) is large."""
         h, v = sim.households, sim.villages
@@ -192,11 +192,11 @@ class TemporaryRelief(Intervention):
         )
         return village_shock | large_bill
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         near = sim.measured_income_per_capita() < self.config.near_line_multiple * sim.poverty_line
         return self.hit_by_shock(sim) & near
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         below = sim.measured_income_per_capita()[households] < sim.poverty_line
         return np.where(below, self.config.relief_yuan_poor, self.config.relief_yuan_near_poor)
 
@@ -238,18 +238,18 @@ class AssetDividend(Intervention):
     channel = "asset_income"
     phase = PHASE_TRANSFERS
 
-    def dibao_standard(self, sim: Simulation) -> float:
+    def dibao_standard(self, sim: YearContext) -> float:
         """Per-person income below which a household is dibao-eligible: the highest standard
         of the scenario's dibao instruments, or the poverty line if it has none."""
         standards = [i.standard_per_person(sim) for i in sim.interventions if isinstance(i, Dibao)]
         return max(standards) if standards else sim.poverty_line
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         h = sim.households
         no_labour = (h.full_labourers == 0) & (h.labour_units < self.config.no_labour_below_units)
         if not self.config.exclude_dibao_eligible:
             return no_labour
         return no_labour & (sim.measured_income_per_capita() >= self.dibao_standard(sim))
 
-    def yearly_cost(self, sim: Simulation, households: np.ndarray) -> np.ndarray:
+    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.dividend_yuan_per_year)

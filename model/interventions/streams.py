@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.state import NEVER
+from model.engine.state import NEVER
 
 
 class IncomeStreams:

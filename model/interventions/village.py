@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from model.engine.state import NEVER
 from model.interventions.base import (
     PHASE_VILLAGE,
     Intervention,
@@ -31,10 +32,9 @@ from model.interventions.base import (
     Target,
     register,
 )
-from model.state import NEVER
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.simulation import Simulation
+    from model.engine.context import YearContext
 
 
 class VillageInvestmentConfig(InterventionConfig):
@@ -77,7 +77,7 @@ class VillageInvestment(Intervention):
     phase = PHASE_VILLAGE
     once_per_household = True  # once per village, hence at most once for each household
 
-    def __init__(self, config: VillageInvestmentConfig, sim: Simulation):
+    def __init__(self, config: VillageInvestmentConfig, sim: YearContext):
         super().__init__(config, sim)
         self.invested_year = np.full(sim.villages.n, NEVER, dtype=np.int16)
         self.village_failure_draw = np.zeros(sim.villages.n)
@@ -88,22 +88,22 @@ class VillageInvestment(Intervention):
         return self.invested_year != NEVER
 
     # --- what a village investment defines ------------------------------------------------
-    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+    def eligible_villages(self, sim: YearContext) -> np.ndarray:
         """Boolean mask over villages that may receive the investment this year."""
         raise NotImplementedError
 
-    def village_priority(self, sim: Simulation) -> np.ndarray:
+    def village_priority(self, sim: YearContext) -> np.ndarray:
         """Score over villages, highest first: poor villages, then the most remote."""
         v = sim.villages
         return 2.0 * v.poor_village + v.remoteness
 
-    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+    def village_gain(self, sim: YearContext, villages: np.ndarray) -> np.ndarray:
         """Yuan/year of income the village's households are expected to gain, if it works.
         None by default (an assurance)."""
         return np.zeros(villages.size)
 
     def apply_village_effect(
-        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Change the arrays of the `villages` (`succeeded` masks failed deliveries)."""
         raise NotImplementedError
@@ -111,12 +111,12 @@ class VillageInvestment(Intervention):
     # --- shared ------------------------------------------------------------------------------
     draws = ()  # no household draws: a village work fails or not as a whole
 
-    def begin_year(self, sim: Simulation) -> None:
+    def begin_year(self, sim: YearContext) -> None:
         """One failure draw per village, every year."""
         super().begin_year(sim)
         self.village_failure_draw = self.rng.random(sim.villages.n)
 
-    def open_villages(self, sim: Simulation, allowed: np.ndarray | None = None) -> np.ndarray:
+    def open_villages(self, sim: YearContext, allowed: np.ndarray | None = None) -> np.ndarray:
         """Eligible villages not yet served that hold a household of the target group
         (within `allowed`, a household mask, if given)."""
         h = sim.households
@@ -126,11 +126,11 @@ class VillageInvestment(Intervention):
         has_members = np.bincount(h.village[members], minlength=sim.villages.n) > 0
         return self.eligible_villages(sim) & has_members & ~self.invested
 
-    def eligible(self, sim: Simulation) -> np.ndarray:
+    def eligible(self, sim: YearContext) -> np.ndarray:
         """Households of the villages that may receive the investment (for inspection)."""
         return sim.households.active & self.open_villages(sim)[sim.households.village]
 
-    def propose(self, sim: Simulation, allowed: np.ndarray | None = None) -> Proposal | None:
+    def propose(self, sim: YearContext, allowed: np.ndarray | None = None) -> Proposal | None:
         """Open villages ranked by `village_priority`, cut at the villages' capacity.
         `Proposal.households` holds village rows; amounts and costs are per village."""
         if not self.active_in(sim.year):
@@ -146,7 +146,7 @@ class VillageInvestment(Intervention):
         gain = self.village_gain(sim, candidates) * (1.0 - c.failure_risk)
         return Proposal(self, candidates, amounts, costs, gain)
 
-    def deliver(self, sim: Simulation, proposal: Proposal, selected: np.ndarray | slice) -> None:
+    def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Book each selected village's cost in equal shares to its active households, and
         apply the effect to the villages whose own failure draw passes."""
         villages = proposal.households[selected]
@@ -168,7 +168,7 @@ class VillageInvestment(Intervention):
         self.apply_village_effect(sim, villages, succeeded)
 
 
-def village_sum(sim: Simulation, values: np.ndarray) -> np.ndarray:
+def village_sum(sim: YearContext, values: np.ndarray) -> np.ndarray:
     """Sum of a household array over each village's active households."""
     h = sim.households
     return np.bincount(h.village, weights=np.where(h.active, values, 0.0), minlength=sim.villages.n)
@@ -196,7 +196,7 @@ class VillageRoadConfig(VillageInvestmentConfig):
     )
 
 
-def local_wage_income(sim: Simulation) -> np.ndarray:
+def local_wage_income(sim: YearContext) -> np.ndarray:
     """Each household's wage income earned at home: its wages less an estimate of migrant
     remittances (the engine's rate x skill x labour units, before shocks and episodes)."""
     p, n, inc = sim.persons, sim.persons.n, sim.scenario.dynamics.income
@@ -217,10 +217,10 @@ class VillageRoad(VillageInvestment):
     config_class = VillageRoadConfig
     config: VillageRoadConfig
 
-    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+    def eligible_villages(self, sim: YearContext) -> np.ndarray:
         return ~sim.villages.road
 
-    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+    def village_gain(self, sim: YearContext, villages: np.ndarray) -> np.ndarray:
         """Local wages of the village times the relative rise of the local wage rate."""
         penalty = sim.scenario.dynamics.income.remoteness_wage_penalty
         lost = penalty * sim.villages.remoteness[villages]
@@ -233,7 +233,7 @@ class VillageRoad(VillageInvestment):
         return village_sum(sim, local_wage_income(sim))[villages] * rise
 
     def apply_village_effect(
-        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
     ) -> None:
         built = villages[succeeded]
         sim.villages.road[built] = True
@@ -265,17 +265,17 @@ class VillageIrrigation(VillageInvestment):
     config_class = VillageIrrigationConfig
     config: VillageIrrigationConfig
 
-    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+    def eligible_villages(self, sim: YearContext) -> np.ndarray:
         """Any village (the engine has no irrigation flag; each is served once)."""
         return np.ones(sim.villages.n, dtype=bool)
 
-    def village_gain(self, sim: Simulation, villages: np.ndarray) -> np.ndarray:
+    def village_gain(self, sim: YearContext, villages: np.ndarray) -> np.ndarray:
         """This year's farm income of the village times the relative productivity gain."""
         farm = village_sum(sim, sim.households.farm_income)
         return farm[villages] * self.config.productivity_gain_share
 
     def apply_village_effect(
-        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
     ) -> None:
         gain = 1.0 + self.config.productivity_gain_share
         sim.villages.land_productivity[villages[succeeded]] *= gain
@@ -303,14 +303,14 @@ class VillageSafeWater(VillageInvestment):
     config_class = VillageSafeWaterConfig
     config: VillageSafeWaterConfig
 
-    def eligible_villages(self, sim: Simulation) -> np.ndarray:
+    def eligible_villages(self, sim: YearContext) -> np.ndarray:
         """Villages without safe water, or with an active household lacking it."""
         h = sim.households
         lacking = np.bincount(h.village[h.active & ~h.safe_water], minlength=sim.villages.n)
         return ~sim.villages.safe_water | (lacking > 0)
 
     def apply_village_effect(
-        self, sim: Simulation, villages: np.ndarray, succeeded: np.ndarray
+        self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
     ) -> None:
         served = np.zeros(sim.villages.n, dtype=bool)
         served[villages[succeeded]] = True

@@ -1,0 +1,133 @@
+"""One scenario studied: its replicates, its paired no-intervention run and, if asked, one
+run per instrument left out; and the analysis tables written from them.
+
+Runs are paired: all use the same seed and replicates, so replicate r of every run starts
+from the same households and meets the same shocks (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from model.analysis.efficiency import (
+    efficiency_frame,
+    marginal_contributions,
+    package_efficiency,
+    same_run,
+    without_instrument,
+    without_interventions,
+)
+from model.analysis.relapse import relapse_curve, survival_table
+from model.analysis.replicates import RunResults, simulate
+from model.config.scenario import Scenario
+
+
+@dataclass
+class Study:
+    """A scenario's results with the paired runs its fund efficiency is measured against."""
+
+    results: RunResults
+    counterfactual: RunResults | None = None  # None when the scenario has no instruments
+    left_out: dict[str, RunResults] = field(default_factory=dict)  # instrument label -> run
+
+    @property
+    def name(self) -> str:
+        return self.results.scenario.name
+
+
+def planned_runs(scenario: Scenario, marginal: bool, earlier: list[Scenario] = ()) -> int:
+    """How many runs `run_study` will simulate (for the progress bar), given the scenarios
+    of the `earlier` runs it may reuse."""
+    if not scenario.interventions:
+        return 1
+    counterfactual = without_interventions(scenario)
+    reused = any(same_run(counterfactual, done) for done in earlier)
+    return 1 + (0 if reused else 1) + (len(scenario.interventions) if marginal else 0)
+
+
+def run_study(
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    progress: Callable[[int], None] | None = None,
+    keep_panel: bool = False,
+    marginal: bool = False,
+    earlier: list[RunResults] = (),
+) -> Study:
+    """Simulate `scenario`, its no-intervention counterfactual (reusing an `earlier` run of
+    the same scenario, e.g. the baseline of a comparison) and, with `marginal`, the scenario
+    without each of its instruments in turn."""
+    results = simulate(scenario, seed, replicates, progress, keep_panel)
+    if not scenario.interventions:
+        return Study(results)
+    counterfactual_scenario = without_interventions(scenario)
+    counterfactual = next(
+        (done for done in earlier if same_run(counterfactual_scenario, done.scenario)), None
+    )
+    if counterfactual is None:
+        counterfactual = simulate(counterfactual_scenario, seed, replicates, progress)
+    left_out = {}
+    if marginal:
+        for spec in scenario.interventions:
+            reduced = without_instrument(scenario, spec.label)
+            left_out[spec.label] = simulate(reduced, seed, replicates, progress)
+    return Study(results, counterfactual, left_out)
+
+
+# --- analysis tables ---------------------------------------------------------------------
+
+def relapse_curve_table(study: Study) -> pd.DataFrame:
+    """relapse_curve.csv: counts summed over replicates, probabilities and intervals."""
+    curve = relapse_curve(study.results.relapse_counts.drop(columns="replicate"))
+    curve.insert(0, "scenario", study.name)
+    return curve
+
+
+def survival_csv_table(study: Study) -> pd.DataFrame:
+    """survival.csv: Kaplan-Meier after exit by channel, the spells of all replicates pooled."""
+    table = survival_table(study.results.spells, study.results.scenario.years - 1)
+    table.insert(0, "scenario", study.name)
+    return table
+
+
+def efficiency_table(study: Study) -> pd.DataFrame | None:
+    """efficiency.csv, or None for a scenario without instruments."""
+    if study.counterfactual is None:
+        return None
+    rows = package_efficiency(study.results, study.counterfactual)
+    rows += marginal_contributions(study.results, study.left_out)
+    return efficiency_frame(rows)
+
+
+def has_fixed_households(scenario: Scenario) -> bool:
+    """Whether replicate r starts from the same households as replicate 0 (a household
+    table, or a synthetic population drawn once), so a household can be scored."""
+    return scenario.population.source == "csv" or not scenario.population.vary_by_replicate
+
+
+def vulnerability_table(study: Study) -> pd.DataFrame | None:
+    """vulnerability.csv: each household's share of replicates poor in the first policy year
+    and within three; None unless the households are the same in every replicate and there
+    are at least two replicates."""
+    results = study.results
+    if not has_fixed_households(results.scenario) or results.replicates < 2:
+        return None
+    table = results.start.copy()
+    table["poor_next_year_probability"] = results.poor_first_year.mean(axis=0)
+    table["poor_within_3y_probability"] = results.poor_within_3y.mean(axis=0)
+    table["replicates"] = np.int32(results.replicates)
+    return table
+
+
+def analysis_tables(study: Study) -> dict[str, pd.DataFrame | None]:
+    """The analysis tables of a run directory (model.report.files.ANALYSIS_TABLES), by file name."""
+    return {
+        "relapse_curve.csv": relapse_curve_table(study),
+        "survival.csv": survival_csv_table(study),
+        "efficiency.csv": efficiency_table(study),
+        "vulnerability.csv": vulnerability_table(study),
+    }

@@ -1,0 +1,337 @@
+"""Scenario files: the root schema, `extends:` inheritance, overrides by key path, errors.
+
+A scenario is YAML validated into a `Scenario` before anything runs. `extends: FILE`
+(relative to the extending file) loads a parent first; the child overrides any key
+by path, mappings merge key by key, lists and scalars replace. Every problem is
+reported at once, each naming the file that set the key, the key path and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from model.engine.params import (
+    AllocationParams,
+    DynamicsParams,
+    FundParams,
+    PolicyParams,
+    PopulationParams,
+    Schedule,
+    Strict,
+    _check_schedule,
+)
+from model.errors import ScenarioError
+from model.interventions import REGISTRY
+
+DEFAULT_FUNDS = ("general", "civil_affairs")
+
+InterventionSpec = Annotated[
+    Union[tuple(cls.config_class for cls in REGISTRY.values())],  # noqa: UP007
+    Field(discriminator="type"),
+]
+
+
+class Scenario(Strict):
+    """A fully resolved scenario: everything a run needs besides the seed."""
+
+    name: str = "unnamed"
+    description: str = ""
+    seed: int = Field(2014, ge=0, description="default seed; --seed overrides")
+    start_year: int = Field(
+        2014,
+        ge=1900,
+        le=2200,
+        description="first policy year; identification happens the year before",
+    )
+    years: int = Field(7, ge=1, le=200, description="policy years simulated (SF: 2014-2020)")
+    poverty_line: Schedule = Field(
+        {2013: 2736, 2018: 3535},
+        description="yuan per person per year; SF: 2736 applied at identification, 3535 in 2018",
+    )
+    population: PopulationParams = PopulationParams()
+    dynamics: DynamicsParams = DynamicsParams()
+    policy: PolicyParams = PolicyParams()
+    funds: dict[str, FundParams] = Field(
+        default_factory=lambda: {name: FundParams() for name in DEFAULT_FUNDS},
+        description="fund sources; 'general' and 'civil_affairs' always exist (no limit "
+        "unless set), so a scenario only names the funds it limits or adds",
+    )
+    interventions: list[InterventionSpec] = Field(default_factory=list)
+    allocation: AllocationParams = AllocationParams()
+
+    _line = field_validator("poverty_line")(_check_schedule)
+
+    @field_validator("funds", mode="before")
+    @classmethod
+    def _keep_default_funds(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**{name: {} for name in DEFAULT_FUNDS}, **value}
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        labels = [spec.label for spec in self.interventions]
+        for i, spec in enumerate(self.interventions):
+            if spec.fund not in self.funds:
+                raise ValueError(
+                    f"interventions.{i}.fund: fund {spec.fund!r} is not defined; "
+                    f"defined funds: {', '.join(sorted(self.funds)) or 'none'}"
+                )
+            if labels.count(spec.label) > 1:
+                raise ValueError(
+                    f"interventions.{i}.name: {spec.label!r} is used twice; give each "
+                    "instrument a distinct name"
+                )
+        if self.population.source == "csv" and not self.population.households_csv:
+            raise ValueError("population.households_csv: required when population.source is csv")
+        self._check_fund_uses(labels)
+        self._check_allocation(labels)
+        return self
+
+    def _check_fund_uses(self, labels: list[str]) -> None:
+        known = set(labels) | set(REGISTRY)
+        for fund_name, fund in self.funds.items():
+            if fund.pays_for is None:
+                continue
+            for j, name in enumerate(fund.pays_for):
+                if name not in known:
+                    raise ValueError(
+                        f"funds.{fund_name}.pays_for.{j}: {name!r} is neither an instrument "
+                        f"type nor the name of an instrument in this scenario; types: "
+                        f"{', '.join(sorted(REGISTRY))}"
+                    )
+        for i, spec in enumerate(self.interventions):
+            uses = self.funds[spec.fund].pays_for
+            if uses is not None and spec.label not in uses and spec.type not in uses:
+                raise ValueError(
+                    f"interventions.{i}.fund: fund {spec.fund!r} may only pay for "
+                    f"{', '.join(uses) or 'nothing'}; not for {spec.label!r} ({spec.type})"
+                )
+
+    def _check_allocation(self, labels: list[str]) -> None:
+        allocation = self.allocation
+        fund_of = {spec.label: spec.fund for spec in self.interventions}
+        for name in allocation.shares:
+            if name not in fund_of:
+                raise ValueError(
+                    f"allocation.shares.{name}: no instrument is named {name!r}; instruments: "
+                    f"{', '.join(labels) or 'none'}"
+                )
+        totals: dict[str, float] = {}
+        for name, share in allocation.shares.items():
+            totals[fund_of[name]] = totals.get(fund_of[name], 0.0) + share
+        for fund_name, total in totals.items():
+            if total > 1 + 1e-9:
+                raise ValueError(
+                    f"allocation.shares: the shares of fund {fund_name!r} sum to {total:g}; "
+                    "they may sum to at most 1"
+                )
+        known = set(labels) | set(REGISTRY)
+        for cause, names in (allocation.cause_map or {}).items():
+            for j, name in enumerate(names):
+                if name not in known:
+                    raise ValueError(
+                        f"allocation.cause_map.{cause}.{j}: {name!r} is neither an instrument "
+                        f"type nor the name of an instrument in this scenario"
+                    )
+
+    def to_yaml(self) -> str:
+        """The resolved scenario as YAML; loading it again gives an equal Scenario."""
+        return yaml.safe_dump(self.model_dump(mode="python"), sort_keys=False, allow_unicode=True)
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path, referenced_from: str | None) -> dict[str, Any]:
+    where = f" (named by {referenced_from})" if referenced_from else ""
+    if not path.is_file():
+        raise ScenarioError([f"{path}: file not found{where}"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([f"{path}: malformed YAML{at}: {problem}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{path}: not a UTF-8 text file"]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [f"{path}: the top level must be a mapping of keys, not {type(data).__name__}"]
+        )
+    return data
+
+
+def _merge(base: dict, override: dict, origin: dict, file: str, prefix: tuple = ()) -> dict:
+    """Deep-merge `override` into `base`, recording which file set each key path."""
+    merged = dict(base)
+    for key, value in override.items():
+        path = (*prefix, key)
+        if (
+            isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
+            and key not in {"poverty_line"}
+        ):
+            merged[key] = _merge(merged[key], value, origin, file, path)
+        else:
+            merged[key] = value
+            origin[path] = file
+    return merged
+
+
+def _load_raw(
+    path: Path, origin: dict, chain: tuple[Path, ...], referenced_from: str | None
+) -> dict:
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError([f"{chain[-1]}: extends: inheritance cycle: {cycle}"])
+    data = _read_yaml(path, referenced_from)
+    parent = data.pop("extends", None)
+    base: dict = {}
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError([f"{path}: extends: must be a file path (a string)"])
+        base = _load_raw(path.parent / parent, origin, (*chain, path), f"{path}: extends")
+    csv = (
+        data.get("population", {}).get("households_csv")
+        if isinstance(data.get("population"), dict)
+        else None
+    )
+    if isinstance(csv, str):  # resolve relative to the file that names it
+        data["population"]["households_csv"] = str((path.parent / csv).resolve())
+    return _merge(base, data, origin, str(path))
+
+
+def _format_loc(loc: tuple) -> tuple:
+    """Drop pydantic's union-tag element (interventions.0.dibao.x -> interventions.0.x)."""
+    out: list = []
+    for i, part in enumerate(loc):
+        if (
+            i >= 2
+            and isinstance(loc[i - 1], int)
+            and loc[i - 2] == "interventions"
+            and part in REGISTRY
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _allowed_keys(raw: dict, loc: tuple) -> list[str] | None:
+    """Keys allowed at the mapping that holds `loc[-1]`, for 'unknown key' messages."""
+    cls: type[BaseModel] | None = Scenario
+    data: Any = raw
+    parts = list(loc[:-1])
+    while parts:
+        part = parts.pop(0)
+        if cls is None:
+            return None
+        if isinstance(part, int):  # an intervention: its type picks the config class
+            data = data[part] if isinstance(data, list) and part < len(data) else {}
+            spec_type = data.get("type") if isinstance(data, dict) else None
+            cls = REGISTRY[spec_type].config_class if spec_type in REGISTRY else None
+            continue
+        if part not in cls.model_fields:
+            return None
+        data = data.get(part) if isinstance(data, dict) else None
+        if part == "funds" and parts:  # funds.<name>.<key>
+            parts.pop(0)
+            cls = FundParams
+            continue
+        annotation = cls.model_fields[part].annotation
+        if part != "interventions":
+            cls = (
+                annotation
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                else None
+            )
+    return sorted(cls.model_fields) if cls is not None else None
+
+
+def _problems(exc: ValidationError, raw: dict, origin: dict, file: str) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = _format_loc(tuple(err["loc"]))
+        key_path = ".".join(str(p) for p in loc) or "(top level)"
+        source = file
+        for cut in range(len(loc), 0, -1):
+            if loc[:cut] in origin:
+                source = origin[loc[:cut]]
+                break
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(raw, loc)
+            message = "unknown key" + (
+                f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
+            )
+        elif err["type"] == "union_tag_invalid":
+            message = (
+                f"unknown intervention type {err['ctx']['tag']!r}; known types: "
+                f"{', '.join(sorted(REGISTRY))}"
+            )
+        elif err["type"] == "union_tag_not_found":
+            message = f"missing 'type'; known types: {', '.join(sorted(REGISTRY))}"
+        elif err["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+            if ": " in message and message.split(": ", 1)[0].count(".") >= 1 and loc == ():
+                key_path, message = message.split(": ", 1)
+                parts = tuple(int(p) if p.isdigit() else p for p in key_path.split("."))
+                for cut in range(len(parts), 0, -1):
+                    if parts[:cut] in origin:
+                        source = origin[parts[:cut]]
+                        break
+        elif "input" in err and not isinstance(err["input"], dict | list):
+            message += f" (got {err['input']!r})"
+        problems.append(f"{source}: {key_path}: {message}")
+    return problems
+
+
+def validate_data(raw: dict, origin: dict | None = None, file: str = "<scenario>") -> Scenario:
+    """Validate an already merged mapping; raise ScenarioError listing every problem."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, raw, origin or {}, file)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge (`extends:`) and validate a scenario file."""
+    path = Path(path)
+    origin: dict = {}
+    raw = _load_raw(path, origin, (), None)
+    return validate_data(raw, origin, str(path.resolve()))
+
+
+def set_by_path(raw: dict, key_path: str, value: Any) -> None:
+    """Set `a.b.c` (list items by index) in a nested mapping, creating mappings as needed."""
+    parts = key_path.split(".")
+    node: Any = raw
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            node = node.setdefault(part, {})
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A new Scenario with values replaced by key path (e.g. `population.n_households`)."""
+    if not overrides:
+        return scenario
+    raw = scenario.model_dump(mode="python")
+    for key_path, value in overrides.items():
+        set_by_path(raw, key_path, value)
+    return validate_data(raw, file="command line")

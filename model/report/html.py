@@ -1,0 +1,422 @@
+"""report.html: one self-contained page per run or comparison that a planner can email.
+
+The page holds the headline table (summary.json for a run, comparison.csv for a
+comparison), the efficiency table (efficiency.csv, when present), every figure of `plots/`
+embedded as a base64 data URI, the resolved scenario text and the run's manifest. It has
+inline CSS only: no scripts, no external files or links, so it opens the same offline and
+prints cleanly. Its bytes depend only on the directory's files and the manifest passed in
+(sorted iteration, no clock), so redrawing a run rewrites an identical report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.report.files import REPORT_NAME, atomic_write_text
+
+INTERVAL_PERCENT = 90
+"""Interval level of every figure (model.analysis.intervals.INTERVAL_LEVEL; not imported here)."""
+
+HEADLINE_LABELS = {
+    "incidence_persons_first_year": "poverty incidence, first year (share of persons)",
+    "incidence_persons_final_year": "poverty incidence, final year (share of persons)",
+    "poor_households_final_year": "income-poor households, final year",
+    "registered_households_first_year": "registered households, first year",
+    "registered_households_final_year": "registered households, final year",
+    "exits_households_total": "exits, all years (households)",
+    "exit_rate_mean": "exit rate, mean of years (share of registered)",
+    "relapses_households_total": "relapses, all years (households)",
+    "relapse_share_of_exits": "relapses per exit",
+    "relapse_within_3y_share_of_exits": "relapses within 3 years of exit, per exit",
+    "wrongly_exited_share_of_exits": "exited while truly poor, per exit",
+    "missed_poor_share_final_year": "poor not registered, final year (share of the poor)",
+    "spending_total": "spending, all years (yuan)",
+    "spending_per_exit": "spending per exit (yuan)",
+    "spending_leakage_share": "spending on the non-poor (share of spending)",
+    "cost_per_lasting_exit": "cost per additional lasting exit (yuan)",
+}
+"""Figures shown first, in this order, with their labels; the rest follow by name."""
+
+PLOT_CAPTIONS = {
+    "comparison.png": "Key indicators by scenario, with paired differences to the first.",
+    "poverty_over_time.png": "Income-poor (true) and registered households by year; "
+    "lines are means, bands 5-95% of replicates.",
+    "exits_relapses.png": "Exits from and relapses onto the registry per year.",
+    "cause_composition.png": "Registered households by recorded cause of poverty, by year.",
+    "spending.png": "Spending per year by instrument, with the total's replicate band.",
+    "exit_channels.png": "Share of exits by the channel that lifted the household over the line.",
+    "relapse_risk.png": "Probability of falling below the line within 1, 3 and 5 years, by "
+    "this year's income-to-line ratio.",
+    "relapse_risk_by_cause.png": "Probability of falling below the line within 3 years, by "
+    "income-to-line ratio and recorded cause.",
+    "relapse_risk_by_scenario.png": "Probability of falling below the line within 3 years, by "
+    "income-to-line ratio and scenario.",
+    "survival_poor_again.png": "Share of exited households still out of poverty, by years "
+    "since exit and exit channel (Kaplan-Meier).",
+    "survival_re_registered.png": "Share of exited households not re-registered, by years "
+    "since exit and exit channel (Kaplan-Meier).",
+    "survival_poor_again_by_scenario.png": "Share of exited households still out of poverty, "
+    "by years since exit and scenario (Kaplan-Meier).",
+    "survival_re_registered_by_scenario.png": "Share of exited households not re-registered, "
+    "by years since exit and scenario (Kaplan-Meier).",
+    "efficiency.png": "Yuan spent per additional exit and per additional lasting exit, "
+    "against the paired run without intervention.",
+    "marginal_contributions.png": "Additional lasting exits each instrument brings "
+    "(the package against the package without it).",
+}
+"""Captions of the known figures, in page order; other PNGs follow by name."""
+
+STYLE = """
+body { font-family: Georgia, 'Times New Roman', serif; max-width: 60em; margin: 2em auto;
+       padding: 0 1em; color: #111; line-height: 1.4; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #999; margin-top: 2em; }
+h3 { font-size: 1.05em; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
+th, td { border: 1px solid #bbb; padding: 0.2em 0.5em; vertical-align: top; }
+th { background: #eee; text-align: left; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { margin: 1.5em 0; page-break-inside: avoid; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.9em; color: #333; }
+pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; font-size: 0.8em;
+      white-space: pre-wrap; word-break: break-word; }
+p.note { font-size: 0.9em; color: #333; }
+"""
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def number_kind(name: str) -> str:
+    """How to show a figure, from its name: share (%), index, yuan or count."""
+    if name.startswith(("fgt1", "fgt2")):
+        return "index"
+    if any(word in name for word in ("share", "incidence", "rate")):
+        return "share"
+    if any(word in name for word in ("spending", "yuan", "funds", "cost")):
+        return "yuan"
+    return "count"
+
+
+def is_number(value: Any) -> bool:
+    """True for a finite int or float (None, NaN and text are not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def format_number(value: Any, kind: str, difference: bool = False) -> str:
+    """A figure for the tables: shares as % (differences in percentage points), yuan and
+    large counts whole with thousands separators, small counts to one decimal."""
+    if not is_number(value):
+        return "n/a"
+    sign = "+" if difference else ""
+    if kind == "share":
+        text = f"{value * 100:{sign}.1f} pp" if difference else f"{value:.1%}"
+    elif kind == "index":
+        text = f"{value:{sign}.4f}"
+    elif abs(value) >= 100 or kind == "yuan":
+        text = f"{value:{sign},.0f}"
+    else:
+        text = f"{value:{sign},.1f}"
+    rounded_to_zero = text.startswith("-") and not text.strip("-0.,% p")
+    return text.replace("-", "+" if difference else "", 1) if rounded_to_zero else text
+
+
+def format_range(low: Any, high: Any, kind: str, difference: bool = False) -> str:
+    """`low to high`, or n/a when either bound is missing."""
+    if not (is_number(low) and is_number(high)):
+        return "n/a"
+    return f"{format_number(low, kind, difference)} to {format_number(high, kind, difference)}"
+
+
+def cell_value(value: Any) -> Any:
+    """A frame cell as a plain Python value (NaN as None)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+# --- HTML pieces ---------------------------------------------------------------------------
+
+
+def escape(text: Any) -> str:
+    """HTML-escaped text of any value."""
+    return html.escape(str(text), quote=True)
+
+
+def table(header: list[str], rows: list[list[str]], numeric_from: int) -> str:
+    """An HTML table of already formatted cells; columns from `numeric_from` right-aligned."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="number">{escape(c)}</td>' if i >= numeric_from else f"<td>{escape(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table>\n<tr>{head}</tr>\n" + "\n".join(body) + "\n</table>"
+
+
+def headline_split(names: list[str]) -> tuple[list[str], list[str]]:
+    """(the headline figures among `names` in HEADLINE_LABELS order, the others by name)."""
+    return [k for k in HEADLINE_LABELS if k in names], sorted(
+        k for k in set(names) if k not in HEADLINE_LABELS
+    )
+
+
+def figure_label(name: str) -> str:
+    """A readable label with its unit for a summary figure or comparison indicator."""
+    if name in HEADLINE_LABELS:
+        return HEADLINE_LABELS[name]
+    tidy = name.replace("_", " ")
+    if name.startswith("exit_share_"):
+        return f"exits via {tidy.removeprefix('exit share ')} (share of exits)"
+    if name.startswith("spending_fund_") and name.endswith("_total"):
+        return f"spending from the {tidy[len('spending fund ') : -len(' total')]} fund (yuan)"
+    if name.startswith("spending_") and name.endswith("_total"):
+        return f"spending on {tidy[len('spending ') : -len(' total')]} (yuan)"
+    unit = {"share": "share", "yuan": "yuan", "index": "index", "count": "households"}
+    return f"{tidy} ({unit[number_kind(name)]})"
+
+
+def whole_number(value: Any) -> str:
+    """A count such as the number of replicates, without decimals."""
+    return f"{int(value):,}" if is_number(value) else ""
+
+
+def summary_table(summary: dict[str, dict], keys: list[str]) -> str:
+    """Figures `keys` of summary.json: mean, 90% range of replicates, 90% interval of the mean
+    and the number of replicates."""
+    rows = []
+    for key in keys:
+        figure = summary[key] if isinstance(summary[key], dict) else {"mean": summary[key]}
+        kind = number_kind(key)
+        rows.append([
+            figure_label(key),
+            format_number(figure.get("mean"), kind),
+            format_range(figure.get("low"), figure.get("high"), kind),
+            format_range(figure.get("mean_low"), figure.get("mean_high"), kind),
+            whole_number(figure.get("n")),
+        ])  # fmt: skip
+    header = [
+        "figure", "mean", f"{INTERVAL_PERCENT}% of replicates",
+        f"{INTERVAL_PERCENT}% interval of the mean", "replicates",
+    ]  # fmt: skip
+    return table(header, rows, numeric_from=1)
+
+
+def comparison_table(comparison: pd.DataFrame, indicators: list[str]) -> str:
+    """comparison.csv's `indicators` x scenario: mean with its interval, and the difference to
+    the first scenario with its paired (common random numbers) and unpaired intervals."""
+    frame = comparison.copy()
+    frame["scenario"] = frame["scenario"].fillna("").astype(str)
+    frame["indicator"] = frame["indicator"].fillna("").astype(str)
+    first = frame["scenario"].iloc[0] if len(frame) else ""
+    rows = []
+    for indicator in indicators:
+        kind = number_kind(indicator)
+        label = figure_label(indicator)
+        for record in frame[frame["indicator"] == indicator].to_dict("records"):
+            value = {key: cell_value(item) for key, item in record.items()}
+            is_first = value["scenario"] == first
+            rows.append([
+                label, value["scenario"], format_number(value.get("mean"), kind),
+                format_range(value.get("mean_low"), value.get("mean_high"), kind),
+                "reference" if is_first else format_number(value.get("difference"), kind, True),
+                "" if is_first else format_range(
+                    value.get("difference_low"), value.get("difference_high"), kind, True
+                ),
+                "" if is_first else format_range(
+                    value.get("difference_unpaired_low"), value.get("difference_unpaired_high"),
+                    kind, True,
+                ),
+                whole_number(value.get("replicates")),
+            ])  # fmt: skip
+            label = ""  # the indicator is named on its first row only
+    header = [
+        "indicator", "scenario", "mean", f"{INTERVAL_PERCENT}% interval of the mean",
+        f"difference to {first}", f"{INTERVAL_PERCENT}% interval, paired",
+        f"{INTERVAL_PERCENT}% interval, unpaired", "replicates",
+    ]  # fmt: skip
+    return table(header, rows, numeric_from=2)
+
+
+def efficiency_table(efficiency: pd.DataFrame) -> str:
+    """efficiency.csv: the package's measures against no intervention, then each instrument's
+    leave-one-out contribution, with their intervals."""
+    rows = []
+    for record in efficiency.to_dict("records"):
+        value = {key: cell_value(item) for key, item in record.items()}
+        unit = str(value.get("unit") or "")
+        kind = "share" if "share" in unit else number_kind(str(value.get("measure", "")))
+        if kind == "share" and "share" not in unit:
+            kind = "count"
+        rows.append([
+            str(value.get("scenario") or ""), str(value.get("left_out") or "whole package"),
+            str(value.get("measure", "")).replace("_", " "), unit,
+            format_number(value.get("mean"), kind),
+            format_range(value.get("mean_low"), value.get("mean_high"), kind),
+            whole_number(value.get("replicates")),
+        ])  # fmt: skip
+    header = [
+        "scenario", "left out", "measure", "unit", "mean",
+        f"{INTERVAL_PERCENT}% interval", "replicates",
+    ]  # fmt: skip
+    return table(header, rows, numeric_from=4)
+
+
+def plot_order(plots_dir: Path) -> list[Path]:
+    """PNGs of `plots_dir`: the known figures in page order, then any others by name."""
+    if not plots_dir.is_dir():
+        return []
+    present = {path.name: path for path in plots_dir.glob("*.png")}
+    known = [present[name] for name in PLOT_CAPTIONS if name in present]
+    return known + [present[name] for name in sorted(present) if name not in PLOT_CAPTIONS]
+
+
+def figures_html(plots_dir: Path) -> str:
+    """Every PNG of `plots_dir` embedded as a data URI, with its caption."""
+    parts = []
+    for path in plot_order(plots_dir):
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        caption = PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " "))
+        parts.append(
+            f'<figure>\n<img alt="{escape(path.stem)}" src="data:image/png;base64,{data}">\n'
+            f"<figcaption>{escape(caption)} <i>({escape(path.name)})</i></figcaption>\n</figure>"
+        )
+    return "\n".join(parts) if parts else '<p class="note">No figures in plots/.</p>'
+
+
+def manifest_html(manifest: dict) -> str:
+    """The manifest as a two-column table; nested entries as indented JSON."""
+    rows = []
+    for key in sorted(manifest):
+        value = manifest[key]
+        if isinstance(value, dict | list):
+            shown = f"<pre>{escape(json.dumps(value, sort_keys=True, indent=2))}</pre>"
+        else:
+            shown = escape(value)
+        rows.append(f"<tr><th>{escape(key)}</th><td>{shown}</td></tr>")
+    return "<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+def scenario_html(scenario_file: Path, heading: str | None = None) -> str:
+    """The resolved scenario file, escaped, in <pre> (a note when it is missing)."""
+    title = f"<h3>{escape(heading)}</h3>\n" if heading else ""
+    if not scenario_file.is_file():
+        return title + f'<p class="note">{escape(scenario_file.name)} is missing.</p>'
+    text = scenario_file.read_text(encoding="utf-8")
+    return title + f"<pre>{escape(text)}</pre>"
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def read_csv_file(path: Path) -> pd.DataFrame:
+    """A CSV of the formats: only empty cells are missing (a scenario called "NA" stays)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def comparison_scenarios(comparison: pd.DataFrame) -> list[str]:
+    """The compared scenarios in the comparison's order."""
+    return list(dict.fromkeys(comparison["scenario"].fillna("").astype(str)))
+
+
+def scenario_directories(directory: Path, scenarios: list[str]) -> list[Path]:
+    """Run directories of a comparison: those named by its scenarios first, then any other
+    subdirectory holding a scenario.yaml, by name."""
+    named = [directory / s for s in scenarios if (directory / s / "scenario.yaml").is_file()]
+    others = sorted(
+        p for p in directory.iterdir()
+        if p.is_dir() and p not in named and (p / "scenario.yaml").is_file()
+    )  # fmt: skip
+    return named + others
+
+
+def run_title(directory: Path, manifest: dict) -> str:
+    """The scenario's name from the manifest, else the directory's name."""
+    return str(manifest.get("scenario_name") or directory.name)
+
+
+def page(title: str, sections: list[tuple[str, str]]) -> str:
+    """The whole HTML document from (heading, body HTML) sections."""
+    body = "\n".join(f"<h2>{escape(heading)}</h2>\n{content}" for heading, content in sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{escape(title)}</h1>\n{body}\n</body>\n</html>\n"
+    )
+
+
+INTERVALS_NOTE = (
+    f'<p class="note">"{INTERVAL_PERCENT}% of replicates" is the central range of the '
+    f"replicates' values (how much one county's outcome varies); \"{INTERVAL_PERCENT}% "
+    'interval of the mean" is the t-interval of the mean over replicates (how precisely the '
+    "simulation pins the expected outcome down).</p>"
+)
+
+
+def comparison_sections(directory: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Title, headline tables and resolved scenarios of a comparison directory."""
+    comparison = read_csv_file(directory / "comparison.csv")
+    scenarios = comparison_scenarios(comparison)
+    reference = escape(scenarios[0]) if scenarios else ""
+    note = (
+        f'<p class="note">Differences are each scenario minus {reference}, paired over '
+        "replicates that share their random numbers (common random numbers).</p>"
+    )
+    headline, others = headline_split(list(comparison["indicator"].fillna("").astype(str)))
+    tables = [("Headline figures", note + "\n" + comparison_table(comparison, headline))]
+    if others:
+        tables.append(("Other figures", comparison_table(comparison, others)))
+    scenario_text = "\n".join(
+        scenario_html(run_dir / "scenario.yaml", run_dir.name)
+        for run_dir in scenario_directories(directory, scenarios)
+    )
+    tables.append(("Scenarios (resolved)", scenario_text))
+    return "Poverty-exit simulation: comparison of " + ", ".join(scenarios), tables
+
+
+def run_sections(directory: Path, manifest: dict) -> tuple[str, list[tuple[str, str]]]:
+    """Title, headline tables and resolved scenario of a run directory."""
+    sections = []
+    summary_file = directory / "summary.json"
+    if summary_file.is_file():
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        headline, others = headline_split(list(summary))
+        sections.append(
+            ("Headline figures", INTERVALS_NOTE + "\n" + summary_table(summary, headline))
+        )
+        if others:
+            sections.append(("Other figures", summary_table(summary, others)))
+    sections.append(("Scenario (resolved)", scenario_html(directory / "scenario.yaml")))
+    return f"Poverty-exit simulation: {run_title(directory, manifest)}", sections
+
+
+def write_report(directory: Path, manifest: dict) -> Path:
+    """Write DIRECTORY/report.html for a run directory or, when comparison.csv is present, a
+    comparison directory; `manifest` is the provenance shown (without the files' hashes).
+
+    Page order: headline tables, fund efficiency, figures, resolved scenario(s), manifest."""
+    directory = Path(directory)
+    if (directory / "comparison.csv").is_file():
+        title, sections = comparison_sections(directory)
+    else:
+        title, sections = run_sections(directory, manifest)
+    scenario_section = sections.pop()  # shown after the figures
+    efficiency_file = directory / "efficiency.csv"
+    if efficiency_file.is_file():
+        sections.append(("Fund efficiency", efficiency_table(read_csv_file(efficiency_file))))
+    sections += [
+        ("Figures", figures_html(directory / "plots")),
+        scenario_section,
+        ("Manifest", manifest_html(manifest)),
+    ]
+    return atomic_write_text(directory / REPORT_NAME, page(title, sections))

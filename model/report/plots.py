@@ -1,0 +1,187 @@
+"""Figures of a run's yearly indicators, written as byte-stable PNGs into `plots/`.
+
+Lines are the mean over replicates; shaded bands span the 5th-95th percentile of the
+replicates in each year. Figures are drawn on matplotlib's Agg canvas (no pyplot: no
+global backend switch, no display needed) in the default style (a user's matplotlibrc
+cannot change them), at a fixed size and dpi, and without the PNG "Software" stamp,
+so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import matplotlib
+import matplotlib.style
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from model.report.files import atomic_write_bytes
+
+FIGSIZE_INCHES = (8.0, 4.5)
+DPI = 100
+MARGINS = {"left": 0.14, "right": 0.97, "bottom": 0.12, "top": 0.91}
+"""Fixed axes margins (fractions of the figure); automatic layout took half the drawing time."""
+MAX_YEAR_TICKS = 12
+LEGEND_OUTSIDE_RIGHT = 0.8
+"""Right margin when the legend sits to the right of the axes."""
+BAND_QUANTILES = (0.05, 0.95)
+CAUSES = ("illness", "disability", "schooling", "lack_of_labour", "other")
+PNG_METADATA = {"Software": None}
+"""Drops matplotlib's version stamp so PNG bytes do not change with the matplotlib release."""
+
+
+def by_year(yearly: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean and 5-95% band of `column` across replicates, one row per year."""
+    grouped = yearly.groupby("year", sort=True)[column]
+    low, high = BAND_QUANTILES
+    return pd.DataFrame(
+        {"mean": grouped.mean(), "low": grouped.quantile(low), "high": grouped.quantile(high)}
+    )
+
+
+def thousands(value: float, _position: int) -> str:
+    """Tick label with thousands separators (yuan and household counts get large)."""
+    return f"{value:,.0f}"
+
+
+def new_figure(yearly: pd.DataFrame, title: str, ylabel: str) -> tuple[Figure, object]:
+    """A figure with one axes, titled, the run's years on the x axis as whole numbers."""
+    figure = Figure(figsize=FIGSIZE_INCHES, dpi=DPI)
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(**MARGINS)
+    axes = figure.add_subplot()
+    axes.set_title(title)
+    axes.set_xlabel("year")
+    axes.set_ylabel(ylabel)
+    years = sorted(int(year) for year in yearly["year"].unique())
+    axes.set_xticks(years[:: math.ceil(len(years) / MAX_YEAR_TICKS)])
+    axes.set_xlim(years[0] - 0.5, years[-1] + 0.5)  # a single year gets a sensible axis too
+    axes.grid(True, alpha=0.3)
+    return figure, axes
+
+
+def plot_band(
+    axes, yearly: pd.DataFrame, column: str, label: str, color: str | None = None
+) -> None:
+    """Mean line with markers and its 5-95% replicate band (color: next in the cycle)."""
+    stats = by_year(yearly, column)
+    (line,) = axes.plot(stats.index, stats["mean"], marker="o", label=label, color=color)
+    axes.fill_between(stats.index, stats["low"], stats["high"], color=line.get_color(), alpha=0.2)
+
+
+def save_png(figure: Figure, path: Path) -> Path:
+    """Render to memory, then write atomically (a crash never leaves half a PNG)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata=PNG_METADATA)
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def band_figure(yearly: pd.DataFrame, title: str, ylabel: str, lines: dict[str, str]) -> Figure:
+    """Counts over the years, one line per column (label by column) with its replicate band."""
+    figure, axes = new_figure(yearly, title, ylabel)
+    for column, label in lines.items():
+        plot_band(axes, yearly, column, label)
+    axes.yaxis.set_major_formatter(FuncFormatter(thousands))
+    axes.set_ylim(bottom=0)
+    axes.legend(title="mean, 5-95% of replicates", loc="best")
+    return figure
+
+
+def poverty_over_time(yearly: pd.DataFrame) -> Figure:
+    """Income-poor (truth) and registered (the office's list) households by year."""
+    return band_figure(
+        yearly, "Poor and registered households", "households",
+        {"poor_households": "income-poor (true)", "registered_households": "registered poor"},
+    )
+
+
+def exits_and_relapses(yearly: pd.DataFrame) -> Figure:
+    """Registered households exiting, and exited households falling back, per year."""
+    return band_figure(
+        yearly, "Exits and relapses per year", "households per year",
+        {"exits_households": "exits", "relapses_households": "relapses"},
+    )
+
+
+def cause_composition(yearly: pd.DataFrame) -> Figure:
+    """Recorded main cause of the registered households, mean shares stacked by year."""
+    figure, axes = new_figure(
+        yearly, "Registered households by recorded cause", "share of registered"
+    )
+    columns = [f"cause_share_{cause}" for cause in CAUSES if f"cause_share_{cause}" in yearly]
+    shares = yearly.groupby("year", sort=True)[columns].mean()
+    bottom = pd.Series(0.0, index=shares.index)
+    for column in columns:
+        label = column.removeprefix("cause_share_").replace("_", " ")
+        axes.bar(shares.index, shares[column], bottom=bottom, label=label, width=0.7)
+        bottom = bottom + shares[column]
+    axes.set_ylim(0, 1)
+    figure.subplots_adjust(right=LEGEND_OUTSIDE_RIGHT)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:.0%}"))
+    axes.legend(title="mean of replicates", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure
+
+
+NOT_BY_INSTRUMENT = ("spending_total", "spending_leakage")
+
+
+def spending_columns(yearly: pd.DataFrame) -> list[str]:
+    """Spending by instrument (`spending_<instrument>`): not the total, the leakage or the
+    spending by fund, which count the same yuan again."""
+    return [
+        c
+        for c in yearly.columns
+        if c.startswith("spending_")
+        and c not in NOT_BY_INSTRUMENT
+        and not c.startswith("spending_fund_")
+    ]
+
+
+def spending_by_year(yearly: pd.DataFrame) -> Figure:
+    """Yuan spent per year, stacked by instrument, with the total's replicate band."""
+    figure, axes = new_figure(yearly, "Spending by year", "yuan per year")
+    means = yearly.groupby("year", sort=True)[spending_columns(yearly)].mean()
+    bottom = pd.Series(0.0, index=means.index)
+    colours = matplotlib.colormaps["tab20"].colors  # distinct for up to 20 instruments
+    for i, column in enumerate(means.columns):
+        label = column.removeprefix("spending_").replace("_", " ")
+        axes.bar(
+            means.index, means[column], bottom=bottom, label=label, width=0.7,
+            color=colours[i % len(colours)],
+        )  # fmt: skip
+        bottom = bottom + means[column]
+    plot_band(axes, yearly, "spending_total", "total", color="black")
+    axes.yaxis.set_major_formatter(FuncFormatter(thousands))
+    axes.set_ylim(bottom=0)
+    # Outside the axes: a package has a dozen instruments and the bars fill the plot.
+    figure.subplots_adjust(right=0.68)
+    axes.legend(
+        title="bars: mean by instrument", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+        fontsize="small", title_fontsize="small", frameon=False,
+    )  # fmt: skip
+    return figure
+
+
+PLOTS = {
+    "poverty_over_time.png": poverty_over_time,
+    "exits_relapses.png": exits_and_relapses,
+    "cause_composition.png": cause_composition,
+    "spending.png": spending_by_year,
+}
+"""File name -> function drawing it from the yearly frame."""
+
+
+def plot_run(yearly: pd.DataFrame, plots_dir: Path) -> list[Path]:
+    """Draw every figure of PLOTS from a run's yearly rows into `plots_dir`; returns the paths."""
+    plots_dir = Path(plots_dir)
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with matplotlib.style.context("default"):
+        for file_name, draw in PLOTS.items():
+            written.append(save_png(draw(yearly), plots_dir / file_name))
+    return written

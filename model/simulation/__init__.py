@@ -1,0 +1,10 @@
+"""One county simulated year by year: the year plan, the loop that runs it, the allocation
+of funds to instruments, and the indicators and household panel each year records.
+
+`year.YEAR_PLAN` lists the stages of a policy year in order, as data; `Simulation` runs
+them. Above the engine and the instruments, below analysis and everything that writes files.
+"""
+
+from model.simulation.simulation import Simulation
+
+__all__ = ["Simulation"]

@@ -1,0 +1,390 @@
+"""The engine: one county's arrays advanced year by year through DESIGN.md section 4.
+
+`Simulation` owns the state, the random streams, the ledger and the instruments.
+It knows nothing of Mesa (PovertyModel wraps it) so that sweeps run it directly.
+Construction synthesises (or loads) the population and runs the identification
+year (`start_year - 1`): incomes are computed and the office registers the poor
+and records their causes, before any assistance. Each `step()` is one policy year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.config.scenario import Scenario
+from model.engine import dynamics, policy
+from model.engine.budget import Ledger
+from model.engine.population import synthesize
+from model.engine.rng import Streams
+from model.engine.schedule import value_in_year
+from model.engine.state import NEVER
+from model.interventions import REGISTRY
+from model.simulation.allocation import Allocator
+from model.simulation.metrics import yearly_indicators
+from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
+
+
+class Simulation:
+    """One replicate of one scenario: a pure function of (scenario, seed, replicate)."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0):
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else int(seed)
+        self.replicate = replicate
+        self.streams = Streams(self.seed, replicate)
+        self.base_year = scenario.start_year - 1  # identification year; prices are of this year
+        self.year = self.base_year
+        population_replicate = replicate if scenario.population.vary_by_replicate else 0
+        population_stream = Streams(self.seed, population_replicate).generator("population")
+        if scenario.population.source == "csv":
+            from model.engine.household_table import load_household_table
+
+            self.persons, self.households, self.villages = load_household_table(
+                scenario.population, scenario.dynamics, population_stream
+            )
+        else:
+            self.persons, self.households, self.villages = synthesize(
+                scenario.population, scenario.dynamics, population_stream
+            )
+        # A household starts with its village's drinking water; water projects change its own.
+        self.households.safe_water[:] = self.villages.safe_water[self.households.village]
+        self.ledger = Ledger(scenario.funds, self.households.n)
+        self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
+        self.allocator = Allocator(scenario.allocation, self.interventions)
+        self.events: dict[str, np.ndarray] = {}
+        self._group_cache: dict[str, np.ndarray] | None = None
+        self.records: list[dict[str, float]] = []
+        self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
+        self._identify()
+
+    # --- money of the year ----------------------------------------------------------
+    @property
+    def poverty_line(self) -> float:
+        """Poverty line this year, yuan per person per year."""
+        return value_in_year(self.scenario.poverty_line, self.year)
+
+    def growth_index(self, growth: float) -> float:
+        """(1 + growth) per year since the identification year: the level this year of
+        prices or costs growing at `growth` (income, medical and schooling costs)."""
+        return (1 + growth) ** (self.year - self.base_year)
+
+    @property
+    def money_index(self) -> float:
+        """Nominal wage and price level this year relative to the identification year; an
+        instrument whose amounts are in identification-year yuan multiplies by it."""
+        return self.growth_index(self.scenario.dynamics.income.growth)
+
+    def invalidate_income(self) -> None:
+        """Forget the cached incomes: called whenever income or expense arrays change (the
+        economy of a year, and every payment or relief an instrument makes)."""
+        self._cache: dict[str, np.ndarray] = {}
+
+    def income_changed(self, rows: np.ndarray) -> None:
+        """Bring the cached incomes up to date for household `rows` after a payment or a
+        relief: the same formulas as a full recomputation, applied to those rows only
+        (an instrument pays a small share of the county, and many instruments pay a year)."""
+        if not self._cache:
+            return
+        h = self.households
+        total = h.farm_income[rows] + h.wage_income[rows] + h.pension_income[rows]
+        total = total + h.assisted_total[rows]
+        size = h.size[rows]
+        per_capita = {}
+        if "total" in self._cache:
+            per_capita["total"] = total
+        if "net_per_capita" in self._cache or "measured_per_capita" in self._cache:
+            net = total - h.medical_oop[rows] - h.schooling_cost[rows]
+            per_capita["net_per_capita"] = np.divide(
+                net, size, out=np.zeros(rows.size), where=size > 0
+            )
+        if "measured_per_capita" in self._cache:
+            if self.scenario.policy.identification.income_concept == "income":
+                value = np.divide(total, size, out=np.zeros(rows.size), where=size > 0)
+            else:
+                value = per_capita["net_per_capita"]
+            per_capita["measured_per_capita"] = value * self._measurement_noise[rows]
+        for key, values in per_capita.items():
+            cached = self._cache.get(key)
+            if cached is not None:
+                cached.flags.writeable = True
+                cached[rows] = values
+                cached.flags.writeable = False
+
+    def _cached(self, key: str, compute) -> np.ndarray:
+        """Incomes are read many times a year (every instrument's eligibility and priority)
+        but change only when money moves; the cached copy is read-only so that no caller
+        can change it by mistake."""
+        value = self._cache.get(key)
+        if value is None:
+            value = compute()
+            value.flags.writeable = False
+            self._cache[key] = value
+        return value
+
+    def per_year(self, key: str, compute):
+        """`compute()` once per policy year: for household summaries of the persons (e.g.
+        members by age) that several instruments or calls read while persons do not change
+        (between this year's economy and the next year's demography)."""
+        value = self._year_cache.get(key)
+        if value is None:
+            value = self._year_cache[key] = compute()
+        return value
+
+    def total_income(self) -> np.ndarray:
+        """Household income from all sources this year (yuan/year), before expenses:
+        own (farm, wages, pensions) plus what assistance added on every channel."""
+        h = self.households
+        return self._cached(
+            "total",
+            lambda: h.farm_income + h.wage_income + h.pension_income + h.assisted_total,
+        )
+
+    def assistance_counted(self) -> np.ndarray:
+        """(channels x households) yuan/year of assistance the office's income concept
+        counts: income added, plus expenses relieved when it judges income minus expenses."""
+        h = self.households
+        if self.scenario.policy.identification.income_concept == "income":
+            return h.assisted_income
+        return h.assisted_income + h.expense_relief
+
+    def net_income_per_capita(self) -> np.ndarray:
+        """True per-capita net income: income minus out-of-pocket medical and schooling costs."""
+        h = self.households
+
+        def compute() -> np.ndarray:
+            net = self.total_income() - h.medical_oop - h.schooling_cost
+            return np.divide(net, h.size, out=np.zeros(h.n), where=h.size > 0)
+
+        return self._cached("net_per_capita", compute)
+
+    def policy_holders(self) -> np.ndarray:
+        """Registered households and those still within `policy_continuation_years` of their
+        exit (SF: "exit without losing the policies")."""
+        h = self.households
+        years = self.scenario.policy.exit.policy_continuation_years
+        since_exit = self.year - h.exit_year.astype(np.int32)
+        continuing = (h.exit_year != NEVER) & (since_exit <= years) & ~h.registered
+        return h.active & (h.registered | continuing)
+
+    def assistance_group(self, target: str) -> np.ndarray:
+        """Households an instrument with this `target` may serve (see InterventionConfig):
+        all, registered, policy_holders, or at_risk (policy holders and monitored). Read-only;
+        kept for the year's assistance phase, while the registry cannot change."""
+        cache = self._group_cache if self._group_cache is not None else {}
+        group = cache.get(target)
+        if group is None:
+            h = self.households
+            if target == "all":
+                group = h.active.copy()
+            elif target == "registered":
+                group = h.active & h.registered
+            elif target == "policy_holders":
+                group = self.policy_holders()
+            else:
+                group = self.policy_holders() | (h.active & h.monitored)
+            group.flags.writeable = False
+            cache[target] = group
+        return group
+
+    def measured_income_per_capita(self) -> np.ndarray:
+        """Per-capita income as the office measures it (its income concept, with error)."""
+        h = self.households
+
+        def compute() -> np.ndarray:
+            if self.scenario.policy.identification.income_concept == "income":
+                value = np.divide(self.total_income(), h.size, out=np.zeros(h.n), where=h.size > 0)
+            else:
+                value = self.net_income_per_capita()
+            return value * self._measurement_noise
+
+        return self._cached("measured_per_capita", compute)
+
+    # --- the year -------------------------------------------------------------------
+    def _economy(self) -> None:
+        """Health, shocks, income and expenses of `self.year` (steps 1-3 after demography)."""
+        d = self.scenario.dynamics
+        dynamics.advance_health(
+            self.persons,
+            d.health,
+            self.streams.generator("health"),
+            self.growth_index(d.health.cost_growth),
+        )
+        dynamics.advance_migration(self.persons, d.income, self.streams.generator("migration"))
+        multiplier = dynamics.draw_shocks(
+            self.households,
+            self.villages,
+            d.shocks,
+            d.income,
+            self.streams.generator("income_shocks"),
+        )
+        dynamics.compute_income_and_expenses(
+            self.persons,
+            self.households,
+            self.villages,
+            d,
+            multiplier,
+            money_index=self.growth_index(d.income.growth),
+            school_index=self.growth_index(d.schooling.cost_growth),
+            pension_per_person=value_in_year(d.income.pension, self.year),
+        )
+        self.households.assisted_income[:] = 0.0
+        self.households.assisted_total[:] = 0.0
+        self.households.expense_relief[:] = 0.0
+        self.invalidate_income()
+        self._year_cache: dict[str, object] = {}
+        sd = self.scenario.policy.identification.measurement_error_sd
+        z = self.streams.generator("identification").standard_normal(self.households.n)
+        self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)
+        self._detection_draw = self.streams.generator("detection").random(self.households.n)
+
+    def _identify(self) -> None:
+        """The identification year: register and diagnose before any assistance."""
+        self._economy()
+        measured = self.measured_income_per_capita()
+        self._register(measured, relapse_allowed=False)
+        self._mark_poor_villages()
+        self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
+        self.panel.record(self, self.net_income_per_capita())
+
+    def _mark_poor_villages(self) -> None:
+        """SF 'one high, one low, one none': incidence at least twice the average, per-capita
+        income below 60% of the average, no collective-economy income. The incidence test is
+        required with either of the other two: requiring all three leaves a synthetic county
+        with almost no poor village, while the reports count 23-90 per county. The incidence
+        reference is the province's (SF), a parameter, since the county simulated is poorer."""
+        h, v = self.households, self.villages
+        rules = self.scenario.policy.villages
+        incidence = policy.registered_incidence_by_village(h, v.n)
+        persons = np.bincount(h.village, weights=h.size, minlength=v.n)
+        income = np.bincount(h.village, weights=self.total_income(), minlength=v.n)
+        income_pc = np.divide(income, persons, out=np.zeros(v.n), where=persons > 0)
+        mean_incidence = rules.provincial_incidence
+        if mean_incidence is None:
+            mean_incidence = h.registered @ h.size / max(h.size.sum(), 1)
+        mean_income = income.sum() / max(persons.sum(), 1)
+        high_incidence = incidence >= rules.poor_village_incidence_multiple * mean_incidence
+        low_income = income_pc < rules.poor_village_income_share * mean_income
+        no_collective = v.collective_income <= 0
+        v.poor_village[:] = high_incidence & (low_income | no_collective)
+
+    def _register(self, measured: np.ndarray, relapse_allowed: bool) -> None:
+        h = self.households
+        line = self.poverty_line
+        assurances = policy.assurances_hold(h)
+        fails = policy.fails_registration_test(
+            measured, line, assurances, self.scenario.policy.identification
+        )
+        candidates = h.active & ~h.registered & fails
+        if relapse_allowed:  # after the identification year, only what the re-check finds
+            ident = self.scenario.policy.identification
+            detection = np.where(h.monitored, ident.monitored_detection, ident.recheck_detection)
+            candidates &= self._detection_draw < detection
+        candidates = np.flatnonzero(candidates)
+        candidates = policy.select_within_quota(
+            candidates,
+            measured,
+            int(h.registered[h.active].sum()),
+            int(h.active.sum()),
+            self.scenario.policy.identification.quota_share,
+        )
+        exited_before = h.exit_year[candidates] != NEVER
+        relapsed = candidates[exited_before] if relapse_allowed else candidates[:0]
+        h.registered[candidates] = True
+        h.registered_year[candidates] = self.year
+        h.cause[candidates] = policy.diagnose_cause(
+            h, candidates, line, self.scenario.policy.diagnosis
+        )
+        h.relapses[relapsed] += 1
+        self.events["registered"] = candidates
+        self.events["relapsed"] = relapsed
+        self.events["relapse_years_since_exit"] = self.year - h.exit_year[relapsed].astype(np.int32)
+
+    def step(self) -> dict[str, float]:
+        """Advance one policy year and return its indicators."""
+        self.year += 1
+        d = self.scenario.dynamics
+        h = self.households
+        dynamics.advance_demography(self.persons, h, d, self.streams.generator("demography"))
+        h.registered &= h.active  # a household whose last member died leaves the registry
+        dynamics.advance_schooling(
+            self.persons, h, d.schooling, self.streams.generator("schooling")
+        )
+        self._economy()
+        registered_at_start = h.registered & h.active
+        # Assistance, then year-end verification on the income the year produced.
+        self.ledger.open_year(self.year)
+        self._group_cache = {}  # the registry is fixed while assistance is delivered
+        self.allocator.run_year(self)
+        self._group_cache = None
+        idle = self.ledger.close_year()
+        measured = self.measured_income_per_capita()
+        line = self.poverty_line
+        assurances = policy.assurances_hold(h)
+        exit_rules = self.scenario.policy.exit
+        passing = np.flatnonzero(
+            registered_at_start
+            & (h.registered_year < self.year)
+            & policy.passes_exit_test(
+                measured, line, assurances, exit_rules.income_margin, exit_rules.require_assurances
+            )
+        )
+        planned = None
+        if exit_rules.planned_share is not None:
+            share = min(value_in_year(exit_rules.planned_share, self.year), 1.0)
+            planned = int(np.floor(share * registered_at_start.sum() + 1e-9))
+        exits = policy.select_planned_exits(passing, measured, planned)
+        h.registered[exits] = False
+        h.exit_year[exits] = self.year
+        h.exits[exits] += 1
+        h.exit_channel[exits] = policy.attribute_exits(
+            measured[exits],
+            self._measurement_noise[exits],
+            h.size[exits],
+            self.assistance_counted()[:, exits],
+            (1 + exit_rules.income_margin) * line,
+        )
+        self.events["exited"] = exits
+        self.events["registered_at_start"] = registered_at_start
+        self._register(measured, relapse_allowed=True)
+        h.monitored[:] = policy.monitoring_flags(
+            h, measured, line, self.year, self.total_income(), self.scenario.policy.monitoring
+        )
+        self._village_exits()
+        income_pc = self.net_income_per_capita()
+        record = yearly_indicators(self, idle, income_pc)
+        h.poor_last_year[:] = income_pc < line
+        self.records.append(record)
+        self.panel.record(self, income_pc)
+        self._complete_lasting_exits()
+        return record
+
+    def _complete_lasting_exits(self) -> None:
+        """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the
+        years after it are known (panel row k is policy year record k - 1)."""
+        exit_row = self.panel.recorded - 1 - LASTING_EXIT_YEARS
+        if exit_row >= 1:
+            followed, lasting = self.panel.lasting_exits(exit_row)
+            self.records[exit_row - 1]["exits_followed_3y_households"] = followed
+            self.records[exit_row - 1]["lasting_exits_households"] = lasting
+
+    def _village_exits(self) -> None:
+        v = self.villages
+        incidence = policy.registered_incidence_by_village(self.households, v.n)
+        threshold = self.scenario.policy.villages.exit_incidence_threshold
+        exiting = v.poor_village & (v.exit_year == NEVER) & (incidence < threshold)
+        v.exit_year[exiting] = self.year
+
+    def run(self, progress=None) -> list[dict[str, float]]:
+        """Run every policy year; `progress(1)` is called after each."""
+        for _ in range(self.scenario.years):
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self.records
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the state arrays: persons, households, villages, and what the
+        instruments (their per-household and per-person arrays) and the ledger keep."""
+        state = self.persons.nbytes + self.households.nbytes + self.villages.nbytes
+        return state + self.ledger.nbytes + sum(i.nbytes for i in self.interventions)

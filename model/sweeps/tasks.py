@@ -1,0 +1,251 @@
+"""One sweep task and the executors that run tasks: local processes or a Dask cluster.
+
+A task is a pure function of (point scenario, sweep seed, replicate) and returns its yearly
+table as Parquet bytes, so that a Dask worker on a machine that cannot see the output
+directory can run it: the client (model/sweep_runner.py) writes every file.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from model.errors import UserError
+from model.report.files import parquet_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+
+SCHEDULER_CONNECT_TIMEOUT_SECONDS = 10.0
+"""How long to wait for a Dask scheduler to answer before saying it is unreachable."""
+
+TASKS_IN_FLIGHT_PER_WORKER = 2
+"""Tasks handed out per worker: one running, one queued so no worker waits for the client."""
+
+DASK_TASKS_IN_FLIGHT_PER_THREAD = 4
+"""More for Dask: each hand-out is a round trip through the scheduler, so a deeper queue
+keeps its workers busy (measured: 2 left Dask about 15% behind local processes)."""
+
+COUNTERFACTUALS_KEPT = 64
+"""No-intervention runs a worker keeps (yearly rows only, a few kB each)."""
+FORKSERVER_PRELOAD = ["model.analysis.replicates"]
+"""Imported once by the fork server, so each worker it forks starts with the model loaded."""
+
+
+# --- one task (runs in a worker process, maybe on another machine) --------------------------
+
+
+def task_table(point_values: dict[str, Any], yearly: pd.DataFrame) -> pd.DataFrame:
+    """A replicate's yearly rows with `point_id` and the factor values as first columns."""
+    leading = pd.DataFrame(
+        {name: np.repeat(np.asarray([value]), len(yearly)) for name, value in point_values.items()}
+    )
+    return pd.concat([leading, yearly.reset_index(drop=True)], axis=1)
+
+
+GLIBC_M_TRIM_THRESHOLD, GLIBC_M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
+_malloc_checked = False
+
+
+def undo_dask_malloc_trim() -> bool:
+    """Give the engine's large temporaries back glibc's usual heap reuse under a Dask nanny.
+
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536. Setting it switches off
+    glibc's dynamic mmap threshold, so every array above 128 KB (a 100k-household year
+    makes hundreds) is mapped from and returned to the kernel each time, page faults
+    included: tasks ran 20-25% slower than in a plain process (benchmarks/RESULTS.md).
+    Setting the thresholds to glibc's dynamic maxima (32 MiB mmap, 64 MiB trim) restores
+    the reuse. Only where that variable is set and glibc is present; True if changed."""
+    global _malloc_checked
+    if _malloc_checked or "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return False
+    _malloc_checked = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(GLIBC_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+        libc.mallopt(GLIBC_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to undo
+        return False
+    return True
+
+
+def run_task(
+    scenario_data: dict[str, Any],
+    point_values: dict[str, Any],
+    seed: int,
+    replicate: int,
+    keep_panel: bool = False,
+    efficiency: bool = False,
+) -> tuple[bytes, bytes | None]:
+    """Run replicate `replicate` of `seed` on the point's scenario; its yearly table as
+    Parquet bytes, and with `keep_panel` its household panel as Parquet bytes (else None).
+    With `efficiency`, the point's no-intervention run on the same seed and replicate is
+    run too and its COUNTERFACTUAL_COLUMNS are added to the yearly table.
+
+    Takes plain data (the point's resolved scenario as a JSON-mode `model_dump`, the
+    point's id and factor values) so any worker process can run it, and returns bytes so
+    the client, which owns the output directory, writes the files.
+    """
+    from model.analysis.efficiency import without_interventions
+    from model.analysis.replicates import COUNTERFACTUAL_COLUMNS, yearly_frame
+    from model.config.scenario import Scenario
+    from model.simulation.simulation import Simulation
+
+    undo_dask_malloc_trim()
+    scenario = Scenario.model_validate(scenario_data)
+    simulation = Simulation(scenario, seed=seed, replicate=replicate)
+    yearly = yearly_frame(scenario, simulation.run())
+    if efficiency:
+        counterfactual = without_interventions(scenario).model_dump_json()
+        paired_yearly = counterfactual_yearly(counterfactual, seed, replicate)
+        for column, source in COUNTERFACTUAL_COLUMNS.items():
+            yearly[column] = paired_yearly[source].to_numpy()
+    panel = None
+    if keep_panel:
+        panel = parquet_bytes(task_table(point_values, simulation.panel.to_frame(replicate)))
+    return parquet_bytes(task_table(point_values, yearly)), panel
+
+
+@functools.lru_cache(maxsize=COUNTERFACTUALS_KEPT)
+def counterfactual_yearly(counterfactual_json: str, seed: int, replicate: int) -> pd.DataFrame:
+    """Yearly rows of a no-intervention run, kept in the worker: points that differ only in
+    instruments or funds (budget levers) share it, so it runs once per replicate and
+    worker rather than once per task. A pure function of its arguments, so caching changes
+    no result."""
+    from model.analysis.replicates import yearly_frame
+    from model.config.scenario import Scenario
+    from model.simulation.simulation import Simulation
+
+    counterfactual = Scenario.model_validate_json(counterfactual_json)
+    records = Simulation(counterfactual, seed=seed, replicate=replicate).run()
+    return yearly_frame(counterfactual, records)
+
+
+def ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; only the client acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# --- executors ----------------------------------------------------------------------------
+
+
+@dataclass
+class TaskExecutor:
+    """Where tasks run: a concurrent.futures executor and how to size, stop and close it."""
+
+    pool: Executor
+    description: dict[str, Any]
+    slots: Callable[[], int]
+    lost_worker_errors: tuple[type[BaseException], ...]
+    stop: Callable[[], None]
+    close: Callable[[], None]
+
+
+def local_start_method() -> str:
+    """How local worker processes start: "fork" where it is safe, else "forkserver"/"spawn".
+
+    fork is the fastest (a worker inherits the imported model instead of importing it again,
+    about 1.7 s each) and safe on Linux while this process has a single thread: the pool
+    forks at its first submit, before the progress bar's thread exists, and numba starts no
+    threads. With other threads (Jupyter, a Dask client in the same process) a fork could
+    copy a lock another thread holds, so a fork server (with the model preloaded) or spawn
+    starts the workers instead; both re-import the main script, which therefore has to guard
+    its entry point with `if __name__ == "__main__":`.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
+
+
+def local_executor(workers: int) -> TaskExecutor:
+    """`workers` local processes (ProcessPoolExecutor); a killed one breaks the pool."""
+    start_method = local_start_method()
+    context = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=ignore_interrupts
+    )
+
+    def stop() -> None:
+        """Cancel what waits and end running tasks now rather than after they finish."""
+        pool.shutdown(wait=False, cancel_futures=True)
+        terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+        if terminate is not None:
+            terminate()
+            return
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+
+    return TaskExecutor(
+        pool=pool,
+        description={"kind": "processes", "workers": workers, "start_method": start_method},
+        slots=lambda: TASKS_IN_FLIGHT_PER_WORKER * workers,
+        lost_worker_errors=(BrokenProcessPool,),
+        stop=stop,
+        close=lambda: pool.shutdown(wait=True),
+    )
+
+
+def dask_executor(address: str) -> TaskExecutor:
+    """A running Dask scheduler at `address`; a UserError naming it if it does not answer."""
+    from distributed import Client, KilledWorker  # about 0.7 s: only when a cluster is used
+    from distributed.client import FutureCancelledError
+    from distributed.comm import CommClosedError, get_address_host_port
+
+    try:
+        get_address_host_port(address)  # a malformed address fails here, without a client
+    except ValueError as exc:
+        raise UserError(
+            f"--scheduler {address}: not a scheduler address ({exc}); expected e.g. tcp://HOST:8786"
+        ) from None
+    try:
+        client = Client(address, timeout=SCHEDULER_CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise UserError(
+            f"--scheduler {address}: no Dask scheduler answered within "
+            f"{SCHEDULER_CONNECT_TIMEOUT_SECONDS:g} s ({exc}); start one (`dask scheduler`, "
+            "then `dask worker ADDRESS` on each machine) or check the address"
+        ) from None
+
+    def threads() -> int:
+        return sum(client.nthreads().values())
+
+    pool = client.get_executor(pure=False)
+    workers = len(client.nthreads())
+
+    def stop() -> None:
+        """Nothing more starts; run_tasks cancelled the waiting futures (which cancels the
+        Dask futures behind them)."""
+        pool.shutdown(wait=False)
+
+    return TaskExecutor(
+        pool=pool,
+        description={
+            "kind": "dask",
+            "scheduler": address,
+            "workers": workers,
+            "threads": threads(),
+        },
+        slots=lambda: DASK_TASKS_IN_FLIGHT_PER_THREAD * max(1, threads()),
+        lost_worker_errors=(KilledWorker, FutureCancelledError, CommClosedError),
+        stop=stop,
+        close=client.close,
+    )
