@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import model.simulation.simulation as simulation_module  # noqa: E402
 from model.config.scenario import load_scenario, with_overrides  # noqa: E402
 from model.simulation import Simulation  # noqa: E402
+from model.simulation.year import YEAR_PLAN  # noqa: E402
 
 
 def timed(seconds: dict, key: tuple[str, str], function):
@@ -54,11 +54,11 @@ def main() -> None:
                 step,
                 timed(seconds, (instrument.label, step), getattr(instrument, step)),
             )
-    for step in ("_economy", "_register", "_village_exits"):
-        setattr(sim, step, timed(seconds, ("engine", step), getattr(sim, step)))
-    simulation_module.yearly_indicators = timed(
-        seconds, ("engine", "yearly_indicators"), simulation_module.yearly_indicators
-    )
+    for stage in YEAR_PLAN:  # every stage of the year, as Simulation.step runs it
+        if stage.name != "assistance":  # the instruments' own steps are timed above
+            setattr(
+                sim, stage.runs, timed(seconds, ("engine", stage.name), getattr(sim, stage.runs))
+            )
     start = time.perf_counter()
     sim.run()
     total = time.perf_counter() - start

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from model.cli.calibrate import add_calibrate_command
 from model.cli.compare import add_compare_command
+from model.cli.describe import add_describe_command
 from model.cli.options import INTERRUPTED_EXIT_CODE, ArgumentParser
 from model.cli.plot import add_plot_command
 from model.cli.run import add_run_command
@@ -25,6 +26,7 @@ from model.errors import USER_ERROR_EXIT_CODE, UserError
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_run_command,
     add_validate_command,
+    add_describe_command,
     add_compare_command,
     add_sweep_command,
     add_sensitivity_command,

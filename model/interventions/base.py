@@ -27,11 +27,6 @@ from model.engine.state import CHANNELS
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
 
-# Phases of the year's assistance, run in this order; within a phase, scenario order.
-# Village works first, then expenses, then income-raising instruments, then transfers,
-# and the dibao last because it tops up whatever income the others left.
-PHASE_VILLAGE, PHASE_EXPENSES, PHASE_DEVELOPMENT, PHASE_TRANSFERS, PHASE_TOP_UP = range(5)
-
 Target = Literal["all", "registered", "policy_holders", "at_risk"]
 """Who may apply to an instrument (InterventionConfig.target; Simulation.assistance_group)."""
 
@@ -130,7 +125,8 @@ class Intervention:
     config_class: ClassVar[type[InterventionConfig]] = InterventionConfig
     type_name: ClassVar[str] = ""
     channel: ClassVar[str | None] = None  # CHANNELS entry its income and relief count to
-    phase: ClassVar[int] = PHASE_DEVELOPMENT
+    phase: ClassVar[str] = "development"
+    """Assistance phase it runs in (model.simulation.year.ASSISTANCE_PHASES names them)."""
     once_per_household: ClassVar[bool] = False  # a household receives it at most once
     # Which uniform draws the instrument makes for every household each year: "failure"
     # (its delivery fails), "loss" (a lasting effect ends), "extra" (its own choice, e.g. a

@@ -32,7 +32,6 @@ from model.engine.state import (
     by_school_stage,
 )
 from model.interventions.base import (
-    PHASE_EXPENSES,
     Intervention,
     InterventionConfig,
     register,
@@ -121,7 +120,7 @@ class EducationAid(Intervention):
     config_class = EducationAidConfig
     config: EducationAidConfig
     channel = "education"
-    phase = PHASE_EXPENSES
+    phase = "expenses"
     once_per_household = False  # recurs every year a household has a student
 
     def __init__(self, config: EducationAidConfig, sim: YearContext):

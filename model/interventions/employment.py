@@ -31,7 +31,6 @@ from model.engine.kernels import (
 )
 from model.engine.state import LABOUR_FULL
 from model.interventions.base import (
-    PHASE_DEVELOPMENT,
     Intervention,
     InterventionConfig,
     register,
@@ -164,7 +163,7 @@ class JobPlacement(JobInstrument):
     config_class = JobPlacementConfig
     config: JobPlacementConfig
     channel = "employment"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
 
     def eligible(self, sim: YearContext) -> np.ndarray:
         return (able_local_labourers(sim) > 0) & ~self.streams.running
@@ -206,7 +205,7 @@ class SkillsTraining(JobInstrument):
     config_class = SkillsTrainingConfig
     config: SkillsTrainingConfig
     channel = "employment"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
     once_per_household = True
 
     def eligible(self, sim: YearContext) -> np.ndarray:
@@ -245,7 +244,7 @@ class PublicWelfarePost(Intervention):
     config_class = PublicWelfarePostConfig
     config: PublicWelfarePostConfig
     channel = "employment"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
 
     def __init__(self, config: PublicWelfarePostConfig, sim: YearContext):
         super().__init__(config, sim)

@@ -1,4 +1,4 @@
-"""Health instruments: medical costs relieved in the year they fall due (PHASE_EXPENSES).
+"""Health instruments: medical costs relieved in the year they fall due (phase "expenses").
 
 - health_insurance: SF "premiums of basic medical insurance fully paid for the registered
   poor; basic insurance + critical-illness insurance + medical assistance ('three layers'),
@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 
 from model.engine.params import Schedule, _check_schedule
 from model.engine.schedule import value_in_year
-from model.interventions.base import PHASE_EXPENSES, Intervention, InterventionConfig, register
+from model.interventions.base import Intervention, InterventionConfig, register
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
@@ -105,7 +105,7 @@ class HealthInsurance(Intervention):
     config_class = HealthInsuranceConfig
     config: HealthInsuranceConfig
     channel = "health"
-    phase = PHASE_EXPENSES
+    phase = "expenses"
 
     def basic_rates(self, sim: YearContext) -> tuple[float, float]:
         """Basic insurance's inpatient and outpatient reimbursement shares."""
@@ -204,7 +204,7 @@ class ChronicDiseaseAssistance(Intervention):
     config_class = ChronicDiseaseAssistanceConfig
     config: ChronicDiseaseAssistanceConfig
     channel = "health"
-    phase = PHASE_EXPENSES
+    phase = "expenses"
 
     def eligible(self, sim: YearContext) -> np.ndarray:
         return sim.households.chronic_cost > 0

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from model.interventions.base import PHASE_VILLAGE, Intervention, InterventionConfig, register
+from model.interventions.base import Intervention, InterventionConfig, register
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
@@ -36,7 +36,7 @@ class HousingRenovation(Intervention):
 
     config_class = HousingRenovationConfig
     config: HousingRenovationConfig
-    phase = PHASE_VILLAGE
+    phase = "village_works"
     once_per_household = True
 
     def eligible(self, sim: YearContext) -> np.ndarray:

@@ -25,7 +25,6 @@ from pydantic import Field
 
 from model.engine.kernels import MEMBERS_LABOURERS
 from model.interventions.base import (
-    PHASE_DEVELOPMENT,
     Intervention,
     InterventionConfig,
     LastingEffectConfig,
@@ -116,7 +115,7 @@ class ProductionSubsidy(StreamInstrument):
     config_class = ProductionSubsidyConfig
     config: ProductionSubsidyConfig
     channel = "industry"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
     once_per_household = True
 
     def eligible(self, sim: YearContext) -> np.ndarray:
@@ -203,7 +202,7 @@ class CooperativeDividend(StreamInstrument):
     config_class = CooperativeDividendConfig
     config: CooperativeDividendConfig
     channel = "asset_income"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
     once_per_household = True
 
     def eligible(self, sim: YearContext) -> np.ndarray:
@@ -288,7 +287,7 @@ class Microcredit(StreamInstrument):
     config_class = MicrocreditConfig
     config: MicrocreditConfig
     channel = "industry"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
     once_per_household = True
 
     def init_streams(self, sim: YearContext) -> None:

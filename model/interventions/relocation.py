@@ -26,7 +26,6 @@ from pydantic import Field
 
 from model.engine.state import NEVER
 from model.interventions.base import (
-    PHASE_DEVELOPMENT,
     Intervention,
     InterventionConfig,
     register,
@@ -95,7 +94,7 @@ class Relocation(Intervention):
     config_class = RelocationConfig
     config: RelocationConfig
     channel = "relocation"
-    phase = PHASE_DEVELOPMENT
+    phase = "development"
     once_per_household = True
 
     def __init__(self, config: RelocationConfig, sim: YearContext):

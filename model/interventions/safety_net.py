@@ -24,8 +24,6 @@ from model.engine.kernels import MEMBERS_ELDERLY, MEMBERS_WORKING_AGE
 from model.engine.params import Schedule, _check_schedule
 from model.engine.schedule import value_in_year
 from model.interventions.base import (
-    PHASE_TOP_UP,
-    PHASE_TRANSFERS,
     Intervention,
     InterventionConfig,
     Target,
@@ -63,7 +61,7 @@ class Dibao(Intervention):
     config_class = DibaoConfig
     config: DibaoConfig
     channel = "safety_net"
-    phase = PHASE_TOP_UP  # last: it tops up whatever income the other instruments left
+    phase = "top_up"  # last: it tops up whatever income the other instruments left
 
     def standard_per_person(self, sim: YearContext) -> float:
         """Dibao standard this year, yuan per person per year."""
@@ -125,7 +123,7 @@ class Wubao(Intervention):
     config_class = WubaoConfig
     config: WubaoConfig
     channel = "safety_net"
-    phase = PHASE_TRANSFERS
+    phase = "transfers"
 
     def stipend_per_person(self, sim: YearContext) -> float:
         """Stipend this year, yuan per elderly member per year."""
@@ -179,7 +177,7 @@ class TemporaryRelief(Intervention):
     config_class = TemporaryReliefConfig
     config: TemporaryReliefConfig
     channel = "safety_net"
-    phase = PHASE_TRANSFERS
+    phase = "transfers"
 
     def hit_by_shock(self, sim: YearContext) -> np.ndarray:
         """Households whose village had a disaster or price shock this year, or whose
@@ -236,7 +234,7 @@ class AssetDividend(Intervention):
     config_class = AssetDividendConfig
     config: AssetDividendConfig
     channel = "asset_income"
-    phase = PHASE_TRANSFERS
+    phase = "transfers"
 
     def dibao_standard(self, sim: YearContext) -> float:
         """Per-person income below which a household is dibao-eligible: the highest standard

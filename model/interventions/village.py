@@ -25,7 +25,6 @@ from pydantic import Field, model_validator
 
 from model.engine.state import NEVER
 from model.interventions.base import (
-    PHASE_VILLAGE,
     Intervention,
     InterventionConfig,
     Proposal,
@@ -74,7 +73,7 @@ class VillageInvestment(Intervention):
     cost booked equally to the village's active households, its effect on the village."""
 
     config: VillageInvestmentConfig
-    phase = PHASE_VILLAGE
+    phase = "village_works"
     once_per_household = True  # once per village, hence at most once for each household
 
     def __init__(self, config: VillageInvestmentConfig, sim: YearContext):

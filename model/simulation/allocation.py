@@ -1,8 +1,8 @@
 """Each year's division of money among instruments, by the scenario's allocation rule.
 
 The year's assistance runs in phases (village works, expenses, development, transfers,
-the dibao top-up: see model/interventions/base.py), so that a top-up sees the income
-every other instrument has paid. Within a phase the rule decides who is funded:
+the dibao top-up: model.simulation.year.ASSISTANCE_PHASES), so that a top-up sees the
+income every other instrument has paid. Within a phase the rule decides who is funded:
 
 - in_order: each instrument, in scenario order, serves the prefix of its ranked
   applicants that its fund (and its own yearly budget) can still pay;
@@ -27,6 +27,7 @@ import numpy as np
 from model.engine.params import AllocationParams
 from model.engine.state import CAUSES
 from model.interventions.base import Intervention, Proposal
+from model.simulation.year import phase_rank
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
@@ -56,7 +57,9 @@ class Allocator:
 
     def __init__(self, params: AllocationParams, instruments: list[Intervention]):
         self.params = params
-        self.instruments = sorted(instruments, key=lambda i: i.phase)  # stable: scenario order
+        self.instruments = sorted(  # stable: scenario order within a phase
+            instruments, key=lambda i: phase_rank(i.phase, i.label)
+        )
         cause_map = params.cause_map if params.cause_map is not None else DEFAULT_CAUSE_MAP
         # The cause codes each instrument is matched to (empty: not matched, serves anyone).
         self.matched_causes = {
@@ -75,7 +78,7 @@ class Allocator:
         """Deliver every instrument for `sim.year`, phase by phase."""
         for instrument in self.instruments:
             instrument.begin_year(sim)
-        phases = sorted({i.phase for i in self.instruments})
+        phases = dict.fromkeys(i.phase for i in self.instruments)  # in the year's order
         for phase in phases:
             group = [i for i in self.instruments if i.phase == phase]
             if self.params.rule == "cost_effectiveness":

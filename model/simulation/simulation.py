@@ -1,4 +1,4 @@
-"""The engine: one county's arrays advanced year by year through DESIGN.md section 4.
+"""One county's arrays advanced year by year, stage by stage as model.simulation.year lists.
 
 `Simulation` owns the state, the random streams, the ledger and the instruments.
 It knows nothing of Mesa (PovertyModel wraps it) so that sweeps run it directly.
@@ -22,6 +22,7 @@ from model.interventions import REGISTRY
 from model.simulation.allocation import Allocator
 from model.simulation.metrics import yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
+from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
 
 
 class Simulation:
@@ -55,7 +56,8 @@ class Simulation:
         self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
-        self._identify()
+        for stage in IDENTIFICATION_YEAR:
+            getattr(self, stage.runs)()
 
     # --- money of the year ----------------------------------------------------------
     @property
@@ -200,8 +202,9 @@ class Simulation:
         return self._cached("measured_per_capita", compute)
 
     # --- the year -------------------------------------------------------------------
-    def _economy(self) -> None:
-        """Health, shocks, income and expenses of `self.year` (steps 1-3 after demography)."""
+    def advance_economy(self) -> None:
+        """Health, shocks, income and expenses of `self.year`, and the draws of the office's
+        measurement error and re-check detection for the year."""
         d = self.scenario.dynamics
         dynamics.advance_health(
             self.persons,
@@ -237,21 +240,18 @@ class Simulation:
         self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)
         self._detection_draw = self.streams.generator("detection").random(self.households.n)
 
-    def _identify(self) -> None:
-        """The identification year: register and diagnose before any assistance."""
-        self._economy()
-        measured = self.measured_income_per_capita()
-        self._register(measured, relapse_allowed=False)
-        self._mark_poor_villages()
-        self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
-        self.panel.record(self, self.net_income_per_capita())
+    # --- the identification year (IDENTIFICATION_YEAR) ---------------------------------
+    def identify_poor(self) -> None:
+        """Register and diagnose on measured income, before any assistance."""
+        self._register(self.measured_income_per_capita(), relapse_allowed=False)
 
-    def _mark_poor_villages(self) -> None:
-        """SF 'one high, one low, one none': incidence at least twice the average, per-capita
-        income below 60% of the average, no collective-economy income. The incidence test is
-        required with either of the other two: requiring all three leaves a synthetic county
-        with almost no poor village, while the reports count 23-90 per county. The incidence
-        reference is the province's (SF), a parameter, since the county simulated is poorer."""
+    def mark_poor_villages(self) -> None:
+        """'One high, one low, one none': incidence at least twice the average, per-capita
+        income below 60% of the average, no collective-economy income (docs/sources.md). The
+        incidence test is required with either of the other two: requiring all three leaves
+        a synthetic county with almost no poor village, while the reports count 23-90 per
+        county. The incidence reference is the province's, a parameter, since the county
+        simulated is poorer."""
         h, v = self.households, self.villages
         rules = self.scenario.policy.villages
         incidence = policy.registered_incidence_by_village(h, v.n)
@@ -266,6 +266,11 @@ class Simulation:
         low_income = income_pc < rules.poor_village_income_share * mean_income
         no_collective = v.collective_income <= 0
         v.poor_village[:] = high_incidence & (low_income | no_collective)
+
+    def record_identification(self) -> None:
+        """Who is truly poor at identification, and the household panel's first row."""
+        self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
+        self.panel.record(self, self.net_income_per_capita())
 
     def _register(self, measured: np.ndarray, relapse_allowed: bool) -> None:
         h = self.households
@@ -299,28 +304,51 @@ class Simulation:
         self.events["relapsed"] = relapsed
         self.events["relapse_years_since_exit"] = self.year - h.exit_year[relapsed].astype(np.int32)
 
+    # --- a policy year (YEAR_PLAN) -------------------------------------------------------
     def step(self) -> dict[str, float]:
-        """Advance one policy year and return its indicators."""
+        """Advance one policy year, stage by stage as YEAR_PLAN lists them; its indicators."""
         self.year += 1
-        d = self.scenario.dynamics
+        for stage in YEAR_PLAN:
+            getattr(self, stage.runs)()
+        return self.records[-1]
+
+    def advance_demography(self) -> None:
+        """Ageing, births, deaths and disability; the dissolved leave the registry."""
         h = self.households
-        dynamics.advance_demography(self.persons, h, d, self.streams.generator("demography"))
-        h.registered &= h.active  # a household whose last member died leaves the registry
-        dynamics.advance_schooling(
-            self.persons, h, d.schooling, self.streams.generator("schooling")
+        dynamics.advance_demography(
+            self.persons, h, self.scenario.dynamics, self.streams.generator("demography")
         )
-        self._economy()
-        registered_at_start = h.registered & h.active
-        # Assistance, then year-end verification on the income the year produced.
+        h.registered &= h.active  # a household whose last member died leaves the registry
+
+    def advance_schooling(self) -> None:
+        """School progression and dropout."""
+        dynamics.advance_schooling(
+            self.persons,
+            self.households,
+            self.scenario.dynamics.schooling,
+            self.streams.generator("schooling"),
+        )
+
+    def deliver_assistance(self) -> None:
+        """The year's funds open, the allocation rule runs the instruments phase by phase
+        (the registry is fixed meanwhile), and the funds close."""
+        h = self.households
+        self._registered_at_start = h.registered & h.active
         self.ledger.open_year(self.year)
         self._group_cache = {}  # the registry is fixed while assistance is delivered
         self.allocator.run_year(self)
         self._group_cache = None
-        idle = self.ledger.close_year()
+        self._idle_funds = self.ledger.close_year()
+
+    def verify_and_exit(self) -> None:
+        """Year-end verification on the income the year produced: registered households
+        that pass the exit test exit, highest measured income first, within the plan."""
+        h = self.households
         measured = self.measured_income_per_capita()
         line = self.poverty_line
         assurances = policy.assurances_hold(h)
         exit_rules = self.scenario.policy.exit
+        registered_at_start = self._registered_at_start
         passing = np.flatnonzero(
             registered_at_start
             & (h.registered_year < self.year)
@@ -345,18 +373,39 @@ class Simulation:
         )
         self.events["exited"] = exits
         self.events["registered_at_start"] = registered_at_start
-        self._register(measured, relapse_allowed=True)
+
+    def register_newly_poor(self) -> None:
+        """The re-check: newly poor and relapsed households it detects are registered."""
+        self._register(self.measured_income_per_capita(), relapse_allowed=True)
+
+    def monitor_households(self) -> None:
+        """Flag near-line, recently exited and large-medical-bill households for next year."""
+        h = self.households
         h.monitored[:] = policy.monitoring_flags(
-            h, measured, line, self.year, self.total_income(), self.scenario.policy.monitoring
+            h,
+            self.measured_income_per_capita(),
+            self.poverty_line,
+            self.year,
+            self.total_income(),
+            self.scenario.policy.monitoring,
         )
-        self._village_exits()
+
+    def exit_poor_villages(self) -> None:
+        """Poor villages whose registered incidence fell below the threshold exit."""
+        v = self.villages
+        incidence = policy.registered_incidence_by_village(self.households, v.n)
+        threshold = self.scenario.policy.villages.exit_incidence_threshold
+        exiting = v.poor_village & (v.exit_year == NEVER) & (incidence < threshold)
+        v.exit_year[exiting] = self.year
+
+    def record_indicators(self) -> None:
+        """The year's indicators and panel row; lasting exits of three years back."""
         income_pc = self.net_income_per_capita()
-        record = yearly_indicators(self, idle, income_pc)
-        h.poor_last_year[:] = income_pc < line
+        record = yearly_indicators(self, self._idle_funds, income_pc)
+        self.households.poor_last_year[:] = income_pc < self.poverty_line
         self.records.append(record)
         self.panel.record(self, income_pc)
         self._complete_lasting_exits()
-        return record
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the
@@ -366,13 +415,6 @@ class Simulation:
             followed, lasting = self.panel.lasting_exits(exit_row)
             self.records[exit_row - 1]["exits_followed_3y_households"] = followed
             self.records[exit_row - 1]["lasting_exits_households"] = lasting
-
-    def _village_exits(self) -> None:
-        v = self.villages
-        incidence = policy.registered_incidence_by_village(self.households, v.n)
-        threshold = self.scenario.policy.villages.exit_incidence_threshold
-        exiting = v.poor_village & (v.exit_year == NEVER) & (incidence < threshold)
-        v.exit_year[exiting] = self.year
 
     def run(self, progress=None) -> list[dict[str, float]]:
         """Run every policy year; `progress(1)` is called after each."""
