@@ -24,7 +24,8 @@ def describe_command(args: argparse.Namespace) -> int:
 def add_describe_command(subparsers) -> None:
     """Declare `describe SCENARIO`."""
     parser = subparsers.add_parser(
-        "describe", help="print a scenario's year plan: stages, instruments, funds",
+        "describe",
+        help="print a scenario's year plan: stages, instruments, funds",
         description="Print the stages of a policy year in order, each instrument with its "
         "fund and phase, and the funds, as SCENARIO resolves them (nothing is simulated).",
     )

@@ -67,6 +67,7 @@ seed_number = whole_number_at_least(0, "seed")
 
 # --- shared steps -------------------------------------------------------------------------
 
+
 def load_scenario_file(path: Path) -> Scenario:
     """Load and validate a scenario file; a missing file is a UserError naming it."""
     from model.config.scenario import load_scenario
@@ -136,10 +137,15 @@ def progress_bar(
     from tqdm import tqdm
 
     return tqdm(
-        total=runs * replicates * scenario.years, unit="year", desc=scenario.name,
-        delay=PROGRESS_DELAY_SECONDS, file=sys.stderr, leave=False,
+        total=runs * replicates * scenario.years,
+        unit="year",
+        desc=scenario.name,
+        delay=PROGRESS_DELAY_SECONDS,
+        file=sys.stderr,
+        leave=False,
         disable=True if quiet else None,  # None: off when stderr is not a terminal
     )
+
 
 EFFICIENCY_HEADLINES = (
     ("cost_per_exit", "yuan per additional exit", "{:,.0f}"),
@@ -169,6 +175,7 @@ def efficiency_lines(efficiency: pd.DataFrame | None) -> list[str]:
         lines.append(f"  {label:<36} {text}")
     return lines
 
+
 def add_quiet_option(parser) -> None:
     """--quiet, shared by every subcommand that reports progress."""
     parser.add_argument(
@@ -179,12 +186,13 @@ def add_quiet_option(parser) -> None:
 def add_analysis_options(parser) -> None:
     """--panel and --marginal, shared by `run` and `compare`."""
     parser.add_argument(
-        "--panel", action="store_true",
+        "--panel",
+        action="store_true",
         help="also write households.parquet: every household in every year and replicate",
     )
     parser.add_argument(
-        "--marginal", action="store_true",
+        "--marginal",
+        action="store_true",
         help="also run the scenario once per instrument left out (paired) and write each "
         "instrument's marginal contribution to efficiency.csv",
     )
-

@@ -50,11 +50,18 @@ def run_command(args: argparse.Namespace) -> int:
     yearly = study.results.yearly
     summary = summarize(yearly)
     record = RunRecord(
-        scenario=scenario, scenario_file=args.scenario.resolve(), seed=seed,
-        replicates=args.replicates, yearly=yearly, summary=summary,
-        command_line=args.command_line, started_at=started_at,
-        simulation_seconds=simulation_seconds, tables=analysis_tables(study),
-        panel=study.results.panel, runs_simulated=runs,
+        scenario=scenario,
+        scenario_file=args.scenario.resolve(),
+        seed=seed,
+        replicates=args.replicates,
+        yearly=yearly,
+        summary=summary,
+        command_line=args.command_line,
+        started_at=started_at,
+        simulation_seconds=simulation_seconds,
+        tables=analysis_tables(study),
+        panel=study.results.panel,
+        runs_simulated=runs,
     )
     try:
         write_run_directory(out_dir, record)
@@ -73,10 +80,12 @@ def run_command(args: argparse.Namespace) -> int:
         print("\n".join(efficiency_lines(record.tables.get("efficiency.csv"))))
     return 0
 
+
 def add_run_command(subparsers) -> None:
     """Declare `run SCENARIO [--seed N] [--replicates R] [--households N] [--years N] ...`."""
     parser = subparsers.add_parser(
-        "run", help="simulate a scenario and write a run directory",
+        "run",
+        help="simulate a scenario and write a run directory",
         description="Simulate SCENARIO's replicates and write scenario.yaml, manifest.json, "
         "yearly.csv, summary.json and plots/ into the run directory.",
     )
@@ -85,21 +94,27 @@ def add_run_command(subparsers) -> None:
         "--seed", type=seed_number, metavar="N", help="random seed (default: the scenario's)"
     )
     parser.add_argument(
-        "--replicates", type=counting_number, default=1, metavar="R",
+        "--replicates",
+        type=counting_number,
+        default=1,
+        metavar="R",
         help="independent replicates (default 1)",
     )
     parser.add_argument(
-        "--households", type=counting_number, metavar="N",
+        "--households",
+        type=counting_number,
+        metavar="N",
         help="override population.n_households",
     )
     parser.add_argument(
         "--years", type=counting_number, metavar="N", help="override years (policy years)"
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR",
+        "--out",
+        type=Path,
+        metavar="DIR",
         help="run directory (default: outputs/<scenario file name without .yaml>)",
     )
     add_analysis_options(parser)
     add_quiet_option(parser)
     parser.set_defaults(handler=run_command)
-

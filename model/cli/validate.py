@@ -15,12 +15,13 @@ def validate_command(args: argparse.Namespace) -> int:
     print(f"ok: {args.scenario} ({scenario.name})")
     return 0
 
+
 def add_validate_command(subparsers) -> None:
     """Declare `validate SCENARIO`."""
     parser = subparsers.add_parser(
-        "validate", help="check a scenario file; exit 0 if valid, 2 if not",
+        "validate",
+        help="check a scenario file; exit 0 if valid, 2 if not",
         description="Load SCENARIO with its extends: chain and report every problem.",
     )
     parser.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
     parser.set_defaults(handler=validate_command)
-

@@ -3,7 +3,7 @@
     .venv/bin/python -m model.config.reference > docs/interventions.md
 
 Generated rather than written so that the page cannot drift from the code: every key,
-default and description (with its SEED_FACTS citation) comes from the pydantic fields,
+default and description (with its docs/sources.md citation) comes from the pydantic fields,
 and tests/test_reference.py fails when the committed page is out of date.
 """
 
@@ -25,7 +25,8 @@ under `interventions:`, each with its `type` and any keys to change; amounts are
 instruments run phase by phase (village works, expenses, development, transfers, then
 the dibao top-up), within a phase in scenario order, and the scenario's `allocation`
 rule decides what the money pays for (see model/simulation/allocation.py and the README).
-"SF:" in a description cites ../shared/SEED_FACTS.md.
+"sources.md:" or "documented" in a description cites docs/sources.md, which gives the
+figure with its source document; "assumption" marks a value no source gives.
 """
 
 

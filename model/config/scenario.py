@@ -48,10 +48,13 @@ class Scenario(Strict):
         le=2200,
         description="first policy year; identification happens the year before",
     )
-    years: int = Field(7, ge=1, le=200, description="policy years simulated (SF: 2014-2020)")
+    years: int = Field(
+        7, ge=1, le=200, description="policy years simulated (sources.md: 2014-2020)"
+    )
     poverty_line: Schedule = Field(
         {2013: 2736, 2018: 3535},
-        description="yuan per person per year; SF: 2736 applied at identification, 3535 in 2018",
+        description="yuan per person per year; sources.md: 2736 applied at identification, "
+        "3535 in 2018",
     )
     population: PopulationParams = PopulationParams()
     dynamics: DynamicsParams = DynamicsParams()

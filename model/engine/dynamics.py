@@ -1,4 +1,4 @@
-"""Yearly dynamics (DESIGN.md section 4, steps 1-3) as pure functions over the arrays.
+"""Yearly dynamics (docs/model.md) as pure functions over the arrays.
 
 Each function draws from its own stream for every person or household row first
 and masks afterwards, so the draws a row receives do not depend on policy: the

@@ -1,8 +1,8 @@
 """Typed scenario parameters with their defaults and where each default comes from.
 
-"SF" cites ../shared/SEED_FACTS.md (the source documents); "assumption" marks a value
-the documents do not give, chosen to be plausible for a poor rural county in
-2013-2020 and exposed so that calibration (issue 6) can move it. Amounts are yuan
+"sources.md:" or "documented" cites docs/sources.md, which gives each figure with its
+source document; "assumption" marks a value the documents do not give, chosen to be
+plausible for a poor rural county in 2013-2020 and exposed so that calibration can move it. Amounts are yuan
 per year in prices of the identification year (2013) unless the name says otherwise;
 money then grows at the stated nominal rates.
 """
@@ -51,7 +51,7 @@ class VillageParams(Strict):
         250,
         ge=1,
         le=100_000,
-        description="assumption; SF townships hold 270-1100 registered households over several villages",
+        description="assumption; documented townships hold 270-1100 registered households over several villages",
     )
     road_share: float = Field(
         0.7, ge=0, le=1, description="villages with an all-weather road; assumption"
@@ -60,7 +60,7 @@ class VillageParams(Strict):
         0.85,
         ge=0,
         le=1,
-        description="villages with safe drinking water; assumption (SF: water projects reached 8 villages)",
+        description="villages with safe drinking water; assumption (sources.md: water projects reached 8 villages)",
     )
     land_productivity_sd: float = Field(
         0.5, ge=0, le=3, description="log-sd of village land productivity; assumption"
@@ -69,7 +69,7 @@ class VillageParams(Strict):
         0.5, ge=0, le=1, description="villages with any collective-economy income; assumption"
     )
     collective_income_median: float = Field(
-        30_000, ge=0, description="yuan/year where present; SF targets 10,000-50,000"
+        30_000, ge=0, description="yuan/year where present; documented targets 10,000-50,000"
     )
 
 
@@ -80,7 +80,7 @@ class HouseholdParams(Strict):
         3.5,
         ge=1,
         le=10,
-        description="persons per household; SF registered averages 3.0-4.2 (e.g. 19,423/5,516 = 3.5)",
+        description="persons per household; documented registered averages 3.0-4.2 (e.g. 19,423/5,516 = 3.5)",
     )
     size_max: int = Field(9, ge=1, le=20)
     elderly_parent_share: float = Field(
@@ -117,7 +117,7 @@ class HouseholdParams(Strict):
         0.08,
         ge=0,
         le=1,
-        description="households in a dangerous house; assumption (SF: 72 renovations planned in one township)",
+        description="households in a dangerous house; assumption (sources.md: 72 renovations planned in one township)",
     )
     insurance_enrolment: float = Field(
         0.9, ge=0, le=1, description="basic medical insurance before the campaign; assumption"
@@ -187,7 +187,7 @@ class HealthParams(Strict):
         0.45,
         ge=0,
         le=1,
-        description="share refunded for the insured before the campaign; assumption (SF campaign target about 0.9)",
+        description="share refunded for the insured before the campaign; assumption (documented campaign target about 0.9)",
     )
     outpatient_reimbursement: float = Field(
         0.2, ge=0, le=1, description="share of chronic costs refunded for the insured; assumption"
@@ -286,7 +286,7 @@ class DynamicsParams(Strict):
 class IdentificationParams(Strict):
     income_concept: Literal["income", "income_minus_expenses"] = Field(
         "income",
-        description="what the office tests: income (SF exit test) or income minus medical and schooling spending (SF: judge by expenditure)",
+        description="what the office tests: income (documented exit test) or income minus medical and schooling spending (sources.md: judge by expenditure)",
     )
     measurement_error_sd: float = Field(
         0.15, ge=0, le=3, description="log-sd of the office's income measurement; assumption"
@@ -301,7 +301,7 @@ class IdentificationParams(Strict):
         0.5,
         ge=0,
         le=1,
-        description="chance the yearly re-check finds a household newly failing the test; assumption (SF: re-checks add missed households)",
+        description="chance the yearly re-check finds a household newly failing the test; assumption (sources.md: re-checks add missed households)",
     )
     monitored_detection: float = Field(
         1.0,
@@ -313,7 +313,7 @@ class IdentificationParams(Strict):
         None,
         gt=0,
         le=1,
-        description="most households registered, as a share of all (SF: quota handed down)",
+        description="most households registered, as a share of all (sources.md: quota handed down)",
     )
 
 
@@ -321,7 +321,7 @@ class DiagnosisParams(Strict):
     """The registry records one main cause, checked in the order of CAUSES; each share is of
     the household's poverty-line budget (line x size). Defaults were fitted (Nelder-Mead on
     20,000 households, seeds 1-4) so that the causes recorded at identification match the
-    county shares of SF (illness 58.9%, disability 8.9%, schooling 9.0%, lack of labour 8.0%,
+    county shares of the local documents (docs/sources.md: illness 58.9%, disability 8.9%, schooling 9.0%, lack of labour 8.0%,
     other 15.2%); tests/test_behaviour.py checks them on other seeds."""
 
     illness_min_loss_share: float = Field(
@@ -346,7 +346,7 @@ class ExitParams(Strict):
     planned_share: Schedule | None = Field(
         None,
         description="the exit plan: at most this share of the households registered at the "
-        "start of a year exit in it, those with the highest measured income first (SF: exits "
+        "start of a year exit in it, those with the highest measured income first (sources.md: exits "
         "are pre-marked on a plan; 1,091 of 5,982 registered persons, about 18%, exited in "
         "one town-year and 16% were planned the next); 1 in a deadline year lets every "
         "household that passes the test exit; none: no plan, every pass exits",
@@ -356,7 +356,7 @@ class ExitParams(Strict):
         2,
         ge=0,
         le=50,
-        description="years policies continue after exit (SF: tuition waived two years)",
+        description="years policies continue after exit (sources.md: tuition waived two years)",
     )
 
 
@@ -390,7 +390,7 @@ class VillagePolicyParams(Strict):
         0.03,
         ge=0,
         le=1,
-        description="registered incidence (persons) below which a poor village exits; SF county exit 3%",
+        description="registered incidence (persons) below which a poor village exits; documented county exit 3%",
     )
     provincial_incidence: float | None = Field(
         0.12,
@@ -399,10 +399,10 @@ class VillagePolicyParams(Strict):
         description="registered incidence of the province, the poor-village reference; assumption (none = this county's)",
     )
     poor_village_incidence_multiple: float = Field(
-        2.0, ge=0, description="SF: incidence at least twice the average"
+        2.0, ge=0, description="sources.md: incidence at least twice the average"
     )
     poor_village_income_share: float = Field(
-        0.6, ge=0, le=10, description="SF: per-capita income below 60% of the average"
+        0.6, ge=0, le=10, description="sources.md: per-capita income below 60% of the average"
     )
 
 
@@ -422,11 +422,11 @@ class FundParams(Strict):
         None,
         description="yuan per household in the county per year, so budgets scale with --households",
     )
-    carry_over: bool = Field(True, description="unspent money stays for next year (SF: idle funds)")
+    carry_over: bool = Field(True, description="unspent money stays for next year (sources.md: idle funds)")
     pays_for: list[str] | None = Field(
         None,
         description="instrument types or names this fund may pay for; none = any "
-        "(SF: integrated sectoral funds, pairing donations and special funds each have uses)",
+        "(sources.md: integrated sectoral funds, pairing donations and special funds each have uses)",
     )
 
     @field_validator("yearly", "yearly_per_household")
@@ -445,7 +445,7 @@ class AllocationParams(Strict):
       its fund still holds;
     - fixed_shares: as in_order, but an instrument named in `shares` may spend at most
       its share of its fund's money at the start of the year;
-    - cause_matched: "one household, one plan" (SF): an instrument listed in `cause_map`
+    - cause_matched: "one household, one plan" (docs/sources.md): an instrument listed in `cause_map`
       only serves registered households whose recorded cause it is listed under;
     - cost_effectiveness: within a phase, every (instrument, household) offer is ranked
       by expected income gain per yuan and funded greedily.

@@ -1,4 +1,4 @@
-"""The poverty office's yearly cycle (DESIGN.md section 4, step 4) as pure functions.
+"""The poverty office's yearly cycle (docs/model.md) as pure functions.
 
 The office never sees true income: it measures per-capita income with a
 multiplicative log-normal error drawn once a year per household. Inclusion and
@@ -28,7 +28,7 @@ CAUSE_OTHER = CAUSES.index("other")
 
 def assurances_hold(households: Households) -> np.ndarray:
     """'Three guarantees' plus safe water: compulsory schooling, basic medical care, safe
-    housing and drinking water (SF). 'Food and clothing' is the income test itself."""
+    housing and drinking water (docs/sources.md). 'Food and clothing' is the income test itself."""
     return (
         households.housing_safe
         & households.insured

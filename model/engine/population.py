@@ -4,7 +4,7 @@ The population depends only on the population parameters and the seed (its own
 stream), so two scenarios with the same seed start from the same people.
 Household composition: a head, a spouse for households of two or more, a
 co-resident elderly parent in some households of three or more, and children
-(who may be adults) for the rest. No household splitting (SF: "no splitting of
+(who may be adults) for the rest. No household splitting (sources.md: "no splitting of
 households").
 """
 

@@ -1,6 +1,6 @@
 """The village collective economy: an investment whose income is partly paid to members.
 
-- collective_economy: SF: collective income targets of 50,000 yuan for a poor village and at
+- collective_economy: sources.md: collective income targets of 50,000 yuan for a poor village and at
   least 10,000 for others. A one-off investment raises the collective's income; each year a
   share of it is paid out to the village's registered households (asset income), the rest
   goes to village posts and public goods (not modelled).
@@ -28,19 +28,19 @@ class CollectiveEconomyConfig(VillageInvestmentConfig):
     target: Target = Field(
         "registered",
         description="households paid the members' share each year, and whose village may "
-        "apply: registered by default (SF: the registered households of the village)",
+        "apply: registered by default (sources.md: the registered households of the village)",
     )
     cost_yuan_per_village: float = Field(
         500_000.0,
         ge=0,
         description="one-off yuan per village; assumption (a 10% return for the gain below, "
-        "SF: firm dividends of up to 10%)",
+        "sources.md: firm dividends of up to 10%)",
     )
     collective_income_gain_yuan_per_year: float = Field(
         50_000.0,
         ge=0,
         description="yearly collective income the investment adds, nominal; assumption at "
-        "SF's target of 50,000 yuan for a poor village",
+        "the documents' target of 50,000 yuan for a poor village",
     )
     member_payout_share: float = Field(
         0.5,
@@ -55,12 +55,13 @@ class CollectiveEconomyConfig(VillageInvestmentConfig):
     target_income_poor_village_yuan: float = Field(
         50_000.0,
         ge=0,
-        description="a poor village below this collective income may apply; SF: 50,000 yuan",
+        description="a poor village below this collective income may apply; sources.md: "
+        "50,000 yuan",
     )
     target_income_other_village_yuan: float = Field(
         10_000.0,
         ge=0,
-        description="another village below this collective income may apply; SF: at least "
+        description="another village below this collective income may apply; sources.md: at least "
         "10,000 yuan",
     )
 
@@ -79,7 +80,7 @@ class CollectiveEconomy(VillageInvestment):
         self.income_year = np.full(sim.villages.n, NEVER, dtype=np.int16)  # first income year
 
     def eligible_villages(self, sim: YearContext) -> np.ndarray:
-        """Villages whose collective income is below their SF target."""
+        """Villages whose collective income is below their documented target."""
         c, v = self.config, sim.villages
         target = np.where(
             v.poor_village, c.target_income_poor_village_yuan, c.target_income_other_village_yuan

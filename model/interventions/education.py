@@ -1,6 +1,6 @@
 """Education instruments: stipends and fee waivers for students of poor households.
 
-- education_aid: SF: "aid from pre-school to university; 795 students in one county all
+- education_aid: sources.md: "aid from pre-school to university; 795 students in one county all
   covered"; "stipends of 100/200/300 yuan per month for primary/secondary/university
   students in one plan"; "tuition waived for two years after the household exits";
   "Rain and Dew" vocational subsidies (33 students, 180,000 yuan, about 5,450 each).
@@ -8,7 +8,7 @@
   (income) and a waiver of part of each student's schooling cost (relief of
   `schooling_cost`). The waiver after exit is the policy continuation: with the default
   target (policy_holders) an exited household keeps the aid for
-  `policy.exit.policy_continuation_years` (2 by default, SF), not through a key here.
+  `policy.exit.policy_continuation_years` (2 by default, documented), not through a key here.
   An aided student who later leaves school and works earns a wage premium, paid to the
   household as education income for a number of years (the aid's lasting effect).
 
@@ -48,25 +48,26 @@ class EducationAidConfig(InterventionConfig):
     stipend_yuan_per_month_preschool: float = Field(
         0.0,
         ge=0,
-        description="stipend per pre-school child per school month; assumption (the SF plan's "
-        "rates start at primary school; pre-school aid comes through the fee waiver)",
+        description="stipend per pre-school child per school month; assumption (the "
+        "documented plan's rates start at primary school; pre-school aid comes through the "
+        "fee waiver)",
     )
     stipend_yuan_per_month_compulsory: float = Field(
         100.0,
         ge=0,
-        description="stipend per compulsory-school (age 6-15) student per school month; SF: "
-        "100 yuan/month for primary students (the engine has one compulsory stage)",
+        description="stipend per compulsory-school (age 6-15) student per school month; "
+        "sources.md: 100 yuan/month for primary students (the engine has one compulsory stage)",
     )
     stipend_yuan_per_month_high_school: float = Field(
         200.0,
         ge=0,
-        description="stipend per high-school student per school month; SF: 200 yuan/month "
+        description="stipend per high-school student per school month; sources.md: 200 yuan/month "
         "for secondary students",
     )
     stipend_yuan_per_month_college: float = Field(
         300.0,
         ge=0,
-        description="stipend per college student per school month; SF: 300 yuan/month for "
+        description="stipend per college student per school month; sources.md: 300 yuan/month for "
         "university students",
     )
     months_per_year: int = Field(
@@ -77,7 +78,7 @@ class EducationAidConfig(InterventionConfig):
         ge=0,
         le=1,
         description="share of a pre-school child's schooling cost waived; assumption (care "
-        "fees waived, meals and sundries remain; SF: aid from pre-school on)",
+        "fees waived, meals and sundries remain; sources.md: aid from pre-school on)",
     )
     fee_waiver_share_compulsory: float = Field(
         0.0,
@@ -90,7 +91,7 @@ class EducationAidConfig(InterventionConfig):
         0.5,
         ge=0,
         le=1,
-        description="share of a high-school student's cost waived; assumption (SF: tuition "
+        description="share of a high-school student's cost waived; assumption (sources.md: tuition "
         "waived; tuition and fees taken as half the cost, board remains)",
     )
     fee_waiver_share_college: float = Field(
@@ -105,7 +106,7 @@ class EducationAidConfig(InterventionConfig):
         ge=0,
         description="extra yearly wage of an aided student once out of school and working, "
         "in identification-year yuan (scaled by the money index), on top of the engine's "
-        "skill gain from graduating; assumption (SF has no figure)",
+        "skill gain from graduating; assumption (the documents give no figure)",
     )
     premium_duration_years: int = Field(
         20, ge=0, le=100, description="years the premium lasts from its first year; assumption"

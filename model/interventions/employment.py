@@ -1,16 +1,18 @@
 """Employment instruments: job placement, skills training and public-welfare posts.
 
 - job_placement: transfer employment, local or migrant, for a household's able labourer.
-  SF: "in one province over 60% of labourers who exited through employment were in casual,
+  sources.md: "in one province over 60% of labourers who exited through employment were in casual,
   flexible work: low and unstable income, high unemployment-relapse risk", so 60% of the
   placements are casual jobs that pay less and are lost more often than stable ones.
-- skills_training: 1-2 skills per labourer (SF), paying a job's income a year later if the
-  trainee finds work. SF: "of 200 trainees, 32 (16%) went out to work" (failure 84%);
-  "Rain and Dew" subsidies of 180,000 yuan for 33 students (about 5,450 yuan each).
+- skills_training: 1-2 skills per labourer (docs/sources.md), paying a job's income a year
+  later if the trainee finds work. sources.md: "of 200 trainees, 32 (16%) went out to
+  work" (failure 84%); "Rain and Dew" subsidies of 180,000 yuan for 33 students (about
+  5,450 yuan each).
   Jobs found after training are casual or stable in the same shares as placements.
 - public_welfare_post: posts such as forest ranger, road maintenance and cleaning, reserved
-  for poor labourers with low mobility (SF), with a fixed wage paid by the fund every year
-  the post is held, a few posts per village; last year's holders keep their post first.
+  for poor labourers with low mobility (docs/sources.md), with a fixed wage paid by the fund
+  every year the post is held, a few posts per village; last year's holders keep their
+  post first.
 
 Job wages are in yuan of the identification year and scaled by `sim.money_index` in the
 year they are paid (wages grow with the economy); the post wage is a fixed nominal amount.
@@ -67,21 +69,21 @@ class JobConfig(InterventionConfig):
         0.6,
         ge=0,
         le=1,
-        description="share of jobs that are casual; SF: over 60% of labourers who exited "
+        description="share of jobs that are casual; sources.md: over 60% of labourers who exited "
         "through employment were in casual, flexible work",
     )
     casual_wage_factor: float = Field(
         0.7,
         ge=0,
         le=1,
-        description="a casual job pays this share of the wage gain; assumption (SF: low and "
-        "unstable income)",
+        description="a casual job pays this share of the wage gain; assumption (sources.md: "
+        "low and unstable income)",
     )
     casual_loss_risk: float = Field(
         0.3,
         ge=0,
         le=1,
-        description="yearly chance a casual job is lost for good; assumption (SF: high "
+        description="yearly chance a casual job is lost for good; assumption (sources.md: high "
         "unemployment-relapse risk)",
     )
     stable_loss_risk: float = Field(
@@ -182,14 +184,14 @@ class SkillsTrainingConfig(JobConfig):
     unit_cost_one_off: float = Field(
         180_000 / 33,
         ge=0,
-        description="yuan per trainee; SF: 'Rain and Dew' subsidies, 33 students, "
+        description="yuan per trainee; sources.md: 'Rain and Dew' subsidies, 33 students, "
         "180,000 yuan (about 5,450 each)",
     )
     failure_risk: float = Field(
         1 - 32 / 200,
         ge=0,
         le=1,
-        description="chance the training leads to no job; SF: of 200 trainees, 32 (16%) "
+        description="chance the training leads to no job; sources.md: of 200 trainees, 32 (16%) "
         "went out to work",
     )
     lag_years: int = Field(

@@ -1,11 +1,11 @@
 """Health instruments: medical costs relieved in the year they fall due (phase "expenses").
 
-- health_insurance: SF "premiums of basic medical insurance fully paid for the registered
+- health_insurance: documented "premiums of basic medical insurance fully paid for the registered
   poor; basic insurance + critical-illness insurance + medical assistance ('three layers'),
   one-stop settlement; personal share of in-catalogue inpatient costs held to about 10%
   (reimbursement about 90%); treat first, pay later." The fund pays the members' premiums
   and whatever the upper layers (and an optional yearly cap) take off the household's bill.
-- chronic_disease_assistance: SF names chronic-disease assistance; no amount is given, so
+- chronic_disease_assistance: the documents name chronic-disease assistance; no amount is given, so
   the share relieved and its cap are assumptions.
 
 Both act on this year's arrays: the dynamics computed the out-of-pocket bill from the gross
@@ -55,7 +55,7 @@ class HealthInsuranceConfig(InterventionConfig):
     premium_yuan_per_person: Schedule = Field(
         {2014: 180},
         description="individual premium paid by the fund per member and year, by year; "
-        "assumption (SF: premiums fully paid for the registered poor, amount not given)",
+        "assumption (sources.md: premiums fully paid for the registered poor, amount not given)",
     )
     basic_reimbursement: float | None = Field(
         None,
@@ -85,7 +85,7 @@ class HealthInsuranceConfig(InterventionConfig):
         ge=0,
         le=1,
         description="share of the rest paid by medical assistance; assumption (with the "
-        "defaults the personal share of a 9,000-20,000 yuan stay is 9-13%; SF: about 10%)",
+        "defaults the personal share of a 9,000-20,000 yuan stay is 9-13%; sources.md: about 10%)",
     )
     out_of_pocket_cap_yuan_per_year: float | None = Field(
         None,
@@ -187,8 +187,8 @@ class ChronicDiseaseAssistanceConfig(InterventionConfig):
         0.5,
         ge=0,
         le=1,
-        description="share of the out-of-pocket chronic costs relieved; assumption (SF names "
-        "chronic-disease assistance without an amount)",
+        description="share of the out-of-pocket chronic costs relieved; assumption (the "
+        "documents name chronic-disease assistance without an amount)",
     )
     cap_yuan_per_year: float | None = Field(
         2000,

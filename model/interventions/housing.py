@@ -1,6 +1,6 @@
 """Housing: dangerous-house renovation, the safe-housing guarantee of the exit test.
 
-- housing_renovation: SF: 72 households planned in one township (no amount given).
+- housing_renovation: sources.md: 72 households planned in one township (no amount given).
   No channel: a safe house is an assurance, not income.
 """
 
@@ -24,7 +24,7 @@ class HousingRenovationConfig(InterventionConfig):
     cost_yuan_per_household: float = Field(
         20_000.0,
         ge=0,
-        description="one-off yuan per house; assumption (SF: 72 households planned in one "
+        description="one-off yuan per house; assumption (sources.md: 72 households planned in one "
         "township, no amount)",
     )
 

@@ -1,15 +1,15 @@
 """Industry instruments: household projects, firm linkage and microcredit.
 
 - production_subsidy: a one-off subsidy for a household project (crops, livestock, bees).
-  SF: 2000-4000 yuan per household (one province's ceiling); 1500 yuan for 100 chickens
+  sources.md: 2000-4000 yuan per household (one province's ceiling); 1500 yuan for 100 chickens
   raised 2500 yuan of income in a year. The project pays for a few years, may fail for
   want of labour or skill, and loses part of a year's income to village disasters and
-  price shocks (SF: fragile household projects, market and weather risk).
+  price shocks (sources.md: fragile household projects, market and weather risk).
 - cooperative_dividend: money placed with a leading firm or cooperative on the household's
-  behalf pays a yearly dividend, also to households without labour. SF: 264 households,
+  behalf pays a yearly dividend, also to households without labour. sources.md: 264 households,
   11.66 million yuan (about 44,000 each), dividends of up to 10% a year; the credit placed
   paid about 9.3%, about 4,100 yuan per household.
-- microcredit: a collateral-free loan whose interest the treasury pays (SF: base rate;
+- microcredit: a collateral-free loan whose interest the treasury pays (sources.md: base rate;
   default risk a named concern; national rule up to 50,000 yuan for up to 3 years).
 
 Amounts are nominal and not scaled by `sim.money_index`: each income is a ratio to the
@@ -68,13 +68,15 @@ class ProductionSubsidyConfig(LastingEffectConfig):
 
     type: Literal["production_subsidy"]
     subsidy_yuan: float = Field(
-        3000.0, ge=0, description="one-off yuan per household; SF: 2000-4000 yuan per household"
+        3000.0,
+        ge=0,
+        description="one-off yuan per household; sources.md: 2000-4000 yuan per household",
     )
     income_per_subsidy_yuan: float = Field(
         2500.0 / 1500.0,
         ge=0,
         description="yuan of yearly income per yuan of subsidy while the project runs; "
-        "SF: 1500 yuan for 100 chickens raised 2500 yuan income in a year",
+        "sources.md: 1500 yuan for 100 chickens raised 2500 yuan income in a year",
     )
     success_probability_full_labour: float = Field(
         0.8,
@@ -94,7 +96,7 @@ class ProductionSubsidyConfig(LastingEffectConfig):
         ge=0,
         le=1,
         description="share of a year's project income lost when the village has a disaster "
-        "or a price shock that year; assumption (SF: market and weather risk)",
+        "or a price shock that year; assumption (sources.md: market and weather risk)",
     )
     duration_years: int | None = Field(
         3, ge=1, le=100, description="years the project pays; assumption"
@@ -104,7 +106,7 @@ class ProductionSubsidyConfig(LastingEffectConfig):
         ge=0,
         le=1,
         description="chance each year the project is given up for good; assumption "
-        "(SF: fragile household projects)",
+        "(sources.md: fragile household projects)",
     )
 
 
@@ -169,19 +171,19 @@ class CooperativeDividendConfig(LastingEffectConfig):
     placed_yuan: float = Field(
         44_000.0,
         ge=0,
-        description="yuan placed per household, booked once; SF: 264 households, "
+        description="yuan placed per household, booked once; sources.md: 264 households, "
         "11.66 million yuan (about 44,000 each)",
     )
     dividend_rate: float = Field(
         0.093,
         ge=0,
         le=1,
-        description="yearly dividend as a share of the money placed; SF: about 9.3% a year "
+        description="yearly dividend as a share of the money placed; sources.md: about 9.3% a year "
         "(about 4,100 yuan per household), up to 10%",
     )
     no_labour_first: bool = Field(
         False,
-        description="serve households without labour first (SF: asset income for those "
+        description="serve households without labour first (sources.md: asset income for those "
         "without labour); default off: poorest first",
     )
     duration_years: int | None = Field(
@@ -243,17 +245,17 @@ class MicrocreditConfig(InterventionConfig):
     loan_yuan: float = Field(
         50_000.0,
         ge=0,
-        description="loan per household (lent by a bank, not the fund); SF: national rule "
+        description="loan per household (lent by a bank, not the fund); sources.md: national rule "
         "up to 50,000 yuan",
     )
     term_years: int = Field(
-        3, ge=1, le=30, description="years of the loan and of its income; SF: up to 3 years"
+        3, ge=1, le=30, description="years of the loan and of its income; sources.md: up to 3 years"
     )
     interest_subsidy_rate: float = Field(
         0.0435,
         ge=0,
         le=1,
-        description="yearly interest the fund pays (SF: subsidised at the base rate); "
+        description="yearly interest the fund pays (sources.md: subsidised at the base rate); "
         "4.35% assumed, the one-year base rate of the time",
     )
     return_on_investment: float = Field(
@@ -266,7 +268,7 @@ class MicrocreditConfig(InterventionConfig):
         ge=0,
         le=1,
         description="chance per loan the business fails, yields nothing and the loan "
-        "defaults; assumption (SF: default risk is a named concern)",
+        "defaults; assumption (sources.md: default risk is a named concern)",
     )
     risk_compensation_share: float = Field(
         0.5,

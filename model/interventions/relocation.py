@@ -1,6 +1,6 @@
 """Relocation: moving a household from a remote village to a resettlement site.
 
-- relocation: SF: "29 households (24 poor, 85 persons) relocated for 2.69 million yuan of
+- relocation: sources.md: "29 households (24 poor, 85 persons) relocated for 2.69 million yuan of
   special funds (about 93,000 yuan per household, 31,600 per poor person)", so the move
   costs 31,600 yuan per member; "some relocated households return (18 households / 47
   persons in one township)", a count without a denominator, so the yearly return risk
@@ -42,7 +42,7 @@ class RelocationConfig(InterventionConfig):
     cost_yuan_per_person: float = Field(
         2_690_000 / 85,
         ge=0,
-        description="yuan per household member, booked in the year of the move; SF: 2.69 "
+        description="yuan per household member, booked in the year of the move; sources.md: 2.69 "
         "million yuan for 85 persons (about 31,600 per person)",
     )
     min_village_remoteness: float = Field(
@@ -56,7 +56,7 @@ class RelocationConfig(InterventionConfig):
         ge=0,
         le=1,
         description="yearly chance a relocated household returns to its village for good; "
-        "assumption (SF: 18 households / 47 persons returned in one township, with no "
+        "assumption (sources.md: 18 households / 47 persons returned in one township, with no "
         "count of those relocated there)",
     )
     farm_income_lost_share: float = Field(

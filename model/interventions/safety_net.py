@@ -1,14 +1,14 @@
 """Safety-net instruments: the dibao top-up, the wubao, temporary relief, asset dividends.
 
-- dibao (minimum living guarantee) tops income up to a standard. SF: "Dibao for those who
+- dibao (minimum living guarantee) tops income up to a standard. sources.md: "Dibao for those who
   cannot exit through industry or jobs: all fully or partly unable to work are enrolled;
   the dibao line is raised toward the poverty line ('two lines merge')." The standard is a
   schedule of shares of the poverty line so that the two lines can converge over the years.
 - wubao (five guarantees) pays a yearly stipend to each elderly member of a household with
-  no member of working age (SF: "wubao stipend up by at least 600 yuan/year").
-- temporary_relief pays a one-off sum in the year of a shock (SF: "temporary relief of 600
+  no member of working age (sources.md: "wubao stipend up by at least 600 yuan/year").
+- temporary_relief pays a one-off sum in the year of a shock (sources.md: "temporary relief of 600
   yuan per dibao/wubao household and 360 yuan per near-dibao household").
-- asset_dividend shares the income of village assets with households without labour (SF:
+- asset_dividend shares the income of village assets with households without labour (sources.md:
   photovoltaic stations, "a county put 11.5 million yuan into them in one year"; "asset-income
   dividends for those with neither labour nor dibao eligibility").
 """
@@ -42,13 +42,14 @@ class DibaoConfig(InterventionConfig):
     fund: str = Field("civil_affairs", description="fund source that pays for it (civil affairs)")
     standard_share_of_line: Schedule = Field(
         {2014: 1.0},
-        description="dibao standard as a share of the poverty line, by year (SF: lines merge)",
+        description="dibao standard as a share of the poverty line, by year (sources.md: "
+        "lines merge)",
     )
     target: Target = Field(
         "all", description="means-tested over everyone by default (see InterventionConfig)"
     )
     no_labour_first: bool = Field(
-        True, description="households without a full labourer are served first (SF)"
+        True, description="households without a full labourer are served first (docs/sources.md)"
     )
 
     _standard = field_validator("standard_share_of_line")(_check_schedule)
@@ -97,7 +98,7 @@ class WubaoConfig(InterventionConfig):
     stipend_share_of_line: Schedule = Field(
         {2014: 1.0},
         description="yearly stipend per elderly member as a share of the poverty line, by year; "
-        "assumption (SF only says the stipend rose by at least 600 yuan/year)",
+        "assumption (the documents only say the stipend rose by at least 600 yuan/year)",
     )
     stipend_yuan_per_person: Schedule | None = Field(
         None,
@@ -150,10 +151,14 @@ class TemporaryReliefConfig(InterventionConfig):
     type: Literal["temporary_relief"]
     fund: str = Field("civil_affairs", description="fund source that pays for it (civil affairs)")
     relief_yuan_poor: float = Field(
-        600, ge=0, description="yuan to a household below the line (SF: 600 per dibao household)"
+        600,
+        ge=0,
+        description="yuan to a household below the line (sources.md: 600 per dibao household)",
     )
     relief_yuan_near_poor: float = Field(
-        360, ge=0, description="yuan to a household near the line (SF: 360 per near-dibao one)"
+        360,
+        ge=0,
+        description="yuan to a household near the line (sources.md: 360 per near-dibao one)",
     )
     near_line_multiple: float = Field(
         1.5, ge=1, description="near the line: measured income below this many lines; assumption"
@@ -210,7 +215,7 @@ class AssetDividendConfig(InterventionConfig):
         3000,
         ge=0,
         description="yuan per household per year, constant in nominal yuan; assumption (about "
-        "what a 3 kW photovoltaic share earns; SF: a county put 11.5 million yuan into "
+        "what a 3 kW photovoltaic share earns; sources.md: a county put 11.5 million yuan into "
         "stations in one year, with no per-household figure)",
     )
     no_labour_below_units: float = Field(
@@ -218,18 +223,19 @@ class AssetDividendConfig(InterventionConfig):
     )
     exclude_dibao_eligible: bool = Field(
         False,
-        description="true: only households at or above the dibao standard (SF: dividends 'for "
-        "those with neither labour nor dibao eligibility'); false: every household without "
-        "labour in the target group, the dibao then topping up less. At the default pension "
-        "and family support almost every household without labour is below the standard, so "
-        "the strict reading reaches almost nobody",
+        description="true: only households at or above the dibao standard (sources.md: "
+        "dividends 'for those with neither labour nor dibao eligibility'); false: every "
+        "household without labour in the target group, the dibao then topping up less. At "
+        "the default pension and family support almost every household without labour is "
+        "below the standard, so the strict reading reaches almost nobody",
     )
 
 
 @register
 class AssetDividend(Intervention):
-    """Pays households without labour a yearly share of the income of village assets (SF);
-    optionally only those not eligible for the dibao. Paid while the household qualifies."""
+    """Pays households without labour a yearly share of the income of village assets
+    (docs/sources.md); optionally only those not eligible for the dibao. Paid while the
+    household qualifies."""
 
     config_class = AssetDividendConfig
     config: AssetDividendConfig

@@ -1,12 +1,12 @@
 """Village works: roads, irrigation and water, and the base class of village investments.
 
 Village works (recipients are villages; `VillageInvestment`), each at most once per village:
-- village_road: SF: 6.106 million yuan for roads reaching 10 villages (about 610,600 each).
+- village_road: sources.md: 6.106 million yuan for roads reaching 10 villages (about 610,600 each).
   Lowers the village's remoteness, which raises local wages through the engine's remoteness
   penalty from the next year's economy.
-- village_irrigation: raises the village's land productivity. SF: 1 million yuan for one
+- village_irrigation: raises the village's land productivity. sources.md: 1 million yuan for one
   whole-village project (taken as the cost of one village's irrigation).
-- village_safe_water: SF: 0.823 million yuan for water reaching 8 villages (about 102,875
+- village_safe_water: sources.md: 0.823 million yuan for water reaching 8 villages (about 102,875
   each). The village and every household in it get safe water (the assurance).
 The collective economy (model/interventions/collective.py) is a village investment too;
 dangerous-house renovation, a household instrument, is in model/interventions/housing.py.
@@ -183,8 +183,8 @@ class VillageRoadConfig(VillageInvestmentConfig):
     cost_yuan_per_village: float = Field(
         610_600.0,
         ge=0,
-        description="one-off yuan per village; SF: 6.106 million yuan for roads reaching 10 "
-        "villages",
+        description="one-off yuan per village; sources.md: 6.106 million yuan for roads "
+        "reaching 10 villages",
     )
     remoteness_reduction_share: float = Field(
         0.3,
@@ -249,7 +249,7 @@ class VillageIrrigationConfig(VillageInvestmentConfig):
     cost_yuan_per_village: float = Field(
         1_000_000.0,
         ge=0,
-        description="one-off yuan per village; assumption from SF: 1 million yuan for one "
+        description="one-off yuan per village; assumption from sources.md: 1 million yuan for one "
         "whole-village project",
     )
     productivity_gain_share: float = Field(
@@ -290,7 +290,7 @@ class VillageSafeWaterConfig(VillageInvestmentConfig):
     cost_yuan_per_village: float = Field(
         823_000.0 / 8,
         ge=0,
-        description="one-off yuan per village; SF: 0.823 million yuan for water reaching 8 "
+        description="one-off yuan per village; sources.md: 0.823 million yuan for water reaching 8 "
         "villages",
     )
 

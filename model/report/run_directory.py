@@ -94,6 +94,7 @@ def manifest(record: RunRecord, wall_clock_seconds: float) -> dict:
 
 # --- the run directory -------------------------------------------------------------------
 
+
 def prepare_run_directory(out_dir: str | Path) -> Path:
     """Create `out_dir` (or accept an earlier run directory) before any simulation starts.
 

@@ -7,10 +7,10 @@ income every other instrument has paid. Within a phase the rule decides who is f
 - in_order: each instrument, in scenario order, serves the prefix of its ranked
   applicants that its fund (and its own yearly budget) can still pay;
 - fixed_shares: the same, with an instrument's spending also capped at its share of
-  its fund's money at the start of the year (SF: "at least 60% of fiscal poverty funds
+  its fund's money at the start of the year (sources.md: "at least 60% of fiscal poverty funds
   to industry");
 - cause_matched: the same, but an instrument matched to causes only serves registered
-  households whose recorded cause it is matched to (SF: "one household, one plan");
+  households whose recorded cause it is matched to (sources.md: "one household, one plan");
 - cost_effectiveness: all offers of the phase, (instrument, household) pairs, are ranked
   by expected income gain per yuan, the gain counted over the effect's expected life
   (`expected_years`: 1 for a yearly transfer, more for a project, a job or a placement

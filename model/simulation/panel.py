@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LASTING_EXIT_YEARS = 3
 """An exit is lasting when the household's true income stays at or above the line in each
-of the 3 years after the exit year (DESIGN.md section 9: "still out of poverty after 3 years")."""
+of the 3 years after the exit year (docs/model.md: "still out of poverty after 3 years")."""
 
 
 class HouseholdPanel:

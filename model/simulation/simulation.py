@@ -161,7 +161,7 @@ class Simulation:
 
     def policy_holders(self) -> np.ndarray:
         """Registered households and those still within `policy_continuation_years` of their
-        exit (SF: "exit without losing the policies")."""
+        exit (sources.md: "exit without losing the policies")."""
         h = self.households
         years = self.scenario.policy.exit.policy_continuation_years
         since_exit = self.year - h.exit_year.astype(np.int32)
