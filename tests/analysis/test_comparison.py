@@ -18,7 +18,7 @@ from model.analysis.efficiency import (
 )
 from model.analysis.replicates import simulate
 from model.analysis.study import efficiency_table, relapse_curve_table, run_study
-from model.config.scenario import load_scenario, with_overrides
+from model.config.scenario import load_scenario
 from tests.support.cli import assert_user_error, run_cli
 from tests.support.paths import REPO_ROOT
 
@@ -75,16 +75,11 @@ def test_a_counterfactual_is_reused_only_when_it_is_the_same_run():
     assert counterfactual.policy.exit == five_batches.policy.exit
 
 
-SMALL = {"population.n_households": 2_000}
-
-
-def small(name: str, **overrides):
-    scenario = load_scenario(REPO_ROOT / "scenarios" / f"{name}.yaml")
-    return with_overrides(scenario, {**SMALL, **overrides})
+SMALL_HOUSEHOLDS = 2_000
 
 
 @pytest.mark.statistical
-def test_common_random_numbers_narrow_the_interval_of_a_difference():
+def test_common_random_numbers_narrow_the_interval_of_a_difference(library_scenario):
     """Two close scenarios (the exit test with a 0% or a 10% income margin) on the same
     seeds: the paired interval of each difference is narrower than the Welch interval of
     the same replicates, because the replicates share households and shocks. Expected for
@@ -92,8 +87,11 @@ def test_common_random_numbers_narrow_the_interval_of_a_difference():
     three headline counts with 6 replicates."""
     replicates = 6
     headlines = {
-        name: simulate(small("baseline", **{"policy.exit.income_margin": margin}), 3, replicates)
-        .headlines()
+        name: simulate(
+            library_scenario("baseline", SMALL_HOUSEHOLDS, **{"policy.exit.income_margin": margin}),
+            3,
+            replicates,
+        ).headlines()
         for name, margin in (("margin_0", 0.0), ("margin_10", 0.1))
     }
     table = comparison_table(headlines).set_index(["scenario", "indicator"])
@@ -106,7 +104,9 @@ def test_common_random_numbers_narrow_the_interval_of_a_difference():
 
 
 @pytest.mark.statistical
-def test_five_batches_costs_a_finite_positive_amount_per_lasting_exit_and_risk_falls():
+def test_five_batches_costs_a_finite_positive_amount_per_lasting_exit_and_risk_falls(
+    library_scenario,
+):
     """On five_batches against its paired no-intervention run (4 replicates, 3,000
     households): the cost per lasting
     exit against the paired no-intervention run is finite and positive with its whole
@@ -116,7 +116,7 @@ def test_five_batches_costs_a_finite_positive_amount_per_lasting_exit_and_risk_f
     last's. (Comparing each point with the previous bin's upper bound instead failed on 5
     of 8 seeds: 20 bins x 3 horizons of 90% intervals that ignore the clustering of a
     household's years; the interval-overlap reading failed on none.)"""
-    study = run_study(small("five_batches", **{"population.n_households": 3_000}), 2014, 4)
+    study = run_study(library_scenario("five_batches", 3_000), 2014, 4)
     efficiency = efficiency_table(study).set_index("measure")
     cost = efficiency.loc["cost_per_lasting_exit"]
     assert np.isfinite(cost["mean"]) and cost["mean"] > 0 and cost["mean_low"] > 0

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from model.config.scenario import load_scenario, with_overrides
+from model.config.scenario import load_scenario
 from model.engine.state import CAUSES
 from model.simulation import Simulation
 from tests.support.paths import SCENARIOS
@@ -56,20 +56,17 @@ def paired_interval(differences: list[float]) -> tuple[float, float]:
     return values.mean() - half, values.mean() + half
 
 
-def small(name: str, households: int = 3000, years: int = 7):
-    return with_overrides(
-        load_scenario(SCENARIOS / f"{name}.yaml"),
-        {"population.n_households": households, "years": years},
-    )
-
-
+SMALL_HOUSEHOLDS = 3000
 REPLICATES = 4
 
 
 @pytest.mark.statistical
-def test_five_batches_lowers_poverty_against_the_baseline():
+def test_five_batches_lowers_poverty_against_the_baseline(library_scenario):
     """Expectation: the full package lowers final-year poor persons (paired, R=4)."""
-    base, package = small("baseline_calibrated"), small("five_batches")
+    base, package = (
+        library_scenario("baseline_calibrated", SMALL_HOUSEHOLDS),
+        library_scenario("five_batches", SMALL_HOUSEHOLDS),
+    )
     differences = []
     for replicate in range(REPLICATES):
         runs = [Simulation(s, seed=11, replicate=replicate) for s in (base, package)]
@@ -91,7 +88,7 @@ def illness_share_of_new_registrations(scenario, replicate: int) -> float:
 
 
 @pytest.mark.statistical
-def test_health_first_cuts_the_illness_share_of_new_registrations():
+def test_health_first_cuts_the_illness_share_of_new_registrations(library_scenario):
     """Expectation: paying the three medical layers first leaves fewer households registered
     for illness among those registered after identification (paired, R=12).
 
@@ -99,7 +96,10 @@ def test_health_first_cuts_the_illness_share_of_new_registrations():
     newly registered and the effect is about -3 points with a replicate sd of about 2.5:
     four replicates give a half-width near 3 points (power about one half), twelve about
     1.3 points. Measured over 12 replicates: interval (-0.043, -0.016)."""
-    base, health = small("baseline_calibrated"), small("health_first")
+    base, health = (
+        library_scenario("baseline_calibrated", SMALL_HOUSEHOLDS),
+        library_scenario("health_first", SMALL_HOUSEHOLDS),
+    )
     differences = [
         illness_share_of_new_registrations(health, r) - illness_share_of_new_registrations(base, r)
         for r in range(12)
@@ -124,10 +124,13 @@ def no_labour_outcomes(scenario, replicate: int) -> tuple[float, float]:
 
 
 @pytest.mark.statistical
-def test_the_dibao_lifts_no_labour_households_but_crowds_them_near_the_line():
+def test_the_dibao_lifts_no_labour_households_but_crowds_them_near_the_line(library_scenario):
     """Expectation: against the baseline, the dibao lowers the poverty gap of households
     without labour and raises their share within 20% of the line (paired, R=4)."""
-    base, dibao = small("baseline_calibrated", 2000), small("dibao_only", 2000)
+    base, dibao = (
+        library_scenario("baseline_calibrated", 2000),
+        library_scenario("dibao_only", 2000),
+    )
     gap_diff, near_diff = [], []
     for r in range(REPLICATES):
         (gap_b, near_b), (gap_d, near_d) = no_labour_outcomes(base, r), no_labour_outcomes(dibao, r)

@@ -14,6 +14,7 @@ from tests.support.instruments import (
     assert_own_stream,
     county,
 )
+from tests.support.statistics import within_se
 
 EMPLOYMENT = CHANNELS.index("employment")
 TYPES = ("job_placement", "skills_training", "public_welfare_post")
@@ -60,12 +61,6 @@ def spy(sim: Simulation, label: str):
 
     instrument.propose = propose
     return instrument, log
-
-
-def within_se(successes: int, trials: int, p: float, k: float = 4.0) -> bool:
-    """Whether successes/trials is within k binomial standard errors of p."""
-    se = np.sqrt(p * (1 - p) / trials)
-    return abs(successes / trials - p) <= k * se
 
 
 # --- eligibility ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.support.instruments import (
     assert_own_stream,
     county,
 )
+from tests.support.statistics import within_se
 
 RELOCATION = CHANNELS.index("relocation")
 PER_PERSON = 2_690_000 / 85
@@ -25,11 +26,6 @@ SMALL_VILLAGES = {"villages": {"households_per_village": 25}}
 def scenario(interventions: list[dict], households: int = 2000, years: int = 4, **keys) -> Scenario:
     """A county of small villages (so that many differ in remoteness)."""
     return county(interventions, households, years, SMALL_VILLAGES, name="relocation", **keys)
-
-
-def within_se(successes: int, trials: int, p: float, k: float = 4.0) -> bool:
-    """Whether successes/trials is within k binomial standard errors of p."""
-    return abs(successes / trials - p) <= k * np.sqrt(p * (1 - p) / trials)
 
 
 def test_moves_only_remote_households_once_makes_housing_safe_and_books_per_person():
