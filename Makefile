@@ -6,6 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test bench lint clean
 
+# The planner's main job: the library's main mixes against the calibrated baseline, paired
+# on one seed, at a county of 30,000 households (about 100,000 people), 10 replicates.
+MAIN_MIXES := scenarios/baseline_calibrated.yaml scenarios/five_batches.yaml \
+	scenarios/development_heavy.yaml scenarios/safety_net_heavy.yaml scenarios/health_first.yaml
+COUNTY_HOUSEHOLDS := 30000
+REPLICATES := 10
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
@@ -15,7 +22,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python run.py run scenarios/baseline.yaml --out outputs/baseline
+	$(BIN)/python run.py compare $(MAIN_MIXES) --households $(COUNTY_HOUSEHOLDS) \
+		--replicates $(REPLICATES) --out outputs/comparison
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -54,6 +54,7 @@ def compare_command(args: argparse.Namespace) -> int:
         prepare_compare_directory,
         write_compare_directory,
     )
+    from model.report.files import REPORT_NAME
     from model.report.run_directory import RunRecord, write_run_directory
 
     started_at = datetime.now(UTC)
@@ -116,14 +117,18 @@ def compare_command(args: argparse.Namespace) -> int:
             f"simulated in {simulation_seconds:.1f} s"
         )
         print("\n".join(difference_lines(comparison)))
+        print(f"report: {out_dir / REPORT_NAME} (open it in a browser)")
     return 0
 
 
+PERCENTAGE_POINTS = "{:+.1f} pp"
+"""A difference of two shares, in percentage points (x 100 before formatting)."""
+
 KEY_DIFFERENCES = (
-    ("incidence_persons_final_year", "income-poor persons, final year", "{:+.1%}"),
+    ("incidence_persons_final_year", "income-poor persons, final year", PERCENTAGE_POINTS),
     ("exits_households_total", "exits (households)", "{:+,.0f}"),
     ("lasting_exits_households_total", "lasting exits (households)", "{:+,.0f}"),
-    ("relapse_within_3y_share_of_exits", "relapses within 3 years per exit", "{:+.1%}"),
+    ("relapse_within_3y_share_of_exits", "relapses within 3 years per exit", PERCENTAGE_POINTS),
     ("spending_total", "spending (yuan)", "{:+,.0f}"),
 )
 
@@ -141,10 +146,11 @@ def difference_lines(comparison) -> list[str]:
             if key not in by_indicator.index:
                 continue
             row = by_indicator.loc[key]
-            text = number_format.format(row["difference"])
+            scale = 100.0 if number_format == PERCENTAGE_POINTS else 1.0
+            text = number_format.format(scale * row["difference"])
             if row["difference_low"] == row["difference_low"]:  # not NaN
-                low = number_format.format(row["difference_low"])
-                high = number_format.format(row["difference_high"])
+                low = number_format.format(scale * row["difference_low"])
+                high = number_format.format(scale * row["difference_high"])
                 text += f"  ({low} to {high})"
             lines.append(f"    {label:<36} {text}")
     return lines

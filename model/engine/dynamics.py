@@ -7,7 +7,7 @@ every scenario (common random numbers). Nothing here depends on policy state
 except through the household's insurance reimbursement and last year's poverty
 (which drives school dropout).
 
-The passes over person rows run in compiled kernels (model/kernels.py); the draws
+The passes over person rows run in compiled kernels (model/engine/kernels.py); the draws
 are made here, with NumPy, before each kernel, so they are exactly the NumPy ones.
 """
 

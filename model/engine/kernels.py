@@ -1,4 +1,4 @@
-"""Compiled person-level passes of the yearly dynamics (called from model/dynamics.py).
+"""Compiled person-level passes of the yearly dynamics (called from model/engine/dynamics.py).
 
 Why compiled: each year the dynamics walk every person row (about 4 per household,
 dead rows included) for demography, schooling, health, migration and income. As

@@ -439,7 +439,7 @@ AllocationRule = Literal["in_order", "fixed_shares", "cause_matched", "cost_effe
 
 
 class AllocationParams(Strict):
-    """How each year's money is divided among instruments (model/allocation.py).
+    """How each year's money is divided among instruments (model/simulation/allocation.py).
 
     - in_order: instruments apply in their phase, then scenario order, each taking what
       its fund still holds;
@@ -463,7 +463,7 @@ class AllocationParams(Strict):
     ) = Field(
         None,
         description="recorded cause -> instrument types or names matched to it "
-        "(cause_matched); none = the default map in model/allocation.py",
+        "(cause_matched); none = the default map in model/simulation/allocation.py",
     )
 
     @field_validator("shares")

@@ -4,7 +4,7 @@ An intervention is delivery x eligibility x priority x capacity x unit cost x ef
 (Starsim's split). Each year an instrument *proposes*: it takes its eligibility mask
 (narrowed by its `target` group and, under cause-matched allocation, by the recorded
 cause), ranks applicants by priority and cuts at its capacity. The allocation rule
-(model/allocation.py) decides how many of the proposal the money pays for, and the
+(model/simulation/allocation.py) decides how many of the proposal the money pays for, and the
 instrument *delivers*: it books every yuan by instrument, fund, year and household,
 draws failures from its own random stream and hands the recipients to `apply_effect`.
 

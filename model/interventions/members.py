@@ -1,5 +1,5 @@
 """Household summaries of the members that instruments read: who counts as a labourer,
-an elderly member, a migrant. Compiled passes over the person rows (model/kernels.py),
+an elderly member, a migrant. Compiled passes over the person rows (model/engine/kernels.py),
 because a county has about four person rows per household; `profile` makes one pass a
 year for every count instruments share, cached until the next year's economy."""
 

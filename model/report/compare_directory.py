@@ -1,6 +1,6 @@
 """The comparison directory `run.py compare` writes (README, "Comparing scenarios").
 
-    DIR/<scenario>/        one complete run directory per scenario (model/outputs.py)
+    DIR/<scenario>/        one complete run directory per scenario (model/report/files.py)
     DIR/comparison.csv     each indicator per scenario, and its paired difference to the first
     DIR/relapse_curve.csv  DIR/survival.csv  DIR/efficiency.csv: the scenarios' tables stacked
     DIR/plots/*.png        comparison figures

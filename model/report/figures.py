@@ -4,7 +4,7 @@
 relapse_curve.csv, survival.csv, efficiency.csv, comparison.csv) and write every figure they
 allow, as byte-stable PNGs (model.report.plots.save_png): the same CSV gives the same PNG bytes, so
 `run.py plot DIR` reproduces a run's figures. The figures themselves are in
-model/figures_relapse.py and model/figures_efficiency.py.
+model/report/figures_relapse.py and model/report/figures_efficiency.py.
 """
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ def yearly_indicators(
         "relapses_within_1y_households": int((relapse_gap <= 1).sum()),
         "relapses_within_3y_households": int((relapse_gap <= 3).sum()),
         "relapses_within_5y_households": int((relapse_gap <= 5).sum()),
-        # filled in three years later by Simulation.step (model/panel.py, lasting_exits)
+        # filled in three years later by Simulation.step (model/simulation/panel.py, lasting_exits)
         "exits_followed_3y_households": 0,
         "lasting_exits_households": 0,
         "near_poor_share": share(

@@ -2,7 +2,7 @@
 
 Row 0 is the identification year (`start_year - 1`), row k the k-th policy year. The
 panel is what the relapse-risk curve, survival after exit, lasting exits and the
-vulnerability score are computed from (model/relapse.py), and what `--panel` writes
+vulnerability score are computed from (model/analysis/relapse.py), and what `--panel` writes
 to `households.parquet`. It costs 17 bytes per household-year (34 MB for 100,000
 households over 20 years), so every run records it.
 """

@@ -1,7 +1,7 @@
 """The factors of a sweep file: what a factor is (a key path and a list, range or
 distribution of values) and how a design's unit-interval samples become its values.
 
-Kept apart from the designs (model/sweep_design.py) because it is the part of the sweep
+Kept apart from the designs (model/sweeps/design.py) because it is the part of the sweep
 schema a user writes most: each distribution with its parameters and inverse CDF.
 """
 

@@ -2,7 +2,7 @@
 
 A task is a pure function of (point scenario, sweep seed, replicate) and returns its yearly
 table as Parquet bytes, so that a Dask worker on a machine that cannot see the output
-directory can run it: the client (model/sweep_runner.py) writes every file.
+directory can run it: the client (model/sweeps/runner.py) writes every file.
 """
 
 from __future__ import annotations

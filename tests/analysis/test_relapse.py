@@ -1,4 +1,4 @@
-"""Relapse analyses on small panels and samples computed by hand (model/relapse.py)."""
+"""Relapse analyses on small panels and samples computed by hand (model/analysis/relapse.py)."""
 
 from __future__ import annotations
 

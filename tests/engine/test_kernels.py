@@ -1,6 +1,6 @@
-"""The compiled kernels (model/kernels.py) against the NumPy code they replaced.
+"""The compiled kernels (model/engine/kernels.py) against the NumPy code they replaced.
 
-The references below are the whole-array NumPy formulations of model/dynamics.py before
+The references below are the whole-array NumPy formulations of model/engine/dynamics.py before
 the kernels (commit dde8296), unchanged but for their names; they use the NumPy helpers
 below (`sum_by_household`, `labour_by_age`, `cap_by_disability`). Each dynamics
 function, which draws with NumPy and calls its kernel, must leave every person, household
@@ -41,7 +41,7 @@ from model.engine.state import (
     Villages,
 )
 
-# --- references: the NumPy code of model/dynamics.py at dde8296 ---------------------------
+# --- references: the NumPy code of model/engine/dynamics.py at dde8296 ---------------------------
 
 
 def sum_by_household(persons: Persons, n_households: int, weights: np.ndarray) -> np.ndarray:
