@@ -34,6 +34,7 @@ class Ledger:
         self.received_by_instrument: dict[str, np.ndarray] = {}  # yuan, all years
         self.ever_received: dict[str, np.ndarray] = {}  # bool: booked at least once
         self.idle_by_year: dict[int, float] = {}
+        self.budget_this_year = 0.0
         self.year: int | None = None
 
     def allocation(self, fund: str, year: int) -> float:
@@ -51,6 +52,11 @@ class Ledger:
             carried = self.available.get(name, 0.0) if config.carry_over else 0.0
             self.available[name] = carried + self.allocation(name, year)
         self.opening_balance = dict(self.available)
+        self.budget_this_year = sum(
+            float(amount)
+            for amount in (self.allocation(name, year) for name in self.funds)
+            if np.isfinite(amount)
+        ) + 0.0  # new money of the year in funds with a limit (yuan)
         self.received_this_year[:] = 0.0
         self.year = year
 

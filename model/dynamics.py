@@ -269,5 +269,8 @@ def compute_income_and_expenses(
         households.medical_oop,
         households.schooling_cost,
     )
+    households.remittance_income[:] = np.maximum(
+        sums[:, kernels.MIGRANT_WAGES] * shock_multiplier, 0.0
+    )  # in wage_income; NBS counts it as transfer income (model/campaign_metrics.py)
     households.inpatient_cost[:] = sums[:, kernels.INPATIENT_COST]
     households.chronic_cost[:] = sums[:, kernels.CHRONIC_COST]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from model.campaign_metrics import campaign_headline
 from model.metrics import YEARLY_COLUMNS, yearly_columns
 from model.scenario import Scenario
 from model.simulation import Simulation
@@ -221,6 +222,7 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
             if column.startswith("spending_")
             and column not in ("spending_total", "spending_leakage")
         },
+        **campaign_headline(y),
         **(paired_efficiency(y, spending) if COUNTERFACTUAL_COLUMNS.keys() <= set(y) else {}),
     }
 

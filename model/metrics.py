@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.campaign_metrics import CAMPAIGN_COLUMNS
 from model.state import CAUSES, EXIT_CHANNELS, NEVER
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +59,7 @@ YEARLY_COLUMNS = [
     "villages_exited",
     *[f"cause_share_{cause}" for cause in CAUSES],
     *[f"exits_by_{channel}" for channel in EXIT_CHANNELS],
+    *CAMPAIGN_COLUMNS,
 ]
 
 

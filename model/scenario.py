@@ -53,6 +53,13 @@ class Scenario(Strict):
         {2013: 2736, 2018: 3535},
         description="yuan per person per year; SF: 2736 applied at identification, 3535 in 2018",
     )
+    national_poverty_line: Schedule = Field(
+        {2013: 2736, 2014: 2800, 2015: 2855, 2016: 2952, 2019: 3218},
+        description="the national line (2010 standard) in current yuan per person, against "
+        "which the indicators count the poor as the National Bureau of Statistics does; NBS "
+        "rural poverty monitoring reports (2013 2736, 2014 2800, 2015 2855, 2016 2952, 2019 "
+        "3218); 2017-2018 interpolated, 2020 extended at the 2016-2019 rate (docs/sources.md)",
+    )
     population: PopulationParams = PopulationParams()
     dynamics: DynamicsParams = DynamicsParams()
     policy: PolicyParams = PolicyParams()
@@ -64,7 +71,7 @@ class Scenario(Strict):
     interventions: list[InterventionSpec] = Field(default_factory=list)
     allocation: AllocationParams = AllocationParams()
 
-    _line = field_validator("poverty_line")(_check_schedule)
+    _line = field_validator("poverty_line", "national_poverty_line")(_check_schedule)
 
     @field_validator("funds", mode="before")
     @classmethod
@@ -178,7 +185,7 @@ def _merge(base: dict, override: dict, origin: dict, file: str, prefix: tuple = 
         if (
             isinstance(value, dict)
             and isinstance(merged.get(key), dict)
-            and key not in {"poverty_line"}
+            and key not in {"poverty_line", "national_poverty_line"}
         ):
             merged[key] = _merge(merged[key], value, origin, file, path)
         else:

@@ -14,6 +14,7 @@ import numpy as np
 from model import dynamics, policy
 from model.allocation import Allocator
 from model.budget import Ledger
+from model.campaign_metrics import CampaignRecord
 from model.interventions import REGISTRY
 from model.metrics import yearly_indicators
 from model.panel import LASTING_EXIT_YEARS, HouseholdPanel
@@ -62,6 +63,12 @@ class Simulation:
     def poverty_line(self) -> float:
         """Poverty line this year, yuan per person per year."""
         return value_in_year(self.scenario.poverty_line, self.year)
+
+    @property
+    def national_poverty_line(self) -> float:
+        """The national line this year (yuan per person per year), the indicators' measure
+        of poverty as the national statistics count it (model/campaign_metrics.py)."""
+        return value_in_year(self.scenario.national_poverty_line, self.year)
 
     def growth_index(self, growth: float) -> float:
         """(1 + growth) per year since the identification year: the level this year of
@@ -245,6 +252,7 @@ class Simulation:
         self._mark_poor_villages()
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
         self.panel.record(self, self.net_income_per_capita())
+        self.campaign = CampaignRecord(self, self.net_income_per_capita())
 
     def _mark_poor_villages(self) -> None:
         """SF 'one high, one low, one none': incidence at least twice the average, per-capita
@@ -352,6 +360,7 @@ class Simulation:
         self._village_exits()
         income_pc = self.net_income_per_capita()
         record = yearly_indicators(self, idle, income_pc)
+        record.update(self.campaign.indicators(self, income_pc, record))
         h.poor_last_year[:] = income_pc < line
         self.records.append(record)
         self.panel.record(self, income_pc)

@@ -113,6 +113,7 @@ class Households:
     farm_income: np.ndarray = field(default=None)
     wage_income: np.ndarray = field(default=None)
     pension_income: np.ndarray = field(default=None)
+    remittance_income: np.ndarray = field(default=None)  # migrants' part of wage_income
     medical_oop: np.ndarray = field(default=None)
     schooling_cost: np.ndarray = field(default=None)
     illness_wage_loss: np.ndarray = field(default=None)
@@ -150,6 +151,7 @@ class Households:
             "farm_income": np.float64,
             "wage_income": np.float64,
             "pension_income": np.float64,
+            "remittance_income": np.float64,
             "medical_oop": np.float64,
             "schooling_cost": np.float64,
             "illness_wage_loss": np.float64,
