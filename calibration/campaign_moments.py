@@ -19,11 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.experiments import headline, run_replicate  # noqa: E402
-from model.scenario import load_scenario  # noqa: E402
+from model.scenario import load_scenario, set_by_path, validate_data  # noqa: E402
 
 YEARLY = [
     "poor_persons_national_share_of_identification",
@@ -52,18 +53,18 @@ HEADLINE = [
 ]
 
 
-def _one(task: tuple[str, int, int, int]) -> pd.DataFrame:
-    path, households, seed, replicate = task
-    scenario = load_scenario(path)
-    scenario = scenario.model_copy(
-        update={"population": scenario.population.model_copy(update={"n_households": households})}
-    )
-    return run_replicate(scenario, seed, replicate)
+def _one(task: tuple[str, int, int, int, tuple]) -> pd.DataFrame:
+    path, households, seed, replicate, settings = task
+    raw = load_scenario(path).model_dump(mode="python")
+    for key, value in (("population.n_households", households), *settings):
+        set_by_path(raw, key, value)
+    return run_replicate(validate_data(raw, file=path), seed, replicate)
 
 
-def moments(path: str, households: int, replicates: int, seed: int, workers: int = 2):
-    """(yearly means over replicates, per-replicate headline figures) of one scenario."""
-    tasks = [(path, households, seed, r) for r in range(replicates)]
+def moments(path, households, replicates, seed, workers=2, settings=()):
+    """(yearly rows of every replicate, per-replicate headline figures) of one scenario, with
+    `settings` ((key path, value) pairs) applied."""
+    tasks = [(path, households, seed, r, tuple(settings)) for r in range(replicates)]
     with ProcessPoolExecutor(workers) as pool:
         frames = list(pool.map(_one, tasks))
     yearly = pd.concat(frames, ignore_index=True)
@@ -79,10 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=3)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="scenario key path and YAML value applied to both scenarios (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    settings = [(k, yaml.safe_load(v)) for k, v in (s.split("=", 1) for s in args.set)]
     pd.set_option("display.width", 200, "display.max_columns", 30)
     for path in (args.campaign, args.baseline):
-        yearly, heads = moments(path, args.households, args.replicates, args.seed, args.workers)
+        yearly, heads = moments(
+            path, args.households, args.replicates, args.seed, args.workers, settings
+        )
         table = yearly.groupby("year")[YEARLY].mean()
         short = {c: c.replace("income_share_", "").replace("_share_of_identification", "")
                  for c in YEARLY}  # fmt: skip

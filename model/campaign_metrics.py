@@ -64,6 +64,7 @@ CAMPAIGN_COLUMNS = [
     "budget_total",
     "idle_share_of_budget",
     "missed_poor_share",
+    "removed_households",
     "wrongly_exited_share_of_exits_year",
 ]
 
@@ -111,10 +112,21 @@ def disposable_income_per_capita(sim: Simulation) -> float:
     return float(sim.total_income()[h.active].sum() / max(size.sum(), 1))
 
 
+def survey_income_per_capita(sim: Simulation, net_income_pc: np.ndarray) -> np.ndarray:
+    """Per-capita income as the national surveys count it (Scenario.national_income_concept):
+    disposable income from all sources (NBS and CFPS do not deduct medical or school
+    spending), or the model's net income (`net_income_pc`, the truth of the registry)."""
+    if sim.scenario.national_income_concept == "net":
+        return net_income_pc
+    h = sim.households
+    return np.divide(sim.total_income(), h.size, out=np.zeros(h.n), where=h.size > 0)
+
+
 class CampaignRecord:
     """What the campaign indicators carry from year to year for one run."""
 
     def __init__(self, sim: Simulation, income_pc: np.ndarray):
+        income_pc = survey_income_per_capita(sim, income_pc)
         line = sim.national_poverty_line
         poor = sim.households.active & (income_pc < line)
         self.identification_poor_persons = float(sim.households.size[poor].sum())
@@ -124,6 +136,7 @@ class CampaignRecord:
     def indicators(self, sim: Simulation, income_pc: np.ndarray, record: dict) -> dict:
         """This year's campaign columns; advances the spells. `record` is the year's row of
         the other indicators (exits, missed poor, idle funds)."""
+        income_pc = survey_income_per_capita(sim, income_pc)
         h = sim.households
         line = sim.national_poverty_line
         active = h.active
@@ -150,6 +163,7 @@ class CampaignRecord:
             "disposable_income_index": ratio(income, self.identification_income),
             "budget_total": budget,
             "idle_share_of_budget": ratio(record["idle_funds"], budget),
+            "removed_households": int(sim.events.get("removed", np.zeros(0)).size),
             "missed_poor_share": ratio(record["missed_poor_households"], record["poor_households"]),
             "wrongly_exited_share_of_exits_year": ratio(
                 record["wrongly_exited_households"], record["exits_households"]

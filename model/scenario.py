@@ -10,7 +10,7 @@ is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -59,6 +59,13 @@ class Scenario(Strict):
         "which the indicators count the poor as the National Bureau of Statistics does; NBS "
         "rural poverty monitoring reports (2013 2736, 2014 2800, 2015 2855, 2016 2952, 2019 "
         "3218); 2017-2018 interpolated, 2020 extended at the 2016-2019 rate (docs/sources.md)",
+    )
+    national_income_concept: Literal["disposable", "net"] = Field(
+        "disposable",
+        description="true income the national-line indicators count: disposable income from "
+        "all sources, as the NBS rural household survey and the CFPS count it (medical and "
+        "school spending not deducted; default), or the model's net income after out-of-pocket "
+        "medical and school spending (the truth the registry indicators use)",
     )
     population: PopulationParams = PopulationParams()
     dynamics: DynamicsParams = DynamicsParams()

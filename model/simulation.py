@@ -22,7 +22,7 @@ from model.population import synthesize
 from model.rng import Streams
 from model.scenario import Scenario
 from model.schedule import value_in_year
-from model.state import NEVER
+from model.state import CAUSE_NONE, NEVER
 
 
 class Simulation:
@@ -47,12 +47,20 @@ class Simulation:
             self.persons, self.households, self.villages = synthesize(
                 scenario.population, scenario.dynamics, population_stream
             )
+        # Permanent earning capacity from its own stream, so the population's draws do not
+        # change with it (the same households whatever its sd).
+        capacity_draw = Streams(self.seed, population_replicate).generator("earning_capacity")
+        self.households.earning_capacity[:] = dynamics.earning_capacity(
+            capacity_draw.standard_normal(self.households.n),
+            scenario.dynamics.income.earning_capacity_sd,
+        )
         # A household starts with its village's drinking water; water projects change its own.
         self.households.safe_water[:] = self.villages.safe_water[self.households.village]
         self.ledger = Ledger(scenario.funds, self.households.n)
         self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
         self.allocator = Allocator(scenario.allocation, self.interventions)
         self.events: dict[str, np.ndarray] = {}
+        self.merged_with_registry: np.ndarray | None = None  # set by a merged dibao
         self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
@@ -285,8 +293,12 @@ class Simulation:
         candidates = h.active & ~h.registered & fails
         if relapse_allowed:  # after the identification year, only what the re-check finds
             ident = self.scenario.policy.identification
-            detection = np.where(h.monitored, ident.monitored_detection, ident.recheck_detection)
-            candidates &= self._detection_draw < detection
+            recheck = ident.recheck_campaign_detection.get(self.year, ident.recheck_detection)
+            detection = np.where(h.monitored, ident.monitored_detection, recheck)
+            found = self._detection_draw < detection
+            if self.merged_with_registry is not None:  # 'two lines merged' (dibao)
+                found |= self.merged_with_registry
+            candidates &= found
         candidates = np.flatnonzero(candidates)
         candidates = policy.select_within_quota(
             candidates,
@@ -319,8 +331,10 @@ class Simulation:
         )
         self._economy()
         registered_at_start = h.registered & h.active
+        on_file = h.active & (h.registered_year != NEVER)  # registered or exited, kept on file
         # Assistance, then year-end verification on the income the year produced.
-        self.ledger.open_year(self.year)
+        self.merged_with_registry = None
+        self.ledger.open_year(self.year, float(h.size[on_file].sum()))
         self._group_cache = {}  # the registry is fixed while assistance is delivered
         self.allocator.run_year(self)
         self._group_cache = None
@@ -340,6 +354,7 @@ class Simulation:
         if exit_rules.planned_share is not None:
             share = min(value_in_year(exit_rules.planned_share, self.year), 1.0)
             planned = int(np.floor(share * registered_at_start.sum() + 1e-9))
+        passing = self._inspected(passing)
         exits = policy.select_planned_exits(passing, measured, planned)
         h.registered[exits] = False
         h.exit_year[exits] = self.year
@@ -353,6 +368,7 @@ class Simulation:
         )
         self.events["exited"] = exits
         self.events["registered_at_start"] = registered_at_start
+        self._remove_wrongly_included(measured, registered_at_start, exits)
         self._register(measured, relapse_allowed=True)
         h.monitored[:] = policy.monitoring_flags(
             h, measured, line, self.year, self.total_income(), self.scenario.policy.monitoring
@@ -366,6 +382,38 @@ class Simulation:
         self.panel.record(self, income_pc)
         self._complete_lasting_exits()
         return record
+
+    def _inspected(self, passing: np.ndarray) -> np.ndarray:
+        """The households of `passing` that also pass the county's exit inspection, which
+        re-measures net per-capita income with its own error (policy.exit.inspection_error_sd);
+        all of them when there is no inspection. Draws for every household (CRN)."""
+        rules = self.scenario.policy.exit
+        z = self.streams.generator("exit_inspection").standard_normal(self.households.n)
+        if rules.inspection_error_sd is None:
+            return passing
+        sd = rules.inspection_error_sd
+        inspected = self.net_income_per_capita()[passing] * np.exp(sd * z[passing] - 0.5 * sd**2)
+        return passing[inspected >= (1 + rules.income_margin) * self.poverty_line]
+
+    def _remove_wrongly_included(
+        self, measured: np.ndarray, registered_at_start: np.ndarray, exits: np.ndarray
+    ) -> None:
+        """A re-check campaign year (policy.identification.rebuild_removal_share) removes
+        registered households measured above the removal threshold, each with the year's
+        chance: wrongly included, taken off the file (not exits). Draws for every household."""
+        h = self.households
+        ident = self.scenario.policy.identification
+        draw = self.streams.generator("registry_rebuild").random(h.n)
+        share = ident.rebuild_removal_share.get(self.year, 0.0)
+        removed = np.zeros(0, dtype=np.int64)
+        if share > 0:
+            above = measured >= ident.rebuild_removal_income_multiple * self.poverty_line
+            keep = registered_at_start & h.registered & (h.registered_year < self.year)
+            removed = np.flatnonzero(keep & above & (draw < share))
+            h.registered[removed] = False
+            h.registered_year[removed] = NEVER
+            h.cause[removed] = CAUSE_NONE
+        self.events["removed"] = removed
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the

@@ -100,6 +100,7 @@ class Households:
     inpatient_reimbursement: np.ndarray  # float64 share of inpatient costs refunded
     outpatient_reimbursement: np.ndarray  # float64 share of chronic costs refunded
     income_shock_persistent: np.ndarray  # float64 AR(1) log shock
+    earning_capacity: np.ndarray = field(default=None)  # float64 log fixed effect (permanent)
     safe_water: np.ndarray = field(default=None)  # bool; the village's water unless improved
     # derived from members each year
     size: np.ndarray = field(default=None)  # int32 persons alive
@@ -151,6 +152,7 @@ class Households:
             "farm_income": np.float64,
             "wage_income": np.float64,
             "pension_income": np.float64,
+            "earning_capacity": np.float64,
             "remittance_income": np.float64,
             "medical_oop": np.float64,
             "schooling_cost": np.float64,
