@@ -28,6 +28,7 @@ from model.scenario import load_scenario, set_by_path, validate_data  # noqa: E4
 
 YEARLY = [
     "poor_persons_national_share_of_identification",
+    "registered_incidence_persons",
     "disposable_income_per_capita",
     "income_share_wages",
     "income_share_business",
@@ -41,6 +42,9 @@ YEARLY = [
     "exits_households",
     "missed_poor_share",
     "wrongly_exited_share_of_exits_year",
+    "missed_poor_share_national",
+    "wrongly_exited_share_of_exits_national",
+    "removed_households",
 ]
 HEADLINE = [
     "exit_share_after_1y_poor",
@@ -91,9 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         yearly, heads = moments(
             path, args.households, args.replicates, args.seed, args.workers, settings
         )
-        table = yearly.groupby("year")[YEARLY].mean()
+        funds = [c for c in yearly.columns if c.startswith("spending_fund_")]
+        table = yearly.groupby("year")[YEARLY + funds].mean()
         short = {c: c.replace("income_share_", "").replace("_share_of_identification", "")
-                 for c in YEARLY}  # fmt: skip
+                 .replace("spending_fund_", "f_").replace("wrongly_exited_share_of_exits", "wrong")
+                 .replace("_households", "").replace("disposable_income_per_capita", "income")
+                 for c in YEARLY + funds}  # fmt: skip
         print(f"== {path} ({args.households} households, {args.replicates} replicates, "
               f"seed {args.seed})")  # fmt: skip
         print(table.rename(columns=short).round(3).to_string())

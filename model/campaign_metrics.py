@@ -14,6 +14,11 @@ years (the identification year's figures and each household's current poverty sp
   truly poor (national line); a spell already running in the identification year has no
   known start and is never counted (left-censored). `poor_spell_1y_*` follow the spells of
   exactly one year into the next year, `poor_spell_5y_*` those of five years or more.
+- Targeting against the national record: `missed_poor_share_national` (truly poor against
+  the national line, survey income, not registered, over the truly poor) and
+  `wrongly_exited_share_of_exits_national` (this year's exits truly poor against it);
+  the registry's own `missed_poor_share` and `wrongly_exited_share_of_exits_year` judge
+  net income against the office's line.
 - Income by source, in the NBS classification of disposable income: wages (local work,
   jobs the campaign found, relocation), net business income (farming, household
   projects), property income (dividends on assets placed with firms), transfers
@@ -66,6 +71,8 @@ CAMPAIGN_COLUMNS = [
     "missed_poor_share",
     "removed_households",
     "wrongly_exited_share_of_exits_year",
+    "missed_poor_share_national",
+    "wrongly_exited_share_of_exits_national",
 ]
 
 
@@ -169,6 +176,9 @@ class CampaignRecord:
                 record["wrongly_exited_households"], record["exits_households"]
             ),
         }
+        exited = sim.events["exited"]
+        row["missed_poor_share_national"] = ratio((poor & ~h.registered).sum(), poor.sum())
+        row["wrongly_exited_share_of_exits_national"] = ratio(poor[exited].sum(), exited.size)
         for source, values in sources.items():
             row[f"income_share_{source}"] = ratio(float(values[active].sum()), total)
         return row
@@ -195,9 +205,11 @@ def campaign_headline(y) -> dict[str, float]:
         "disposable_income_growth_per_year": index ** (1.0 / years) - 1.0 if index > 0 else 0.0,
         "idle_share_of_budget_max": float(y["idle_share_of_budget"].max()),
         "missed_poor_share_max_from_2017": float(
-            y.loc[y["year"] >= 2017, "missed_poor_share"].max()
+            y.loc[y["year"] >= 2017, "missed_poor_share_national"].max()
         )
         if (y["year"] >= 2017).any()
         else 0.0,
-        "wrongly_exited_share_of_exits_max": float(y["wrongly_exited_share_of_exits_year"].max()),
+        "wrongly_exited_share_of_exits_max": float(
+            y["wrongly_exited_share_of_exits_national"].max()
+        ),
     }
