@@ -17,6 +17,7 @@ from model.analysis.intervals import INTERVAL_LEVEL, interval
 from model.config.scenario import Scenario
 from model.engine.state import EXIT_CHANNELS
 from model.simulation import Simulation
+from model.simulation.campaign_metrics import campaign_headline
 from model.simulation.metrics import YEARLY_COLUMNS, yearly_columns
 
 __all__ = [
@@ -222,6 +223,7 @@ def headline(one_replicate: pd.DataFrame) -> dict[str, float]:
             if column.startswith("spending_")
             and column not in ("spending_total", "spending_leakage")
         },
+        **campaign_headline(y),
         **(paired_efficiency(y, spending) if COUNTERFACTUAL_COLUMNS.keys() <= set(y) else {}),
     }
 

@@ -79,7 +79,16 @@ def plan_problem(
         parameters._file = file
     scenario = evaluation_scenario(load_scenario(scenario_file), parameters)
     check_inputs(targets, parameters, scenario)
-    return Problem(targets, parameters, scenario, tuple(resolved_keys(parameters, scenario)))
+    others = {}
+    for name in targets.scenario_names[1:]:
+        path = targets.scenario_path(name)
+        if not path.is_file():
+            raise UserError(f"{targets.file}: scenarios.{name}: scenario file not found: {path}")
+        other = evaluation_scenario(load_scenario(path), parameters)
+        check_inputs(targets.subset(name), parameters, other)
+        others[name] = (other, tuple(resolved_keys(parameters, other)))
+    keys = tuple(resolved_keys(parameters, scenario))
+    return Problem(targets, parameters, scenario, keys, others)
 
 
 def calibrate(

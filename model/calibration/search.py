@@ -54,6 +54,31 @@ class Problem:
     parameters: ParametersFile
     scenario: Scenario
     keys: tuple[str, ...]
+    others: dict[str, tuple[Scenario, tuple[str, ...]]] = field(default_factory=dict)
+    """The other runs targets are read in: name -> (scenario, keys resolved in it)."""
+
+    def runs(self) -> list[tuple[str, dict[str, Any], tuple[str, ...], TargetsFile]]:
+        """Each run an evaluation makes: (name, scenario data, resolved keys, its targets),
+        the fitted scenario first."""
+        from model.calibration.spec import FITTED_SCENARIO
+
+        runs = []
+        for name in self.targets.scenario_names:
+            scenario, keys = (
+                (self.scenario, self.keys) if name == FITTED_SCENARIO else self.others[name]
+            )
+            subset = self.targets.subset(name)
+            if subset.targets or name == FITTED_SCENARIO:
+                runs.append((name, scenario.model_dump(mode="python"), keys, subset))
+        return runs
+
+    def target_order(self) -> list[int]:
+        """Positions in the targets file of the moments as the runs return them."""
+
+        order = []
+        for name in self.targets.scenario_names:
+            order += [i for i, t in enumerate(self.targets.targets) if t.scenario == name]
+        return order if order else list(range(len(self.targets.targets)))
 
     @property
     def parameters_keys(self) -> list[str]:
@@ -143,7 +168,8 @@ class Evaluator:
         self.on_evaluated = on_evaluated
         self.cache: dict[str, Evaluation] = read_log(self.log_path, problem)
         self.simulated = 0
-        self._scenario_data = problem.scenario.model_dump(mode="python")
+        self._runs = problem.runs()
+        self._order = problem.target_order()
 
     def evaluate(self, batch: list[tuple[float, ...]]) -> list[Evaluation]:
         """Evaluations of `batch`, in its order; the new ones simulated in parallel."""
@@ -156,10 +182,18 @@ class Evaluator:
             self.on_evaluated(key not in todo)
         return [self.cache[k] for k in keys]
 
-    def _task(self, values: tuple[float, ...], replicate: int) -> tuple:
-        p = self.problem
-        seed = p.parameters.evaluation.seed
-        return (self._scenario_data, p.keys, values, p.targets, seed, replicate)
+    def _task(self, values: tuple[float, ...], replicate: int, run: int = 0) -> tuple:
+        seed = self.problem.parameters.evaluation.seed
+        _, data, keys, targets = self._runs[run]
+        return (data, keys, values, targets, seed, replicate)
+
+    def _replicate_moments(self, by_run: dict[int, list[float]]) -> list[float]:
+        """One replicate's moments of every run, put back in the targets file's order."""
+        joined = [m for run in range(len(self._runs)) for m in by_run[run]]
+        moments = [0.0] * len(joined)
+        for position, value in zip(self._order, joined, strict=True):
+            moments[position] = value
+        return moments
 
     def _finish(self, values: tuple[float, ...], moments: list[list[float]]) -> None:
         array = np.array(moments, dtype=np.float64)
@@ -171,14 +205,23 @@ class Evaluator:
 
     def _simulate(self, batch: list[tuple[float, ...]]) -> None:
         replicates = self.problem.parameters.evaluation.replicates
+        runs = len(self._runs)
         if self.executor is None:
             for values in batch:
-                self._finish(
-                    values, [simulate_moments(*self._task(values, r)) for r in range(replicates)]
-                )
+                rows = [
+                    self._replicate_moments(
+                        {k: simulate_moments(*self._task(values, r, k)) for k in range(runs)}
+                    )
+                    for r in range(replicates)
+                ]
+                self._finish(values, rows)
             return
-        tasks = [(i, r) for i in range(len(batch)) for r in range(replicates)]
-        results: dict[int, dict[int, list[float]]] = {i: {} for i in range(len(batch))}
+        tasks = [
+            (i, r, k) for i in range(len(batch)) for r in range(replicates) for k in range(runs)
+        ]
+        results: dict[int, dict[int, dict[int, list[float]]]] = {
+            i: {r: {} for r in range(replicates)} for i in range(len(batch))
+        }
         waiting, in_flight, next_to_log = iter(tasks), {}, 0
         pool = self.executor.pool
         try:
@@ -188,18 +231,23 @@ class Evaluator:
                     if task is None:
                         break
                     future: Future = pool.submit(
-                        simulate_moments, *self._task(batch[task[0]], task[1])
+                        simulate_moments, *self._task(batch[task[0]], task[1], task[2])
                     )
                     in_flight[future] = task
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
-                    i, r = in_flight.pop(future)
-                    results[i][r] = future.result()
-                while next_to_log < len(batch) and len(results[next_to_log]) == replicates:
+                    i, r, k = in_flight.pop(future)
+                    results[i][r][k] = future.result()
+                while next_to_log < len(batch) and all(
+                    len(results[next_to_log][r]) == runs for r in range(replicates)
+                ):
                     row = results[next_to_log]
-                    self._finish(batch[next_to_log], [row[r] for r in range(replicates)])
+                    self._finish(
+                        batch[next_to_log],
+                        [self._replicate_moments(row[r]) for r in range(replicates)],
+                    )
                     next_to_log += 1
         except BaseException:
             for future in in_flight:

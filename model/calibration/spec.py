@@ -61,6 +61,10 @@ class CalibrationError(ScenarioError):
 # --- targets ---------------------------------------------------------------------------
 
 
+FITTED_SCENARIO = "baseline"
+"""Scenario name of the targets read in the scenario being fitted (--scenario)."""
+
+
 class Target(SweepModel):
     """One moment to reproduce: `indicator` at `year`, observed `value`.
 
@@ -78,6 +82,12 @@ class Target(SweepModel):
     scale: float | None = Field(None, gt=0, description="loss unit; default the tolerance")
     weight: float = Field(1.0, ge=0, description="weight of the squared scaled deviation")
     source: str = Field(min_length=1, description="where the figure comes from")
+    scenario: str = Field(
+        FITTED_SCENARIO,
+        description="the run it is read in: 'baseline' (the scenario being fitted, --scenario) "
+        "or a name of the targets file's `scenarios` (e.g. the campaign); the free parameters "
+        "are set in every run, and the loss sums the targets of all runs",
+    )
 
     @property
     def label(self) -> str:
@@ -104,6 +114,12 @@ class TargetsFile(SweepModel):
     name: str
     description: str = ""
     targets: list[Target] = Field(min_length=1)
+    scenarios: dict[str, str] = Field(
+        default_factory=dict,
+        description="other runs targets may be read in: name -> scenario file (relative to "
+        "this file), e.g. campaign: ../scenarios/five_batches.yaml; each runs with the free "
+        "parameters set, on the evaluation's seed, replicates, households and years",
+    )
     _file: str = PrivateAttr("<targets>")
 
     @model_validator(mode="after")
@@ -112,7 +128,37 @@ class TargetsFile(SweepModel):
             [t.label for t in self.targets],
             "targets.{i}.name: {value!r} is used twice; give each target a distinct name",
         )
+        problems = [
+            f"targets.{i}.scenario: {t.scenario!r} is not a scenario of this file; allowed: "
+            f"{', '.join([FITTED_SCENARIO, *self.scenarios])}"
+            for i, t in enumerate(self.targets)
+            if t.scenario != FITTED_SCENARIO and t.scenario not in self.scenarios
+        ]
+        if FITTED_SCENARIO in self.scenarios:
+            problems.append(f"scenarios.{FITTED_SCENARIO}: the name of the fitted scenario")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """The runs an evaluation makes: the fitted scenario first, then the others that
+        some target is read in, in the file's order."""
+        used = {t.scenario for t in self.targets}
+        return [FITTED_SCENARIO, *[name for name in self.scenarios if name in used]]
+
+    def scenario_path(self, name: str) -> Path:
+        """The file of scenario `name` (relative paths are relative to this file)."""
+        return (Path(self.file).parent / self.scenarios[name]).resolve()
+
+    def subset(self, name: str) -> TargetsFile:
+        """The targets read in scenario `name`, as a targets file of their own."""
+        chosen = [t for t in self.targets if t.scenario == name]
+        copy_ = TargetsFile.model_construct(
+            name=self.name, description=self.description, targets=chosen, scenarios={}
+        )
+        copy_._file = self._file
+        return copy_
 
     @property
     def file(self) -> str:

@@ -10,7 +10,7 @@ is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -56,6 +56,20 @@ class Scenario(Strict):
         description="yuan per person per year; sources.md: 2736 applied at identification, "
         "3535 in 2018",
     )
+    national_poverty_line: Schedule = Field(
+        {2013: 2736, 2014: 2800, 2015: 2855, 2016: 2952, 2019: 3218},
+        description="the national line (2010 standard) in current yuan per person, against "
+        "which the indicators count the poor as the National Bureau of Statistics does; NBS "
+        "rural poverty monitoring reports (2013 2736, 2014 2800, 2015 2855, 2016 2952, 2019 "
+        "3218); 2017-2018 interpolated, 2020 extended at the 2016-2019 rate (docs/sources.md)",
+    )
+    national_income_concept: Literal["disposable", "net"] = Field(
+        "disposable",
+        description="true income the national-line indicators count: disposable income from "
+        "all sources, as the NBS rural household survey and the CFPS count it (medical and "
+        "school spending not deducted; default), or the model's net income after out-of-pocket "
+        "medical and school spending (the truth the registry indicators use)",
+    )
     population: PopulationParams = PopulationParams()
     dynamics: DynamicsParams = DynamicsParams()
     policy: PolicyParams = PolicyParams()
@@ -67,7 +81,7 @@ class Scenario(Strict):
     interventions: list[InterventionSpec] = Field(default_factory=list)
     allocation: AllocationParams = AllocationParams()
 
-    _line = field_validator("poverty_line")(_check_schedule)
+    _line = field_validator("poverty_line", "national_poverty_line")(_check_schedule)
 
     @field_validator("funds", mode="before")
     @classmethod
@@ -181,7 +195,7 @@ def _merge(base: dict, override: dict, origin: dict, file: str, prefix: tuple = 
         if (
             isinstance(value, dict)
             and isinstance(merged.get(key), dict)
-            and key not in {"poverty_line"}
+            and key not in {"poverty_line", "national_poverty_line"}
         ):
             merged[key] = _merge(merged[key], value, origin, file, path)
         else:

@@ -34,23 +34,50 @@ class Ledger:
         self.received_by_instrument: dict[str, np.ndarray] = {}  # yuan, all years
         self.ever_received: dict[str, np.ndarray] = {}  # bool: booked at least once
         self.idle_by_year: dict[int, float] = {}
+        self.budget_this_year = 0.0
         self.year: int | None = None
 
-    def allocation(self, fund: str, year: int) -> float:
-        """New money a fund receives in `year` (yuan); infinite when the fund has no limit."""
+    def allocation(self, fund: str, year: int, registry_persons: float = 0.0) -> float:
+        """New money a fund receives in `year` (yuan); infinite when the fund has no limit.
+        `registry_persons`: persons on the registry file at the start of the year, for a
+        fund paid per registry person."""
         config = self.funds[fund]
+        per_person = config.yearly_per_registry_person
+        if config.yearly is None and config.yearly_per_household is None and per_person is None:
+            return float("inf")
+        amount = 0.0
         if config.yearly is not None:
-            return value_in_year(config.yearly, year)
-        if config.yearly_per_household is not None:
-            return value_in_year(config.yearly_per_household, year) * self.n_households
-        return float("inf")
+            amount = value_in_year(config.yearly, year)
+        elif config.yearly_per_household is not None:
+            amount = value_in_year(config.yearly_per_household, year) * self.n_households
+        if per_person is not None:
+            amount = amount + value_in_year(per_person, year) * registry_persons
+        return amount
 
-    def open_year(self, year: int) -> None:
+    @property
+    def integrated_funds(self) -> list[str]:
+        """The funds of the integrated pool, in scenario order."""
+        return [name for name, config in self.funds.items() if getattr(config, "integrated", False)]
+
+    def spendable(self, fund: str) -> float:
+        """Money an instrument paid by `fund` may draw on now: its fund, or the whole
+        integrated pool when the fund is integrated (yuan)."""
+        if fund in self.integrated_funds:
+            return sum(self.available[name] for name in self.integrated_funds)
+        return self.available[fund]
+
+    def open_year(self, year: int, registry_persons: float = 0.0) -> None:
         """Add the year's allocations to what each fund carried over."""
+        self.allocations = {
+            name: self.allocation(name, year, registry_persons) for name in self.funds
+        }
         for name, config in self.funds.items():
             carried = self.available.get(name, 0.0) if config.carry_over else 0.0
-            self.available[name] = carried + self.allocation(name, year)
+            self.available[name] = carried + self.allocations[name]
         self.opening_balance = dict(self.available)
+        self.budget_this_year = sum(
+            float(amount) for amount in self.allocations.values() if np.isfinite(amount)
+        ) + 0.0  # new money of the year in funds with a limit (yuan)
         self.received_this_year[:] = 0.0
         self.year = year
 
@@ -69,7 +96,7 @@ class Ledger:
         instrument_cap: float | None,
     ) -> int:
         """How many of the ranked `costs` (yuan each) the fund and instrument cap can pay."""
-        limit = self.available[fund]
+        limit = self.spendable(fund)
         if instrument_cap is not None:
             limit = min(limit, instrument_cap - self.spent_by_instrument_year[(instrument, year)])
         if limit <= 0:  # an empty fund or a zero budget delivers nothing, not even free offers
@@ -77,6 +104,24 @@ class Ledger:
         if not np.isfinite(limit):
             return costs.size
         return int(np.searchsorted(np.cumsum(costs), limit, side="right"))
+
+    def draw(self, fund: str, total: float) -> list[tuple[str, float]]:
+        """Which funds pay `total` yuan for an instrument of `fund`: its own fund first and,
+        for an integrated fund, then the other integrated funds in scenario order."""
+        if fund not in self.integrated_funds or total <= self.available[fund]:
+            return [(fund, total)]
+        paid = [(fund, max(self.available[fund], 0.0))]
+        rest = total - paid[0][1]
+        for other in self.integrated_funds:
+            if other == fund or rest <= 0:
+                continue
+            take = min(max(self.available[other], 0.0), rest)
+            if take > 0:
+                paid.append((other, take))
+                rest -= take
+        if rest > 0:  # rounding: the instrument's own fund carries it
+            paid[0] = (fund, paid[0][1] + rest)
+        return paid
 
     def received_before(self, instrument: str, households: np.ndarray) -> np.ndarray:
         """Whether each household has received this instrument in an earlier booking."""
@@ -90,9 +135,10 @@ class Ledger:
     ) -> None:
         """Pay `amounts` (yuan) to `households` from `fund` for `instrument` in `year`."""
         total = float(amounts.sum())
-        self.available[fund] -= total
+        for source, paid in self.draw(fund, total):
+            self.available[source] -= paid
+            self.spent_by_fund_year[(source, year)] += paid
         self.spent_by_instrument_year[(instrument, year)] += total
-        self.spent_by_fund_year[(fund, year)] += total
         self.received_this_year[households] += amounts
         received = self.received_by_instrument.setdefault(
             instrument, np.zeros(self.n_households, dtype=np.float64)

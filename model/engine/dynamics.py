@@ -170,6 +170,12 @@ def stationary_persistent_sd(income: IncomeParams) -> float:
     return sd / np.sqrt(max(1e-9, 1 - rho**2)) if rho < 1 else sd
 
 
+def earning_capacity(standard_normal: np.ndarray, sd: float) -> np.ndarray:
+    """Each household's permanent log earning capacity: sd x z, centred so that the
+    multiplier exp(capacity) has mean one over households (-sd^2 / 2)."""
+    return sd * standard_normal - 0.5 * sd**2
+
+
 def draw_shocks(
     households: Households,
     villages: Villages,
@@ -183,7 +189,7 @@ def draw_shocks(
     if not shocks.enabled:
         villages.disaster[:] = False
         villages.price_shock[:] = False
-        return np.ones(households.n)
+        return np.exp(households.earning_capacity)  # permanent, not a shock
     villages.disaster[:] = disaster_draw < shocks.disaster_probability
     villages.price_shock[:] = price_draw < shocks.price_shock_probability
     rho = income.persistent_rho
@@ -192,7 +198,8 @@ def draw_shocks(
     )
     stationary_var = stationary_persistent_sd(income) ** 2
     log_multiplier = (
-        households.income_shock_persistent
+        households.earning_capacity
+        + households.income_shock_persistent
         + income.transitory_sd * transitory_z
         - 0.5 * (stationary_var + income.transitory_sd**2)  # mean-one multiplier
     )
@@ -275,5 +282,8 @@ def compute_income_and_expenses(
         households.medical_oop,
         households.schooling_cost,
     )
+    households.remittance_income[:] = np.maximum(
+        sums[:, kernels.MIGRANT_WAGES] * shock_multiplier, 0.0
+    )  # in wage_income; NBS counts it as transfer income (model/simulation/campaign_metrics.py)
     households.inpatient_cost[:] = sums[:, kernels.INPATIENT_COST]
     households.chronic_cost[:] = sums[:, kernels.CHRONIC_COST]

@@ -230,6 +230,19 @@ class IncomeParams(Strict):
         le=1,
         description="nominal growth of wages and farm prices per year; assumption",
     )
+    earning_capacity_sd: float = Field(
+        0.0,
+        ge=0,
+        le=2,
+        description="log-sd of each household's permanent earning capacity (a household fixed "
+        "effect in log farm and wage income, drawn once); valid 0-2. Without it every income "
+        "difference between households of equal members and land is transitory or AR(1), and "
+        "long poverty spells end as fast as short ones; the CFPS 2010-2018 panel shows strong "
+        "duration dependence (Chen, Hou and Fu 2020, Chinese Journal of Population Science "
+        "2020(1): 37.2% of one-year poor exit the next year, 8.6% of five-year poor), which "
+        "needs persistent differences (docs/model.md). 0 = no fixed effect; the calibrated "
+        "county sets it (scenarios/baseline_calibrated.yaml)",
+    )
     persistent_rho: float = Field(
         0.8, ge=0, le=1, description="AR(1) persistence of the log income shock"
     )
@@ -309,12 +322,44 @@ class IdentificationParams(Strict):
         le=1,
         description="the same for monitored households (near-line, recently exited, large medical bill)",
     )
+    recheck_campaign_detection: dict[int, float] = Field(
+        default_factory=dict,
+        description="year -> chance the re-check finds a household newly failing the test in "
+        "the years of a re-check campaign, replacing recheck_detection: the yearly 'look back' "
+        "visits and the 2015-2016 registry rebuild (State Council Leading Group Office, 2015 "
+        "registry re-check: 8.07 million people added to the 89.62 million registered in 2014); "
+        "valid 0-1 per year; empty: recheck_detection every year",
+    )
+    rebuild_removal_share: dict[int, float] = Field(
+        default_factory=dict,
+        description="year -> chance that a registered household (registered before that year, "
+        "not exiting) whose measured income is at least rebuild_removal_income_multiple lines "
+        "is removed from the registry as wrongly included (not an exit); the 2015-2016 "
+        "rebuild removed 9.29 million of the 89.62 million registered in 2014 (State Council "
+        "Leading Group Office); valid 0-1 per year; empty: nobody is removed",
+    )
+    rebuild_removal_income_multiple: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="measured income, in lines, at or above which a re-check campaign removes "
+        "a registered household; valid 0-10",
+    )
     quota_share: float | None = Field(
         None,
         gt=0,
         le=1,
         description="most households registered, as a share of all (sources.md: quota handed down)",
     )
+
+
+    @field_validator("recheck_campaign_detection", "rebuild_removal_share")
+    @classmethod
+    def _yearly_chances(cls, value: dict[int, float]) -> dict[int, float]:
+        for year, chance in value.items():
+            if not 0 <= chance <= 1:
+                raise ValueError(f"chance for {year} is {chance}; a chance is between 0 and 1")
+        return dict(sorted(value.items()))
 
 
 class DiagnosisParams(Strict):
@@ -352,6 +397,16 @@ class ExitParams(Strict):
         "household that passes the test exit; none: no plan, every pass exits",
     )
     require_assurances: bool = True
+    inspection_error_sd: float | None = Field(
+        None,
+        ge=0,
+        le=3,
+        description="county exit inspections: a household passing the exit test is re-measured "
+        "(net per-capita income, as the 'two no worries, three guarantees' check covers medical "
+        "and school costs) with this log-sd of error and exits only if it passes again "
+        "(inspection standard: under 2% wrongly exited, under 1% missed; national "
+        "third-party exit evaluation); valid 0-3; none: no inspection",
+    )
     policy_continuation_years: int = Field(
         2,
         ge=0,
@@ -422,6 +477,24 @@ class FundParams(Strict):
         None,
         description="yuan per household in the county per year, so budgets scale with --households",
     )
+    yearly_per_registry_person: Schedule | None = Field(
+        None,
+        description="yuan per person on the registry file at the start of the year (households "
+        "registered now or exited and kept on file, as the national registry keeps exited "
+        "households marked as exited), so the budget follows the registry; added to the other "
+        "amounts. National scale: about 1.6 trillion yuan of fiscal poverty funds 2013-2020 "
+        "(State Council Information Office white paper 'Poverty Alleviation: China's "
+        "Experience and Contribution', April 2021) for 98.99 million poor at the end of 2012, "
+        "about 2,000 yuan per person a year, rising (central special funds +14.5% a year "
+        "2011-2015); valid: any non-negative schedule",
+    )
+    integrated: bool = Field(
+        False,
+        description="the fund is part of the county's integrated pool (State Council General "
+        "Office 2016 No. 22, integration of agriculture-related funds in poor counties): an "
+        "instrument paid by an integrated fund may draw on every integrated fund once its own "
+        "is spent, and the year's unspent pool is re-allocated (allocation.reallocate_to)",
+    )
     carry_over: bool = Field(True, description="unspent money stays for next year (sources.md: idle funds)")
     pays_for: list[str] | None = Field(
         None,
@@ -429,7 +502,7 @@ class FundParams(Strict):
         "(sources.md: integrated sectoral funds, pairing donations and special funds each have uses)",
     )
 
-    @field_validator("yearly", "yearly_per_household")
+    @field_validator("yearly", "yearly_per_household", "yearly_per_registry_person")
     @classmethod
     def _schedules(cls, value: Schedule | None) -> Schedule | None:
         return None if value is None else _check_schedule(value)
@@ -464,6 +537,15 @@ class AllocationParams(Strict):
         None,
         description="recorded cause -> instrument types or names matched to it "
         "(cause_matched); none = the default map in model/simulation/allocation.py",
+    )
+
+    reallocate_to: list[str] = Field(
+        default_factory=list,
+        description="instrument names or types offered, in this order, the money of the "
+        "integrated funds still unspent after the year's phases, without their yearly "
+        "capacity (their eligibility, village capacity and once-per-household rules still "
+        "apply): integration re-allocates within the year instead of letting money lie idle "
+        "(State Council General Office 2016 No. 22); empty: no re-allocation",
     )
 
     @field_validator("shares")

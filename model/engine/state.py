@@ -100,6 +100,7 @@ class Households:
     inpatient_reimbursement: np.ndarray  # float64 share of inpatient costs refunded
     outpatient_reimbursement: np.ndarray  # float64 share of chronic costs refunded
     income_shock_persistent: np.ndarray  # float64 AR(1) log shock
+    earning_capacity: np.ndarray = field(default=None)  # float64 log fixed effect (permanent)
     safe_water: np.ndarray = field(default=None)  # bool; the village's water unless improved
     # derived from members each year
     size: np.ndarray = field(default=None)  # int32 persons alive
@@ -113,6 +114,7 @@ class Households:
     farm_income: np.ndarray = field(default=None)
     wage_income: np.ndarray = field(default=None)
     pension_income: np.ndarray = field(default=None)
+    remittance_income: np.ndarray = field(default=None)  # migrants' part of wage_income
     medical_oop: np.ndarray = field(default=None)
     schooling_cost: np.ndarray = field(default=None)
     illness_wage_loss: np.ndarray = field(default=None)
@@ -150,6 +152,8 @@ class Households:
             "farm_income": np.float64,
             "wage_income": np.float64,
             "pension_income": np.float64,
+            "earning_capacity": np.float64,
+            "remittance_income": np.float64,
             "medical_oop": np.float64,
             "schooling_cost": np.float64,
             "illness_wage_loss": np.float64,

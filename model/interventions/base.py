@@ -93,6 +93,13 @@ class LastingEffectConfig(InterventionConfig):
     yearly_loss_risk: float = Field(
         default=0.0, ge=0, le=1, description="chance each year that the income stops for good"
     )
+    ending: Literal["cliff", "fading"] = Field(
+        default="fading",
+        description="how the income ends: fading (default), duration_years is the expected "
+        "life, a yearly hazard of 1 / duration_years of losing it, so a cohort of projects "
+        "fades out gradually as household projects and placements did (project issue 17); "
+        "cliff, every stream stops after exactly duration_years",
+    )
 
 
 REGISTRY: dict[str, type[Intervention]] = {}
@@ -142,6 +149,7 @@ class Intervention:
         self.rng = sim.streams.generator(f"intervention:{self.label}")
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
         self.failure_draw = self.loss_draw = self.extra_draw = None
+        self.capacity_lifted = False  # set while unspent money is re-allocated (Allocator)
 
     # --- what an instrument defines -------------------------------------------------
     def eligible(self, sim: YearContext) -> np.ndarray:
@@ -246,7 +254,7 @@ class Intervention:
         if candidates.size == 0:
             return None
         key = -self.priority(sim)[candidates]  # ascending key: best first
-        cap = self.config.capacity_households_per_year
+        cap = self.yearly_capacity()
         if self.config.capacity_households_per_village is None and cap is not None:
             return self._priced(sim, candidates[best_first(key, cap)])
         ranked = candidates[best_first(key, key.size)]
@@ -256,8 +264,13 @@ class Intervention:
         per_village = self.config.capacity_households_per_village
         if per_village is not None:
             ranked = ranked[rank_within_groups(sim.households.village[ranked]) < per_village]
-        cap = self.config.capacity_households_per_year
+        cap = self.yearly_capacity()
         return ranked if cap is None else ranked[:cap]
+
+    def yearly_capacity(self) -> int | None:
+        """Most recipients this year: the configured capacity, none while the year's unspent
+        integrated money is re-allocated (model/simulation/allocation.py)."""
+        return None if self.capacity_lifted else self.config.capacity_households_per_year
 
     def _priced(self, sim: YearContext, households: np.ndarray) -> Proposal:
         amounts = self.yearly_cost(sim, households)

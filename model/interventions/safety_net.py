@@ -51,6 +51,20 @@ class DibaoConfig(InterventionConfig):
     no_labour_first: bool = Field(
         True, description="households without a full labourer are served first (docs/sources.md)"
     )
+    only_without_labour: bool = Field(
+        False,
+        description="'two lines merged' (Ministry of Civil Affairs and State Council Leading "
+        "Group Office 2016, guiding opinions on linking the rural dibao with poverty "
+        "alleviation): the dibao is the safety net for households that cannot work their way "
+        "out, those without a full labourer; those with labour are helped by development. "
+        "false: every household below the standard",
+    )
+    register_recipients: bool = Field(
+        False,
+        description="'two lines merged': dibao recipients without a full labourer that fail "
+        "the registration test are put on the poverty registry that year whether or not the "
+        "re-check found them (the two lists are reconciled)",
+    )
 
     _standard = field_validator("standard_share_of_line")(_check_schedule)
 
@@ -69,7 +83,19 @@ class Dibao(Intervention):
         return sim.poverty_line * value_in_year(self.config.standard_share_of_line, sim.year)
 
     def eligible(self, sim: YearContext) -> np.ndarray:
-        return sim.measured_income_per_capita() < self.standard_per_person(sim)
+        below = sim.measured_income_per_capita() < self.standard_per_person(sim)
+        if self.config.only_without_labour:
+            below &= sim.households.full_labourers == 0
+        return below
+
+    def end_year(self, sim: YearContext) -> None:
+        """'Two lines merged': hand the year's recipients without a full labourer to the
+        registry's re-check (YearContext._register reads `sim.merged_with_registry`)."""
+        if self.config.register_recipients:
+            h = sim.households
+            merged = np.zeros(h.n, dtype=bool)
+            merged[self.recipients_this_year] = True
+            sim.merged_with_registry = merged & (h.full_labourers == 0)
 
     def priority(self, sim: YearContext) -> np.ndarray:
         shortfall = 1.0 - sim.measured_income_per_capita() / sim.poverty_line

@@ -9,6 +9,11 @@ delivered in year s, with k = t - s, is
     amount * (1 - decay) ** (k - lag)   if lag <= k < lag + duration, else 0.
 
 A household holds at most one stream per instrument; a new delivery replaces the old.
+
+With `fading` (the default of LastingEffectConfig.ending), `duration_years` is not a fixed
+end but an expected life: the stream runs until it is lost, with a yearly loss hazard of
+1 / duration on top of its own loss risk, so a cohort of projects fades out gradually
+instead of all stopping in the same year (no cliff in the county's income).
 """
 
 from __future__ import annotations
@@ -18,14 +23,32 @@ import numpy as np
 from model.engine.state import NEVER
 
 
+def fading_loss_risk(yearly_loss_risk, duration_years: int | None):
+    """Yearly chance a fading stream ends: its own loss risk combined with the hazard
+    1 / duration_years (expected life duration_years paying years without other loss):
+    1 - (1 - risk) x (1 - 1 / duration). No duration: the loss risk alone."""
+    if duration_years is None:
+        return yearly_loss_risk
+    keep = 1.0 - np.asarray(yearly_loss_risk, dtype=np.float64)
+    return 1.0 - keep * (1.0 - 1.0 / duration_years)
+
+
 class IncomeStreams:
     """Per-household lasting income of one instrument (yuan/year), as arrays."""
 
     def __init__(
-        self, n_households: int, lag_years: int, duration_years: int | None, decay_per_year: float
+        self,
+        n_households: int,
+        lag_years: int,
+        duration_years: int | None,
+        decay_per_year: float,
+        fading: bool = False,
     ):
         self.lag_years = lag_years
-        self.duration_years = duration_years
+        self.fading = fading and duration_years is not None
+        # a fading stream has no fixed end: its duration is a hazard added to the loss risk
+        self.expected_life_years = duration_years
+        self.duration_years = None if self.fading else duration_years
         self.decay_per_year = decay_per_year
         self.start_year = np.full(n_households, NEVER, dtype=np.int16)
         self.amount = np.zeros(n_households, dtype=np.float64)
@@ -46,6 +69,8 @@ class IncomeStreams:
         """Start (or replace) the streams of `households` in `year`."""
         self.start_year[households] = year
         self.amount[households] = yuan_per_year
+        if self.fading:
+            loss_risk = fading_loss_risk(loss_risk, self.expected_life_years)
         self.loss_risk[households] = loss_risk
 
     def lose(self, loss_draw: np.ndarray) -> np.ndarray:
@@ -84,7 +109,11 @@ class LastingEffect:
     def init_streams(self, sim) -> None:
         c = self.config
         self.streams = IncomeStreams(
-            sim.households.n, c.lag_years, c.duration_years, c.decay_per_year
+            sim.households.n,
+            c.lag_years,
+            c.duration_years,
+            c.decay_per_year,
+            fading=getattr(c, "ending", "cliff") == "fading",
         )
 
     HORIZON_YEARS = 20  # an open-ended effect is valued over at most this many years
@@ -95,6 +124,8 @@ class LastingEffect:
         HORIZON_YEARS; so a lasting effect is weighed against a yearly transfer fairly."""
         s = self.streams
         loss = getattr(self.config, "yearly_loss_risk", 0.0)
+        if s.fading:
+            loss = float(fading_loss_risk(loss, s.expected_life_years))
         years = min(s.duration_years or self.HORIZON_YEARS, self.HORIZON_YEARS)
         k = np.arange(years)
         kept = (1 - loss) ** (s.lag_years + k)

@@ -138,7 +138,8 @@ class VillageInvestment(Intervention):
         if candidates.size == 0:
             return None
         order = np.argsort(-self.village_priority(sim)[candidates], kind="stable")
-        candidates = candidates[order][: self.config.capacity_villages_per_year]
+        cap = None if self.capacity_lifted else self.config.capacity_villages_per_year
+        candidates = candidates[order][:cap]
         c = self.config
         amounts = np.full(candidates.size, c.cost_yuan_per_village)
         costs = amounts + c.unit_cost_one_off + c.unit_cost_yearly  # every village is new

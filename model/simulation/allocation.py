@@ -88,7 +88,25 @@ class Allocator:
                     self._in_order(sim, instrument)
             for instrument in group:
                 instrument.end_year(sim)
+        self._reallocate(sim)
 
+    def _reallocate(self, sim: YearContext) -> None:
+        """Integration: offer the integrated funds' money still unspent to the instruments of
+        `reallocate_to`, in that order, without their yearly capacity. Their new streams
+        start paying next year (this year's payments were made in their phase)."""
+        if not self.params.reallocate_to or not sim.ledger.integrated_funds:
+            return
+        for name in self.params.reallocate_to:
+            for instrument in self.instruments:
+                if name not in (instrument.label, instrument.type_name):
+                    continue
+                if instrument.config.fund not in sim.ledger.integrated_funds:
+                    continue
+                instrument.capacity_lifted = True
+                try:
+                    self._in_order(sim, instrument)
+                finally:
+                    instrument.capacity_lifted = False
     def _allowed(self, sim: YearContext, instrument: Intervention) -> np.ndarray | None:
         if self.params.rule != "cause_matched":
             return None
@@ -147,7 +165,7 @@ class Allocator:
             offers = keep & np.isin(which, [k for k, p in enumerate(proposals)
                                             if p.instrument.config.fund == fund])  # fmt: skip
             paid = np.cumsum(np.where(offers, costs, 0.0))
-            keep[offers] = paid[offers] <= sim.ledger.available[fund]
+            keep[offers] = paid[offers] <= sim.ledger.spendable(fund)
         for k, p in enumerate(proposals):
             selected = np.sort(position[keep & (which == k)])
             p.instrument.deliver(sim, p, selected)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.engine.state import CAUSES, EXIT_CHANNELS, NEVER
+from model.simulation.campaign_metrics import CAMPAIGN_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.config.scenario import Scenario
@@ -58,6 +59,7 @@ YEARLY_COLUMNS = [
     "villages_exited",
     *[f"cause_share_{cause}" for cause in CAUSES],
     *[f"exits_by_{channel}" for channel in EXIT_CHANNELS],
+    *CAMPAIGN_COLUMNS,
 ]
 
 

@@ -17,9 +17,10 @@ from model.engine.budget import Ledger
 from model.engine.population import synthesize
 from model.engine.rng import Streams
 from model.engine.schedule import value_in_year
-from model.engine.state import NEVER
+from model.engine.state import CAUSE_NONE, NEVER
 from model.interventions import REGISTRY
 from model.simulation.allocation import Allocator
+from model.simulation.campaign_metrics import CampaignRecord
 from model.simulation.metrics import yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
 from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
@@ -47,12 +48,20 @@ class Simulation:
             self.persons, self.households, self.villages = synthesize(
                 scenario.population, scenario.dynamics, population_stream
             )
+        # Permanent earning capacity from its own stream, so the population's draws do not
+        # change with it (the same households whatever its sd).
+        capacity_draw = Streams(self.seed, population_replicate).generator("earning_capacity")
+        self.households.earning_capacity[:] = dynamics.earning_capacity(
+            capacity_draw.standard_normal(self.households.n),
+            scenario.dynamics.income.earning_capacity_sd,
+        )
         # A household starts with its village's drinking water; water projects change its own.
         self.households.safe_water[:] = self.villages.safe_water[self.households.village]
         self.ledger = Ledger(scenario.funds, self.households.n)
         self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
         self.allocator = Allocator(scenario.allocation, self.interventions)
         self.events: dict[str, np.ndarray] = {}
+        self.merged_with_registry: np.ndarray | None = None  # set by a merged dibao
         self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
@@ -64,6 +73,12 @@ class Simulation:
     def poverty_line(self) -> float:
         """Poverty line this year, yuan per person per year."""
         return value_in_year(self.scenario.poverty_line, self.year)
+
+    @property
+    def national_poverty_line(self) -> float:
+        """The national line this year (yuan per person per year), the indicators' measure
+        of poverty as the national statistics count it (model/simulation/campaign_metrics.py)."""
+        return value_in_year(self.scenario.national_poverty_line, self.year)
 
     def growth_index(self, growth: float) -> float:
         """(1 + growth) per year since the identification year: the level this year of
@@ -271,6 +286,7 @@ class Simulation:
         """Who is truly poor at identification, and the household panel's first row."""
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
         self.panel.record(self, self.net_income_per_capita())
+        self.campaign = CampaignRecord(self, self.net_income_per_capita())
 
     def _register(self, measured: np.ndarray, relapse_allowed: bool) -> None:
         h = self.households
@@ -282,8 +298,12 @@ class Simulation:
         candidates = h.active & ~h.registered & fails
         if relapse_allowed:  # after the identification year, only what the re-check finds
             ident = self.scenario.policy.identification
-            detection = np.where(h.monitored, ident.monitored_detection, ident.recheck_detection)
-            candidates &= self._detection_draw < detection
+            recheck = ident.recheck_campaign_detection.get(self.year, ident.recheck_detection)
+            detection = np.where(h.monitored, ident.monitored_detection, recheck)
+            found = self._detection_draw < detection
+            if self.merged_with_registry is not None:  # 'two lines merged' (dibao)
+                found |= self.merged_with_registry
+            candidates &= found
         candidates = np.flatnonzero(candidates)
         candidates = policy.select_within_quota(
             candidates,
@@ -334,7 +354,9 @@ class Simulation:
         (the registry is fixed meanwhile), and the funds close."""
         h = self.households
         self._registered_at_start = h.registered & h.active
-        self.ledger.open_year(self.year)
+        on_file = h.active & (h.registered_year != NEVER)  # registered or exited, kept on file
+        self.merged_with_registry = None
+        self.ledger.open_year(self.year, float(h.size[on_file].sum()))
         self._group_cache = {}  # the registry is fixed while assistance is delivered
         self.allocator.run_year(self)
         self._group_cache = None
@@ -360,6 +382,7 @@ class Simulation:
         if exit_rules.planned_share is not None:
             share = min(value_in_year(exit_rules.planned_share, self.year), 1.0)
             planned = int(np.floor(share * registered_at_start.sum() + 1e-9))
+        passing = self._inspected(passing)
         exits = policy.select_planned_exits(passing, measured, planned)
         h.registered[exits] = False
         h.exit_year[exits] = self.year
@@ -373,6 +396,13 @@ class Simulation:
         )
         self.events["exited"] = exits
         self.events["registered_at_start"] = registered_at_start
+
+    def review_registry(self) -> None:
+        """In a re-check campaign year, registered households measured well above the line
+        are taken off the file as wrongly included (not exits)."""
+        self._remove_wrongly_included(
+            self.measured_income_per_capita(), self._registered_at_start, self.events["exited"]
+        )
 
     def register_newly_poor(self) -> None:
         """The re-check: newly poor and relapsed households it detects are registered."""
@@ -402,10 +432,43 @@ class Simulation:
         """The year's indicators and panel row; lasting exits of three years back."""
         income_pc = self.net_income_per_capita()
         record = yearly_indicators(self, self._idle_funds, income_pc)
+        record.update(self.campaign.indicators(self, income_pc, record))
         self.households.poor_last_year[:] = income_pc < self.poverty_line
         self.records.append(record)
         self.panel.record(self, income_pc)
         self._complete_lasting_exits()
+
+    def _inspected(self, passing: np.ndarray) -> np.ndarray:
+        """The households of `passing` that also pass the county's exit inspection, which
+        re-measures net per-capita income with its own error (policy.exit.inspection_error_sd);
+        all of them when there is no inspection. Draws for every household (CRN)."""
+        rules = self.scenario.policy.exit
+        z = self.streams.generator("exit_inspection").standard_normal(self.households.n)
+        if rules.inspection_error_sd is None:
+            return passing
+        sd = rules.inspection_error_sd
+        inspected = self.net_income_per_capita()[passing] * np.exp(sd * z[passing] - 0.5 * sd**2)
+        return passing[inspected >= (1 + rules.income_margin) * self.poverty_line]
+
+    def _remove_wrongly_included(
+        self, measured: np.ndarray, registered_at_start: np.ndarray, exits: np.ndarray
+    ) -> None:
+        """A re-check campaign year (policy.identification.rebuild_removal_share) removes
+        registered households measured above the removal threshold, each with the year's
+        chance: wrongly included, taken off the file (not exits). Draws for every household."""
+        h = self.households
+        ident = self.scenario.policy.identification
+        draw = self.streams.generator("registry_rebuild").random(h.n)
+        share = ident.rebuild_removal_share.get(self.year, 0.0)
+        removed = np.zeros(0, dtype=np.int64)
+        if share > 0:
+            above = measured >= ident.rebuild_removal_income_multiple * self.poverty_line
+            keep = registered_at_start & h.registered & (h.registered_year < self.year)
+            removed = np.flatnonzero(keep & above & (draw < share))
+            h.registered[removed] = False
+            h.registered_year[removed] = NEVER
+            h.cause[removed] = CAUSE_NONE
+        self.events["removed"] = removed
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the

@@ -47,9 +47,13 @@ YEAR_PLAN: tuple[Stage, ...] = (
           "phase by phase; funds close and unspent money is idle or carried over"),
     Stage("verification_and_exit", "verify_and_exit",
           "registered households that pass the exit test on measured income (and the "
-          "assurances) exit, within the year's exit plan"),
+          "assurances) and the county's exit inspection exit, within the year's exit plan"),
+    Stage("registry_review", "review_registry",
+          "in a re-check campaign year, households measured well above the line are taken "
+          "off the file as wrongly included"),
     Stage("registration", "register_newly_poor",
-          "the re-check registers newly poor and relapsed households it detects"),
+          "the re-check registers newly poor and relapsed households it detects, and the "
+          "dibao's recipients without labour when the two lines are merged"),
     Stage("monitoring", "monitor_households",
           "flag near-line, recently exited and large-medical-bill households"),
     Stage("villages", "exit_poor_villages",

@@ -1,4 +1,4 @@
-"""The household table (model/engine/household_table.py): loading, defaults, runs and user errors."""
+"""The household table (model/engine/household_table.py): loading, defaults, runs, errors."""
 
 from __future__ import annotations
 

@@ -233,6 +233,9 @@ def reference_compute_income_and_expenses(
     wages = local_wages + sum_by_household(persons, nh, wage_each)
     households.farm_income[:] = np.maximum(farm * shock_multiplier, 0.0)
     households.wage_income[:] = np.maximum(wages * shock_multiplier, 0.0)
+    households.remittance_income[:] = np.maximum(
+        sum_by_household(persons, nh, wage_each) * shock_multiplier, 0.0
+    )
     households.pension_income[:] = (
         pension_per_person + inc.elderly_support_per_person * money_index
     ) * sum_by_household(persons, nh, alive & (persons.age[:n] >= 60))

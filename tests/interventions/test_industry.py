@@ -111,6 +111,7 @@ def test_production_subsidy_pays_with_its_lag_duration_and_decay():
         "capacity_households_per_year": 200,
         "lag_years": 1,
         "duration_years": 2,
+        "ending": "cliff",  # a fixed end, so the payments are known year by year
         "decay_per_year": 0.5,
         "yearly_loss_risk": 0.0,
         "success_probability_full_labour": 0.7,
@@ -162,7 +163,8 @@ def test_production_subsidy_income_is_cut_in_shocked_villages():
 
 
 def test_cooperative_dividend_reaches_households_without_labour_and_pays_its_term():
-    coop = {"type": "cooperative_dividend", "end_year": 2014, "yearly_loss_risk": 0.0}
+    coop = {"type": "cooperative_dividend", "end_year": 2014, "yearly_loss_risk": 0.0,
+            "ending": "cliff"}  # fmt: skip
     sim = Simulation(scenario([coop], years=5, dynamics=NO_SHOCKS), seed=5)
     inst, h = sim.interventions[0], sim.households
     sim.step()

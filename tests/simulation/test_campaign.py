@@ -1,0 +1,168 @@
+"""Mechanisms of project issue 17 (the campaign as it happened), one pure function at a
+time, and the campaign targets on seeds the fit did not use (statistical)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from model.analysis.replicates import run_replicate
+from model.calibration.spec import CalibrationError, load_targets, replicate_moments
+from model.config.scenario import load_scenario, set_by_path, validate_data
+from model.engine.budget import Ledger
+from model.engine.dynamics import earning_capacity
+from model.engine.params import FundParams
+from model.interventions.streams import IncomeStreams, fading_loss_risk
+from model.simulation.campaign_metrics import SPELL_UNKNOWN, next_spell_years, spell_exits
+from tests.support.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
+
+
+def test_spells_grow_while_poor_reset_when_not_and_stay_unknown_when_left_censored():
+    spell = np.array([0, 1, 4, SPELL_UNKNOWN, SPELL_UNKNOWN, 2], dtype=np.int16)
+    poor = np.array([True, True, True, True, False, False])
+    assert next_spell_years(spell, poor).tolist() == [1, 2, 5, SPELL_UNKNOWN, 0, 0]
+
+
+def test_spell_exits_count_the_spells_of_the_length_and_those_no_longer_poor():
+    spell = np.array([1, 1, 1, 5, 6, SPELL_UNKNOWN, 1], dtype=np.int16)
+    poor_now = np.array([True, False, False, True, False, False, False])
+    active = np.array([True, True, True, True, True, True, False])  # the last dissolved
+    assert spell_exits(spell, poor_now, active, 1, at_least=False) == (3, 2)
+    assert spell_exits(spell, poor_now, active, 5, at_least=True) == (2, 1)
+
+
+def test_fading_loss_risk_combines_the_hazard_of_the_expected_life():
+    assert fading_loss_risk(0.0, 4) == pytest.approx(0.25)
+    assert fading_loss_risk(0.1, 2) == pytest.approx(1 - 0.9 * 0.5)
+    assert fading_loss_risk(0.1, None) == 0.1
+
+
+def test_a_fading_stream_has_no_fixed_end_and_a_cliff_stream_does():
+    fading = IncomeStreams(3, 0, 3, 0.0, fading=True)
+    cliff = IncomeStreams(3, 0, 3, 0.0, fading=False)
+    for streams in (fading, cliff):
+        streams.start(np.array([0, 1, 2]), 2014, 100.0, 0.0)
+    assert fading.loss_risk.tolist() == pytest.approx([1 / 3] * 3)
+    assert fading.paying(2030)[0].tolist() == [0, 1, 2]  # until lost, however long
+    assert cliff.paying(2017)[0].size == 0 and cliff.paying(2016)[0].size == 3
+
+
+def test_the_mean_life_of_fading_streams_is_their_duration():
+    """Geometric life: a stream paying in its start year and then lost each year with
+    chance 1/duration pays duration years on average. 20,000 streams: the sd of the mean
+    life is sqrt(d(d-1)) / sqrt(n) = 0.024 for d = 4, so 0.1 is four sd."""
+    rng = np.random.default_rng(5)
+    n, duration = 20_000, 4
+    streams = IncomeStreams(n, 0, duration, 0.0, fading=True)
+    streams.start(np.arange(n), 0, 1.0, 0.0)
+    years_paid = np.zeros(n)
+    for year in range(200):
+        if year:
+            streams.lose(rng.random(n))
+        rows, _ = streams.paying(year)
+        years_paid[rows] += 1
+    assert years_paid.mean() == pytest.approx(duration, abs=0.1)
+
+
+def test_earning_capacity_multiplier_has_mean_one_and_the_given_log_sd():
+    z = np.random.default_rng(1).standard_normal(200_000)
+    capacity = earning_capacity(z, 0.5)
+    # sd of exp(capacity) is sqrt(exp(0.25) - 1) = 0.53; its mean over 200,000: 0.0012
+    assert np.exp(capacity).mean() == pytest.approx(1.0, abs=0.005)
+    assert capacity.std() == pytest.approx(0.5, rel=0.01)
+    assert np.array_equal(earning_capacity(z, 0.0), np.zeros_like(z))
+
+
+def _ledger(**funds) -> Ledger:
+    return Ledger({name: FundParams(**config) for name, config in funds.items()}, 100)
+
+
+def test_a_fund_per_registry_person_follows_the_registry():
+    ledger = _ledger(special={"yearly_per_registry_person": {2014: 1000, 2016: 1210}})
+    assert ledger.allocation("special", 2015, registry_persons=50) == pytest.approx(55_000)
+    ledger.open_year(2014, registry_persons=40)
+    assert ledger.available["special"] == pytest.approx(40_000)
+    assert ledger.budget_this_year == pytest.approx(40_000)
+
+
+def test_integrated_funds_pay_from_the_own_fund_first_then_the_pool():
+    ledger = _ledger(
+        a={"yearly": 100, "integrated": True},
+        b={"yearly": 50, "integrated": True},
+        c={"yearly": 30},
+    )
+    ledger.open_year(2014)
+    assert ledger.spendable("a") == 150 and ledger.spendable("c") == 30
+    ledger.book("x", "a", 2014, np.array([0]), np.array([120.0]))
+    assert ledger.available == {"a": 0.0, "b": 30.0, "c": 30.0}
+    assert ledger.spent_by_fund_year[("a", 2014)] == 100
+    assert ledger.spent_by_fund_year[("b", 2014)] == 20
+
+
+def test_integration_reallocates_unspent_money_within_the_year():
+    """five_batches without re-allocation leaves money idle; with it, under 5% of the
+    year's budget stays idle (the targets' threshold)."""
+    raw = load_scenario(ROOT / "scenarios" / "five_batches.yaml").model_dump(mode="python")
+    set_by_path(raw, "population.n_households", 20_000)  # the issue's county, 80 villages
+    with_integration = run_replicate(validate_data(raw), 3, 0)
+    set_by_path(raw, "allocation.reallocate_to", [])
+    without = run_replicate(validate_data(raw), 3, 0)
+    assert with_integration["idle_share_of_budget"].max() < 0.05
+    assert without["idle_share_of_budget"].max() > 0.2
+
+
+def test_a_target_in_an_unknown_run_is_refused(tmp_path):
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "name: t\nscenarios: {campaign: x.yaml}\ntargets:\n"
+        "  - {indicator: exit_rate, year: first, value: 0.1, tolerance: 0.1, source: s,"
+        " scenario: elsewhere}\n"
+    )
+    with pytest.raises(CalibrationError, match="elsewhere"):
+        load_targets(path)
+
+
+# --- the campaign targets on seeds not used in the fit -------------------------------------
+
+MET_TARGETS = [
+    "cause_share_illness", "cause_share_disability", "cause_share_schooling",
+    "cause_share_lack_of_labour", "cause_share_other", "registered_incidence",
+    "registered_household_size", "poor_share_2019", "income_share_wages_2019",
+    "income_share_business_2019", "income_share_property_2019",
+    "income_share_transfers_2019", "idle_share_max", "missed_poor_from_2017_max",
+    "wrongly_exited_max",
+]  # fmt: skip
+"""The targets the shipped fit meets (docs/validation.md); the others are reported there."""
+
+
+@pytest.mark.statistical
+def test_the_met_campaign_targets_hold_on_seeds_not_used_in_the_fit():
+    """Each met target within its tolerance, plus the sampling error of a mean of R
+    replicates (2 x replicate sd / sqrt(R)), on seed 77 (the fit used 2014), 6,000
+    households, 4 replicates of the baseline and the campaign."""
+    targets = load_targets(ROOT / "calibration" / "campaign_targets.yaml")
+    replicates, seed = 4, 77
+    moments = {}
+    for name, path in (
+        ("baseline", ROOT / "scenarios" / "baseline_calibrated.yaml"),
+        ("campaign", targets.scenario_path("campaign")),
+    ):
+        raw = load_scenario(path).model_dump(mode="python")
+        set_by_path(raw, "population.n_households", 6000)
+        scenario = validate_data(raw)
+        subset = targets.subset(name)
+        rows = np.array(
+            [replicate_moments(subset, run_replicate(scenario, seed, r)) for r in range(replicates)]
+        )
+        for k, target in enumerate(subset.targets):
+            moments[target.label] = (target, rows[:, k])
+    for label in MET_TARGETS:
+        target, values = moments[label]
+        slack = 2 * values.std(ddof=1) / math.sqrt(replicates)
+        assert abs(values.mean() - target.value) <= target.tolerance + slack, (
+            label, values.mean(), target.value
+        )
