@@ -12,7 +12,8 @@ years (the identification year's figures and each household's current poverty sp
   it as a share of the identification year's.
 - Duration dependence: a household's spell is the number of consecutive years it has been
   truly poor (national line); a spell already running in the identification year has no
-  known start and is never counted (left-censored). `poor_spell_1y_*` follow the spells of
+  known start (left-censored): it never counts as a one-year spell, and counts among the
+  spells of five years or more once five years of it have been observed. `poor_spell_1y_*` follow the spells of
   exactly one year into the next year, `poor_spell_5y_*` those of five years or more.
 - Targeting against the national record: `missed_poor_share_national` (truly poor against
   the national line, survey income, not registered, over the truly poor) and
@@ -39,9 +40,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
 
 SPELL_UNKNOWN = -1
-"""Spell length of a household already poor in the identification year (start unknown)."""
+"""Spell of a household already poor in the identification year (start unknown). Such a
+spell is kept as minus the years observed (-1, -2, ...): its length is at least that."""
 LONG_SPELL_YEARS = 5
 """`poor_spell_5y_*` follow spells of at least this many years."""
+DURATION_PANEL_LAST_YEAR = 2018
+"""Last year of the CFPS panel (2010-2018) the duration targets come from: exits by
+duration are pooled over the years it observed, not the 2019-2020 deadline push."""
 
 INCOME_SOURCES = ("wages", "business", "property", "transfers")
 CHANNEL_SOURCE = {
@@ -78,9 +83,9 @@ CAMPAIGN_COLUMNS = [
 
 def next_spell_years(spell_years: np.ndarray, poor_now: np.ndarray) -> np.ndarray:
     """Each household's poverty spell after this year: 0 when not poor; last year's spell
-    plus one when poor (1 for a spell starting now); SPELL_UNKNOWN stays unknown while
-    the household stays poor."""
-    grown = np.where(spell_years == SPELL_UNKNOWN, SPELL_UNKNOWN, spell_years + 1)
+    plus one when poor (1 for a spell starting now); a left-censored spell (negative:
+    minus the years observed) grows by one observed year while the household stays poor."""
+    grown = np.where(spell_years < 0, spell_years - 1, spell_years + 1)
     return np.where(poor_now, grown, 0).astype(spell_years.dtype)
 
 
@@ -88,9 +93,11 @@ def spell_exits(
     spell_years: np.ndarray, poor_now: np.ndarray, active: np.ndarray, length: int, at_least: bool
 ) -> tuple[int, int]:
     """(households whose spell last year had `length` years -- or more when `at_least` --
-    and are still active, of them not poor this year)."""
+    and are still active, of them not poor this year). A left-censored spell has an
+    unknown length, at least the years observed: it never counts as exactly `length`,
+    and counts as `length` or more once that many years of it have been observed."""
     if at_least:
-        at_risk = active & (spell_years >= length)
+        at_risk = active & ((spell_years >= length) | (spell_years <= -length))
     else:
         at_risk = active & (spell_years == length)
     return int(at_risk.sum()), int((at_risk & ~poor_now).sum())
@@ -190,17 +197,21 @@ def ratio(part: float, whole: float) -> float:
 
 def campaign_headline(y) -> dict[str, float]:
     """Whole-run campaign figures of one replicate's yearly rows (sorted by year):
-    exit shares of one-year and five-year spells (pooled over the years), the yearly
-    growth of disposable income per capita from the identification year to the final year,
-    and the largest idle share of a year's budget."""
+    exit shares of one-year and five-year spells (pooled over the years the CFPS panel
+    observed, up to DURATION_PANEL_LAST_YEAR), the yearly growth of disposable income per
+    capita from the identification year to the final year, and the largest idle share of a
+    year's budget."""
     years = len(y)
     index = float(y["disposable_income_index"].iloc[-1])
+    panel = y[y["year"] <= DURATION_PANEL_LAST_YEAR]
     return {
         "exit_share_after_1y_poor": ratio(
-            y["poor_spell_1y_exits_households"].sum(), y["poor_spell_1y_households"].sum()
+            panel["poor_spell_1y_exits_households"].sum(),
+            panel["poor_spell_1y_households"].sum(),
         ),
         "exit_share_after_5y_poor": ratio(
-            y["poor_spell_5y_exits_households"].sum(), y["poor_spell_5y_households"].sum()
+            panel["poor_spell_5y_exits_households"].sum(),
+            panel["poor_spell_5y_households"].sum(),
         ),
         "disposable_income_growth_per_year": index ** (1.0 / years) - 1.0 if index > 0 else 0.0,
         "idle_share_of_budget_max": float(y["idle_share_of_budget"].max()),

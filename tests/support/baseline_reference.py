@@ -1,7 +1,7 @@
 """The fixed-seed baseline summary that tests/test_regression.py diffs on every change.
 
 Regenerate after an intended change of behaviour, and say why in the commit:
-    .venv/bin/python tests/baseline_reference.py
+    .venv/bin/python -m tests.support.baseline_reference
 """
 
 from __future__ import annotations
