@@ -127,6 +127,7 @@ def advance_health(
         np.float32(params.disability_onset_base),
         np.float32(params.disability_onset_age_slope),
         np.float32(params.disability_onset_severe_share),
+        float(params.episode_leaves_chronic),
     )
     rows = np.flatnonzero(persons.episode[:n])
     persons.inpatient_cost[rows] = lognormal_from_uniform(
@@ -223,6 +224,7 @@ def compute_income_and_expenses(
     money_index: float,
     school_index: float,
     pension_per_person: float,
+    farm_index: float | None = None,
 ) -> None:
     """Farm and wage income, pensions, out-of-pocket medical and schooling costs (yuan/year).
 
@@ -268,7 +270,7 @@ def compute_income_and_expenses(
         shock_multiplier,
         inc.remoteness_wage_penalty,
         inc.local_wage_full * money_index,
-        inc.mu_per_labourer * inc.farm_net_per_mu * money_index,
+        inc.mu_per_labourer * inc.farm_net_per_mu * (farm_index or money_index),
         inc.mu_per_labourer,
         pension_per_person + inc.elderly_support_per_person * money_index,
         households.full_labourers,

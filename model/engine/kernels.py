@@ -138,13 +138,16 @@ def advance_health_states(
     age, alive, chronic, episode, disability, inpatient_cost, chronic_cost, draws,
     chronic_onset_base, chronic_onset_age_slope, chronic_recovery, episode_base,
     episode_age_slope, episode_chronic_extra, disability_onset_base,
-    disability_onset_age_slope, disability_onset_severe_share,
+    disability_onset_age_slope, disability_onset_severe_share, episode_leaves_chronic,
 ):  # fmt: skip
     """Chronic onset or recovery, major-illness episodes and disability onset (partial or
     severe, from the same uniform) of one year. `draws` rows: chronic, episode,
     disability (the two cost rows are the caller's). Updates `chronic`, `episode`,
     `disability`; zeroes both costs (the caller prices episodes and chronic care).
-    Float parameters are float32, except `episode_chronic_extra` (float64, as in NumPy)."""
+    An episode leaves a lasting (chronic) condition with chance `episode_leaves_chronic`,
+    read from the episode's own uniform (below chance x share), so it needs no draw.
+    Float parameters are float32, except `episode_chronic_extra` and
+    `episode_leaves_chronic` (float64, as in NumPy)."""
     chronic_draw = draws[0]
     episode_draw = draws[1]
     disability_draw = draws[2]
@@ -158,6 +161,8 @@ def advance_health_states(
         chance = np.float64(episode_base + episode_age_slope * years_over_30)
         chance += episode_chronic_extra if ill else 0.0
         episode[i] = living & (episode_draw[i] < chance)
+        if episode[i] & ~ill & (episode_draw[i] < chance * episode_leaves_chronic):
+            chronic[i] = True  # the illness lasts: its work loss and care go on next years
         inpatient_cost[i] = 0.0
         chronic_cost[i] = 0.0
         onset = disability_onset_base + disability_onset_age_slope * years_over_30

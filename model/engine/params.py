@@ -175,6 +175,16 @@ class HealthParams(Strict):
         2_000, ge=0, description="yuan per chronic patient per year; assumption"
     )
     chronic_cost_log_sd: float = Field(0.7, ge=0, le=4)
+    episode_leaves_chronic: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of major-illness episodes after which the patient stays chronically "
+        "ill (partial labour and yearly chronic care until recovery), so that an illness "
+        "can keep a household poor for years; sources.md: chronic illness slows exit from "
+        "poverty (CFPS-2020) and illness is the leading documented cause of poverty; 0 "
+        "keeps an episode's work loss to its year (fitted in baseline_calibrated.yaml)",
+    )
     episode_work_loss: float = Field(
         0.5, ge=0, le=1, description="share of the year's work lost to an episode"
     )
@@ -229,6 +239,15 @@ class IncomeParams(Strict):
         ge=-0.5,
         le=1,
         description="nominal growth of wages and farm prices per year; assumption",
+    )
+    farm_growth: float | None = Field(
+        None,
+        ge=-0.5,
+        le=1,
+        description="nominal growth of net farm income per mu per year; none = `growth`. "
+        "Farming incomes grew more slowly than wages in 2013-2020 (NBS: rural net business "
+        "income per person about 6% a year, wages about 8-10%), and the poor depend more on "
+        "farming, so their income lags the mean",
     )
     earning_capacity_sd: float = Field(
         0.0,

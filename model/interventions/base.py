@@ -41,7 +41,13 @@ class InterventionConfig(BaseModel):
         default=None, description="label used in output columns; defaults to the type"
     )
     fund: str = Field(default="general", description="fund source that pays for it")
-    start_year: int | None = Field(default=None, description="first year it is delivered")
+    start_year: int | None = Field(
+        default=None,
+        description="first year it is delivered; none = the first policy year. A year at or "
+        "before the identification year (start_year - 1 of the scenario) means the "
+        "instrument predates the campaign: it also runs in the identification year, before "
+        "the registry exists (the safety net the national count of the poor already saw)",
+    )
     end_year: int | None = Field(default=None, description="last year it is delivered")
     target: Target = Field(
         default="policy_holders",
@@ -215,11 +221,12 @@ class Intervention:
         sim.income_changed(rows)
         return relief
 
-    def active_in(self, year: int) -> bool:
+    def active_in(self, sim: YearContext) -> bool:
+        """Delivered in `sim.year`: from `start_year` (default: the first policy year)
+        to `end_year`."""
         c = self.config
-        return (c.start_year is None or year >= c.start_year) and (
-            c.end_year is None or year <= c.end_year
-        )
+        first = c.start_year if c.start_year is not None else sim.scenario.start_year
+        return first <= sim.year and (c.end_year is None or sim.year <= c.end_year)
 
     def target_mask(self, sim: YearContext) -> np.ndarray:
         """Households in the configured `target` group (the same for every instrument of the
@@ -243,7 +250,7 @@ class Intervention:
 
     def propose(self, sim: YearContext, allowed: np.ndarray | None = None) -> Proposal | None:
         """Eligible applicants (within `allowed`, if given), ranked and cut at capacity."""
-        if not self.active_in(sim.year):
+        if not self.active_in(sim):
             return None
         mask = self.eligible(sim) & self.target_mask(sim)
         if allowed is not None:

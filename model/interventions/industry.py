@@ -73,10 +73,12 @@ class ProductionSubsidyConfig(LastingEffectConfig):
         description="one-off yuan per household; sources.md: 2000-4000 yuan per household",
     )
     income_per_subsidy_yuan: float = Field(
-        2500.0 / 1500.0,
+        0.6,
         ge=0,
-        description="yuan of yearly income per yuan of subsidy while the project runs; "
-        "sources.md: 1500 yuan for 100 chickens raised 2500 yuan income in a year",
+        description="yuan of yearly net income per yuan of subsidy while the project runs. "
+        "sources.md: 1500 yuan for 100 chickens raised 2500 yuan income in a year: sales, "
+        "not net income; assumption: feed and other running costs take about 64% of sales, "
+        "leaving 2500 x 0.36 / 1500 = 0.6",
     )
     success_probability_full_labour: float = Field(
         0.8,

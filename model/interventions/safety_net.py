@@ -59,6 +59,14 @@ class DibaoConfig(InterventionConfig):
         "out, those without a full labourer; those with labour are helped by development. "
         "false: every household below the standard",
     )
+    registered_last_resort_from: int | None = Field(
+        None,
+        description="from this year, registered households below the standard are eligible "
+        "whatever their labour ('social security as the last resort' of the campaign's final "
+        "years: the Ministry of Civil Affairs' 2019-2020 notices on the safety net of the "
+        "deadline put registered poor households still below the dibao standard on the "
+        "dibao; docs/sources.md); none: `only_without_labour` holds every year",
+    )
     register_recipients: bool = Field(
         False,
         description="'two lines merged': dibao recipients without a full labourer that fail "
@@ -85,7 +93,12 @@ class Dibao(Intervention):
     def eligible(self, sim: YearContext) -> np.ndarray:
         below = sim.measured_income_per_capita() < self.standard_per_person(sim)
         if self.config.only_without_labour:
-            below &= sim.households.full_labourers == 0
+            h = sim.households
+            last_resort = self.config.registered_last_resort_from
+            if last_resort is not None and sim.year >= last_resort:
+                below &= (h.full_labourers == 0) | h.registered
+            else:
+                below &= h.full_labourers == 0
         return below
 
     def end_year(self, sim: YearContext) -> None:

@@ -132,7 +132,7 @@ class VillageInvestment(Intervention):
     def propose(self, sim: YearContext, allowed: np.ndarray | None = None) -> Proposal | None:
         """Open villages ranked by `village_priority`, cut at the villages' capacity.
         `Proposal.households` holds village rows; amounts and costs are per village."""
-        if not self.active_in(sim.year):
+        if not self.active_in(sim):
             return None
         candidates = np.flatnonzero(self.open_villages(sim, allowed))
         if candidates.size == 0:

@@ -13,8 +13,9 @@ years (the identification year's figures and each household's current poverty sp
 - Duration dependence: a household's spell is the number of consecutive years it has been
   truly poor (national line); a spell already running in the identification year has no
   known start (left-censored): it never counts as a one-year spell, and counts among the
-  spells of five years or more once five years of it have been observed. `poor_spell_1y_*` follow the spells of
-  exactly one year into the next year, `poor_spell_5y_*` those of five years or more.
+  spells of five years or more once five years of it have been observed. `poor_spell_1y_*`
+  follow the spells of exactly one year into the next year, `poor_spell_5y_*` those of five
+  years or more.
 - Targeting against the national record: `missed_poor_share_national` (truly poor against
   the national line, survey income, not registered, over the truly poor) and
   `wrongly_exited_share_of_exits_national` (this year's exits truly poor against it);

@@ -244,6 +244,9 @@ class Simulation:
             money_index=self.growth_index(d.income.growth),
             school_index=self.growth_index(d.schooling.cost_growth),
             pension_per_person=value_in_year(d.income.pension, self.year),
+            farm_index=(
+                None if d.income.farm_growth is None else self.growth_index(d.income.farm_growth)
+            ),
         )
         self.households.assisted_income[:] = 0.0
         self.households.assisted_total[:] = 0.0
@@ -281,6 +284,14 @@ class Simulation:
         low_income = income_pc < rules.poor_village_income_share * mean_income
         no_collective = v.collective_income <= 0
         v.poor_village[:] = high_incidence & (low_income | no_collective)
+
+    def deliver_safety_net_before_registry(self) -> None:
+        """Instruments that predate the campaign (an explicit `start_year` at or before the
+        identification year: the dibao, the wubao) pay in the identification year too, so
+        that the registry and the national count of that year see the incomes they made.
+        Nothing runs, and no draw is taken, when no instrument predates the campaign."""
+        if any(instrument.active_in(self) for instrument in self.interventions):
+            self.deliver_assistance()
 
     def record_identification(self) -> None:
         """Who is truly poor at identification, and the household panel's first row."""

@@ -27,6 +27,9 @@ class Stage:
 IDENTIFICATION_YEAR: tuple[Stage, ...] = (
     Stage("economy", "advance_economy",
           "health, migration, shocks, income and expenses; the office's measurement error"),
+    Stage("safety_net", "deliver_safety_net_before_registry",
+          "instruments that predate the campaign (start_year at or before this year), such "
+          "as the dibao and wubao, pay before the registry exists"),
     Stage("identification", "identify_poor",
           "register households that fail the test on measured income, within the quota; "
           "record each one's cause"),

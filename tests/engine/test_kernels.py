@@ -157,6 +157,8 @@ def reference_advance_health(persons, params, rng, price_index):
     )
     episode = persons.episode[:n]
     episode[:] = alive & (episode_draw < episode_chance)
+    # an episode leaves a chronic condition, read from its own uniform
+    chronic |= episode & ~chronic & (episode_draw < episode_chance * params.episode_leaves_chronic)
     persons.inpatient_cost[:n] = 0.0
     rows = np.flatnonzero(episode)
     persons.inpatient_cost[rows] = lognormal_from_uniform(
@@ -296,6 +298,7 @@ AWKWARD = DynamicsParams.model_validate(
             "disability_onset_age_slope": 0.0007,
             "disability_onset_severe_share": 0.19,
             "episode_work_loss": 0.3,
+            "episode_leaves_chronic": 0.37,
         },
         "income": {"to_migrant": 0.12, "from_migrant": 0.16, "partial_labour_factor": 0.6},
         "schooling": {
