@@ -30,7 +30,7 @@ from model.config.scenario import load_scenario, set_by_path, validate_data  # n
 
 TARGETS = ROOT / "calibration" / "campaign_targets.yaml"
 BASELINE = ROOT / "scenarios" / "baseline_calibrated.yaml"
-FIT_SEED = 2014  # calibration/campaign_parameters.yaml evaluation.seed
+FIT_SEED = 2014  # evaluation.seed of calibration/campaign_*_parameters.yaml
 
 
 def _run(task):

@@ -21,18 +21,19 @@ from tests.support.paths import REPO_ROOT
 ROOT = REPO_ROOT
 
 
-def test_spells_grow_while_poor_reset_when_not_and_stay_unknown_when_left_censored():
-    spell = np.array([0, 1, 4, SPELL_UNKNOWN, SPELL_UNKNOWN, 2], dtype=np.int16)
-    poor = np.array([True, True, True, True, False, False])
-    assert next_spell_years(spell, poor).tolist() == [1, 2, 5, SPELL_UNKNOWN, 0, 0]
+def test_spells_grow_while_poor_reset_when_not_and_count_observed_years_when_left_censored():
+    spell = np.array([0, 1, 4, SPELL_UNKNOWN, SPELL_UNKNOWN, 2, -4], dtype=np.int16)
+    poor = np.array([True, True, True, True, False, False, True])
+    assert next_spell_years(spell, poor).tolist() == [1, 2, 5, -2, 0, 0, -5]
 
 
 def test_spell_exits_count_the_spells_of_the_length_and_those_no_longer_poor():
-    spell = np.array([1, 1, 1, 5, 6, SPELL_UNKNOWN, 1], dtype=np.int16)
-    poor_now = np.array([True, False, False, True, False, False, False])
-    active = np.array([True, True, True, True, True, True, False])  # the last dissolved
+    spell = np.array([1, 1, 1, 5, 6, SPELL_UNKNOWN, 1, -5, -4], dtype=np.int16)
+    poor_now = np.array([True, False, False, True, False, False, False, False, False])
+    active = np.array([True, True, True, True, True, True, False, True, True])  # 7th dissolved
     assert spell_exits(spell, poor_now, active, 1, at_least=False) == (3, 2)
-    assert spell_exits(spell, poor_now, active, 5, at_least=True) == (2, 1)
+    # five or more: 5 and 6 years, and the left-censored spell observed for five (not four)
+    assert spell_exits(spell, poor_now, active, 5, at_least=True) == (3, 2)
 
 
 def test_fading_loss_risk_combines_the_hazard_of_the_expected_life():
@@ -128,41 +129,63 @@ def test_a_target_in_an_unknown_run_is_refused(tmp_path):
 
 # --- the campaign targets on seeds not used in the fit -------------------------------------
 
-MET_TARGETS = [
-    "cause_share_illness", "cause_share_disability", "cause_share_schooling",
-    "cause_share_lack_of_labour", "cause_share_other", "registered_incidence",
-    "registered_household_size", "poor_share_2019", "income_share_wages_2019",
-    "income_share_business_2019", "income_share_property_2019",
-    "income_share_transfers_2019", "idle_share_max", "missed_poor_from_2017_max",
-    "wrongly_exited_max",
-]  # fmt: skip
-"""The targets the shipped fit meets (docs/validation.md); the others are reported there."""
+UNMET_TARGETS = {
+    "poor_share_2018": "the count falls 30% in 2018 against the record's 46%: 0.28 of 2013 "
+    "against 0.20 (docs/validation.md)",
+    "exit_after_1y_poor": "one-year spells end about twice as often as CFPS finds (0.73 "
+    "against 0.37): the campaign helps the newly poor within a year (docs/model.md)",
+    "exit_after_5y_poor": "long spells end too often (0.41 against 0.09) for the same reason",
+}
+"""Targets the shipped fit does not meet, each with what the model shows; the test marks
+them as expected failures, strictly, so a refit that meets one makes the test say so."""
+
+CAMPAIGN_TARGETS_FILE = ROOT / "calibration" / "campaign_targets.yaml"
+HOLDOUT_SEED, HOLDOUT_REPLICATES, HOLDOUT_HOUSEHOLDS = 77, 4, 6_000
 
 
-@pytest.mark.statistical
-def test_the_met_campaign_targets_hold_on_seeds_not_used_in_the_fit():
-    """Each met target within its tolerance, plus the sampling error of a mean of R
-    replicates (2 x replicate sd / sqrt(R)), on seed 77 (the fit used 2014), 6,000
-    households, 4 replicates of the baseline and the campaign."""
-    targets = load_targets(ROOT / "calibration" / "campaign_targets.yaml")
-    replicates, seed = 4, 77
+@pytest.fixture(scope="module")
+def holdout_moments() -> dict:
+    """Every target's per-replicate moments on seed 77 (the fit used 2014), 6,000
+    households, 4 replicates of the baseline and the campaign (paired)."""
+    targets = load_targets(CAMPAIGN_TARGETS_FILE)
     moments = {}
     for name, path in (
         ("baseline", ROOT / "scenarios" / "baseline_calibrated.yaml"),
         ("campaign", targets.scenario_path("campaign")),
     ):
         raw = load_scenario(path).model_dump(mode="python")
-        set_by_path(raw, "population.n_households", 6000)
+        set_by_path(raw, "population.n_households", HOLDOUT_HOUSEHOLDS)
         scenario = validate_data(raw)
         subset = targets.subset(name)
         rows = np.array(
-            [replicate_moments(subset, run_replicate(scenario, seed, r)) for r in range(replicates)]
+            [
+                replicate_moments(subset, run_replicate(scenario, HOLDOUT_SEED, r))
+                for r in range(HOLDOUT_REPLICATES)
+            ]
         )
         for k, target in enumerate(subset.targets):
             moments[target.label] = (target, rows[:, k])
-    for label in MET_TARGETS:
-        target, values = moments[label]
-        slack = 2 * values.std(ddof=1) / math.sqrt(replicates)
-        assert abs(values.mean() - target.value) <= target.tolerance + slack, (
-            label, values.mean(), target.value
-        )
+    return moments
+
+
+def campaign_target_labels() -> list:
+    labels = [t.label for t in load_targets(CAMPAIGN_TARGETS_FILE).targets]
+    return [
+        pytest.param(label, marks=pytest.mark.xfail(strict=True, reason=UNMET_TARGETS[label]))
+        if label in UNMET_TARGETS
+        else label
+        for label in labels
+    ]
+
+
+@pytest.mark.statistical
+@pytest.mark.parametrize("label", campaign_target_labels())
+def test_each_campaign_target_holds_on_a_seed_not_used_in_the_fit(label, holdout_moments):
+    """Expectation: the mean over 4 replicates within the target's tolerance, plus the
+    sampling error of that mean (2 x replicate sd / sqrt(4)); the known misses are
+    strict expected failures."""
+    target, values = holdout_moments[label]
+    slack = 2 * values.std(ddof=1) / math.sqrt(len(values))
+    assert abs(values.mean() - target.value) <= target.tolerance + slack, (
+        label, values.mean(), target.value,
+    )  # fmt: skip
