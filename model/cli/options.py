@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.engine.finite import MAX_WHOLE_NUMBER, SEED_MAX
 from model.errors import USER_ERROR_EXIT_CODE, UserError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,8 +46,9 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(USER_ERROR_EXIT_CODE, f"error: {message} (see '{self.prog} --help')\n")
 
 
-def whole_number_at_least(minimum: int, what: str):
-    """argparse type: a whole number of at least `minimum` (`what` names it in --help errors)."""
+def whole_number_at_least(minimum: int, what: str, maximum: int = MAX_WHOLE_NUMBER):
+    """argparse type: a whole number from `minimum` to `maximum` (`what` names it in --help
+    errors); the default maximum is the largest 64-bit integer, as in the input files."""
 
     def parse(text: str) -> int:
         try:
@@ -55,6 +57,10 @@ def whole_number_at_least(minimum: int, what: str):
             raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be at most {maximum} ({what}s are {minimum}..{maximum}), got {value}"
+            )
         return value
 
     parse.__name__ = what  # argparse names the type in its messages
@@ -62,7 +68,7 @@ def whole_number_at_least(minimum: int, what: str):
 
 
 counting_number = whole_number_at_least(1, "counting number")  # replicates, households, years
-seed_number = whole_number_at_least(0, "seed")
+seed_number = whole_number_at_least(0, "seed", SEED_MAX)
 
 
 # --- shared steps -------------------------------------------------------------------------
