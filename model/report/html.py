@@ -281,10 +281,16 @@ def plot_order(plots_dir: Path) -> list[Path]:
     return known + [present[name] for name in sorted(present) if name not in PLOT_CAPTIONS]
 
 
-def figures_html(plots_dir: Path) -> str:
-    """Every PNG of `plots_dir` embedded as a data URI, with its caption."""
+def figures_html(plots_dir: Path, figures: list[Path] | None = None) -> str:
+    """The PNGs `figures` (None: every PNG of `plots_dir`) embedded as data URIs, in page
+    order, with their captions. Writers pass the figures they drew, so that a page never
+    shows a figure a run did not draw (an earlier run's plot left in plots/)."""
     parts = []
-    for path in plot_order(plots_dir):
+    chosen = plot_order(plots_dir)
+    if figures is not None:
+        names = {Path(path).name for path in figures if Path(path).suffix == ".png"}
+        chosen = [path for path in chosen if path.name in names]
+    for path in chosen:
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         caption = PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " "))
         parts.append(
@@ -400,9 +406,10 @@ def run_sections(directory: Path, manifest: dict) -> tuple[str, list[tuple[str, 
     return f"Poverty-exit simulation: {run_title(directory, manifest)}", sections
 
 
-def write_report(directory: Path, manifest: dict) -> Path:
+def write_report(directory: Path, manifest: dict, figures: list[Path] | None = None) -> Path:
     """Write DIRECTORY/report.html for a run directory or, when comparison.csv is present, a
-    comparison directory; `manifest` is the provenance shown (without the files' hashes).
+    comparison directory; `manifest` is the provenance shown (without the files' hashes);
+    `figures` the PNGs drawn for it (None: every PNG in DIRECTORY/plots).
 
     Page order: headline tables, fund efficiency, figures, resolved scenario(s), manifest."""
     directory = Path(directory)
@@ -415,7 +422,7 @@ def write_report(directory: Path, manifest: dict) -> Path:
     if efficiency_file.is_file():
         sections.append(("Fund efficiency", efficiency_table(read_csv_file(efficiency_file))))
     sections += [
-        ("Figures", figures_html(directory / "plots")),
+        ("Figures", figures_html(directory / "plots", figures)),
         scenario_section,
         ("Manifest", manifest_html(manifest)),
     ]
