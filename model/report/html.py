@@ -406,6 +406,25 @@ def run_sections(directory: Path, manifest: dict) -> tuple[str, list[tuple[str, 
     return f"Poverty-exit simulation: {run_title(directory, manifest)}", sections
 
 
+def empty_analyses_note(directory: Path) -> str:
+    """A note naming the analyses that have nothing to show (no exits to follow, no
+    household-years to score): an empty curve is a result, and the page says why it is."""
+    empty = []
+    survival, curve = directory / "survival.csv", directory / "relapse_curve.csv"
+    if survival.is_file() and read_csv_file(survival).empty:
+        empty.append("no household exited, so the survival curves after exit are empty")
+    if curve.is_file():
+        counts = read_csv_file(curve)
+        if counts.empty or not counts["household_years"].fillna(0).any():
+            empty.append(
+                "no household-year was followed long enough in the ratio bins, so the "
+                "relapse-risk curves are empty"
+            )
+    if not empty:
+        return ""
+    return f'<p class="note">In this result {"; ".join(empty)}.</p>\n'
+
+
 def write_report(directory: Path, manifest: dict, figures: list[Path] | None = None) -> Path:
     """Write DIRECTORY/report.html for a run directory or, when comparison.csv is present, a
     comparison directory; `manifest` is the provenance shown (without the files' hashes);
@@ -422,7 +441,7 @@ def write_report(directory: Path, manifest: dict, figures: list[Path] | None = N
     if efficiency_file.is_file():
         sections.append(("Fund efficiency", efficiency_table(read_csv_file(efficiency_file))))
     sections += [
-        ("Figures", figures_html(directory / "plots", figures)),
+        ("Figures", empty_analyses_note(directory) + figures_html(directory / "plots", figures)),
         scenario_section,
         ("Manifest", manifest_html(manifest)),
     ]
