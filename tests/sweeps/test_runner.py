@@ -314,6 +314,19 @@ def test_a_different_sweep_in_the_same_directory_is_refused(tiny_runs, tmp_path,
     assert file_states(out_dir) == before
 
 
+def test_force_replaces_a_different_sweep_completely(tiny_runs, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    shutil.copytree(tiny_runs["workers2"], out_dir)
+    other = write_sweep(tmp_path / "other.yaml", TINY_SWEEP, seed=12)
+    code, _, stderr = run_cli(
+        capsys, "sweep", other, "--out", out_dir, "--workers", "1", "--force", "--quiet"
+    )
+    assert code == 0, stderr
+    assert len(task_files(out_dir)) == 8  # none of the other sweep's tasks was kept
+    assert "seed: 12" in (out_dir / "sweep.yaml").read_text()
+    assert (out_dir / "manifest.json").is_file()
+
+
 def test_a_directory_holding_something_else_is_refused(tmp_path, tiny_runs, capsys):
     out_dir = tmp_path / "work"
     out_dir.mkdir()
