@@ -196,6 +196,11 @@ def kaplan_meier(
 
 
 SURVIVAL_KEYS = ["exit_channel", "event", "years_since_exit"]
+SURVIVAL_COLUMNS = [
+    *SURVIVAL_KEYS[:2], "exits", SURVIVAL_KEYS[2],
+    "at_risk", "events", "survival", "survival_low", "survival_high",
+]  # fmt: skip
+"""Columns of survival.csv (before `scenario`), also when there were no exits."""
 
 
 def survival_table(spells: pd.DataFrame, max_years: int) -> pd.DataFrame:
@@ -215,8 +220,8 @@ def survival_table(spells: pd.DataFrame, max_years: int) -> pd.DataFrame:
             table.insert(0, "event", event)
             table.insert(0, "exit_channel", channel)
             tables.append(table)
-    if not tables:
-        return pd.DataFrame(columns=[*SURVIVAL_KEYS[:2], "exits", *SURVIVAL_KEYS[2:]])
+    if not tables:  # no exits: every column, no rows (an empty analysis is a result)
+        return pd.DataFrame(columns=SURVIVAL_COLUMNS)
     return pd.concat(tables, ignore_index=True)
 
 

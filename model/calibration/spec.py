@@ -27,6 +27,7 @@ import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from model.config.scenario import Scenario, _read_yaml, set_by_path, validate_data
+from model.engine.finite import SEED_MAX
 from model.errors import ScenarioError
 from model.sweeps.factors import SweepModel
 
@@ -206,7 +207,7 @@ class Evaluation(SweepModel):
     """How one evaluation simulates: replicates 0..R-1 of `seed` at every parameter vector
     (common random numbers, so the loss changes only through the parameters)."""
 
-    seed: int = Field(2014, ge=0)
+    seed: int = Field(2014, ge=0, le=SEED_MAX)
     replicates: int = Field(4, ge=1, le=1000)
     households: int | None = Field(None, ge=1, description="overrides population.n_households")
     years: int | None = Field(None, ge=1, description="overrides years")

@@ -43,6 +43,7 @@ def compare_command(args: argparse.Namespace) -> int:
     from model.cli.options import (
         DEFAULT_OUTPUT_ROOT,
         check_household_table,
+        check_memory,
         command_line_overrides,
         counted,
         load_scenario_file,
@@ -56,6 +57,7 @@ def compare_command(args: argparse.Namespace) -> int:
     )
     from model.report.files import REPORT_NAME
     from model.report.run_directory import RunRecord, write_run_directory
+    from model.simulation.memory import kept_results_bytes, run_bytes
 
     started_at = datetime.now(UTC)
     if len(args.scenarios) < 2:
@@ -67,12 +69,22 @@ def compare_command(args: argparse.Namespace) -> int:
     names = scenario_directory_names(scenarios, args.scenarios)
     seed = scenarios[0].seed if args.seed is None else args.seed
     out_dir = args.out if args.out is not None else DEFAULT_OUTPUT_ROOT / "comparison"
-    prepare_compare_directory(out_dir, names)
+    prepare_compare_directory(out_dir, names, args.scenarios, args.force)
 
     runs, known = 0, []
     for scenario in scenarios:
         runs += planned_runs(scenario, args.marginal, known)
         known += [scenario] + ([without_interventions(scenario)] if scenario.interventions else [])
+    households = max(
+        check_household_table(s, None) or s.population.n_households for s in scenarios
+    )
+    largest = max(len(s.interventions) for s in scenarios)
+    check_memory(
+        run_bytes(households, largest, args.replicates, scenarios[0].years, args.panel)
+        + kept_results_bytes(households, args.replicates) * (runs - 1),
+        args.max_memory, f"comparing {len(scenarios)} scenarios of "
+        f"{counted(households, 'household')} x {counted(args.replicates, 'replicate')}",
+    )  # fmt: skip
     clock = time.perf_counter()
     studies, earlier = [], []
     with progress_bar(scenarios[0], seed, args.replicates, args.quiet, runs) as bar:
@@ -160,6 +172,8 @@ def add_compare_command(subparsers) -> None:
     """Declare `compare A.yaml B.yaml [...] [--replicates R] [--out DIR] ...`."""
     from model.cli.options import (
         add_analysis_options,
+        add_force_option,
+        add_memory_option,
         add_quiet_option,
         counting_number,
         seed_number,
@@ -193,5 +207,7 @@ def add_compare_command(subparsers) -> None:
         "--out", type=Path, metavar="DIR", help="comparison directory (default outputs/comparison)"
     )
     add_analysis_options(parser)
+    add_force_option(parser, "comparison")
+    add_memory_option(parser)
     add_quiet_option(parser)
     parser.set_defaults(handler=compare_command)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.engine.finite import MAX_WHOLE_NUMBER, SEED_MAX
 from model.errors import USER_ERROR_EXIT_CODE, UserError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,8 +46,9 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(USER_ERROR_EXIT_CODE, f"error: {message} (see '{self.prog} --help')\n")
 
 
-def whole_number_at_least(minimum: int, what: str):
-    """argparse type: a whole number of at least `minimum` (`what` names it in --help errors)."""
+def whole_number_at_least(minimum: int, what: str, maximum: int = MAX_WHOLE_NUMBER):
+    """argparse type: a whole number from `minimum` to `maximum` (`what` names it in --help
+    errors); the default maximum is the largest 64-bit integer, as in the input files."""
 
     def parse(text: str) -> int:
         try:
@@ -55,14 +57,41 @@ def whole_number_at_least(minimum: int, what: str):
             raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be at most {maximum} ({what}s are {minimum}..{maximum}), got {value}"
+            )
         return value
 
     parse.__name__ = what  # argparse names the type in its messages
     return parse
 
 
+SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def memory_size(text: str) -> int:
+    """argparse type for --max-memory: bytes, or a whole or decimal number with K, M, G or T
+    (binary units; a trailing B or iB is allowed): `512M`, `1.5G`, `16GiB`."""
+    cleaned = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = cleaned[-1:] if cleaned[-1:] in SIZE_UNITS else ""
+    number = cleaned[: len(cleaned) - len(unit)]
+    try:
+        value = float(number)
+    except ValueError:
+        value = float("nan")
+    if not (value == value and 0 < value * SIZE_UNITS[unit] <= MAX_WHOLE_NUMBER):
+        raise argparse.ArgumentTypeError(
+            f"must be a positive size such as 8G, 512M or 2000000000 (bytes), got {text!r}"
+        )
+    return int(value * SIZE_UNITS[unit])
+
+
+memory_size.__name__ = "memory size"
+
+
 counting_number = whole_number_at_least(1, "counting number")  # replicates, households, years
-seed_number = whole_number_at_least(0, "seed")
+seed_number = whole_number_at_least(0, "seed", SEED_MAX)
 
 
 # --- shared steps -------------------------------------------------------------------------
@@ -180,6 +209,43 @@ def add_quiet_option(parser) -> None:
     """--quiet, shared by every subcommand that reports progress."""
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar and no summary; errors only"
+    )
+
+
+def check_memory(needed: int, max_memory: int | None, what: str) -> None:
+    """Refuse (UserError) a run whose estimated peak memory exceeds --max-memory or, without
+    it, the memory available now, before it starts rather than with a MemoryError later."""
+    from model.simulation.memory import available_bytes, size_text
+
+    limit = max_memory if max_memory is not None else available_bytes()
+    if limit is None or needed <= limit:
+        return
+    source = "--max-memory" if max_memory is not None else "memory available now"
+    raise UserError(
+        f"{what} needs about {size_text(needed)} of memory (estimated before starting: "
+        f"model/simulation/memory.py) but the {source} is {size_text(limit)}; run fewer "
+        "households or replicates, or split a province into counties (a sweep with design "
+        "method counties), or raise --max-memory if the estimate is too cautious"
+    )
+
+
+def add_memory_option(parser) -> None:
+    """--max-memory, shared by `run` and `compare`."""
+    parser.add_argument(
+        "--max-memory", type=memory_size, metavar="SIZE",
+        help="refuse to start when the estimated peak memory exceeds SIZE (e.g. 8G); "
+        "default: the memory available when the command starts",
+    )  # fmt: skip
+
+
+def add_force_option(parser, kind: str) -> None:
+    """--force: replace another result in --out (shared by `run` and `compare`)."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"replace a finished {kind} of other scenario files in --out, removing all of "
+        f"its files (without it, that is refused; an earlier {kind} of the same files is "
+        "always replaced)",
     )
 
 

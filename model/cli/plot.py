@@ -59,7 +59,7 @@ def redraw_run(run_dir: Path) -> list[Path]:
             "`run.py run` or `run.py compare` output)"
         )
     written = plot_run_analysis(run_dir)
-    return [*written, write_report(run_dir, manifest)]
+    return [*written, write_report(run_dir, manifest, written)]
 
 
 def comparison_run_dirs(compare_dir: Path) -> list[Path]:
@@ -79,8 +79,8 @@ def redraw_comparison(compare_dir: Path) -> list[Path]:
     written: list[Path] = []
     for run_dir in comparison_run_dirs(compare_dir):
         written += redraw_run(run_dir)
-    written += plot_comparison(compare_dir)
-    return [*written, write_report(compare_dir, manifest)]
+    figures = plot_comparison(compare_dir)
+    return [*written, *figures, write_report(compare_dir, manifest, figures)]
 
 
 def plot_command(args: argparse.Namespace) -> int:

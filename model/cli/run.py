@@ -10,8 +10,11 @@ from pathlib import Path
 from model.cli.options import (
     DEFAULT_OUTPUT_ROOT,
     add_analysis_options,
+    add_force_option,
+    add_memory_option,
     add_quiet_option,
     check_household_table,
+    check_memory,
     command_line_overrides,
     counted,
     counting_number,
@@ -30,6 +33,7 @@ def run_command(args: argparse.Namespace) -> int:
     from model.analysis.study import analysis_tables, planned_runs, run_study
     from model.config.scenario import with_overrides
     from model.report.run_directory import RunRecord, prepare_run_directory, write_run_directory
+    from model.simulation.memory import run_bytes
 
     started_at = datetime.now(UTC)
     scenario = with_overrides(load_scenario_file(args.scenario), command_line_overrides(args))
@@ -37,9 +41,16 @@ def run_command(args: argparse.Namespace) -> int:
     households = table_households or scenario.population.n_households
     seed = scenario.seed if args.seed is None else args.seed
     out_dir = args.out if args.out is not None else DEFAULT_OUTPUT_ROOT / args.scenario.stem
-    prepare_run_directory(out_dir)  # a bad --out fails before minutes of simulation
+    # a bad --out fails before minutes of simulation; another scenario's run needs --force
+    prepare_run_directory(out_dir, args.scenario, args.force)
 
     runs = planned_runs(scenario, args.marginal)
+    check_memory(
+        run_bytes(households, len(scenario.interventions), args.replicates, scenario.years,
+                  args.panel),
+        args.max_memory, f"{counted(households, 'household')} x "
+        f"{counted(args.replicates, 'replicate')}",
+    )  # fmt: skip
     clock = time.perf_counter()
     with progress_bar(scenario, seed, args.replicates, args.quiet, runs) as bar:
         study = run_study(
@@ -116,5 +127,7 @@ def add_run_command(subparsers) -> None:
         help="run directory (default: outputs/<scenario file name without .yaml>)",
     )
     add_analysis_options(parser)
+    add_force_option(parser, "run")
+    add_memory_option(parser)
     add_quiet_option(parser)
     parser.set_defaults(handler=run_command)

@@ -49,6 +49,7 @@ def execute(args: argparse.Namespace, plan: SweepPlan | None = None) -> SweepOut
             command_line=args.command_line,
             plan=plan,
             households=args.households,
+            force=args.force,
         )
     except SweepStoppedError as stop:
         print(f"error: {stop}", file=sys.stderr)
@@ -195,6 +196,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run the tasks on the Dask cluster whose scheduler is at ADDRESS "
         "(e.g. tcp://HOST:8786) instead of local processes",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a different sweep in --out, removing all of its files (without it, "
+        "that is refused; the same sweep always resumes)",
     )
     add_quiet_option(parser)
 

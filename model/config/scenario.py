@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from model.engine.finite import SEED_MAX
 from model.engine.params import (
     AllocationParams,
     DynamicsParams,
@@ -23,7 +24,7 @@ from model.engine.params import (
     PopulationParams,
     Schedule,
     Strict,
-    _check_schedule,
+    _check_positive_schedule,
 )
 from model.errors import ScenarioError
 from model.interventions import REGISTRY
@@ -41,7 +42,9 @@ class Scenario(Strict):
 
     name: str = "unnamed"
     description: str = ""
-    seed: int = Field(2014, ge=0, description="default seed; --seed overrides")
+    seed: int = Field(
+        2014, ge=0, le=SEED_MAX, description="default seed, 0 to 2**63-1; --seed overrides"
+    )
     start_year: int = Field(
         2014,
         ge=1900,
@@ -81,7 +84,7 @@ class Scenario(Strict):
     interventions: list[InterventionSpec] = Field(default_factory=list)
     allocation: AllocationParams = AllocationParams()
 
-    _line = field_validator("poverty_line", "national_poverty_line")(_check_schedule)
+    _line = field_validator("poverty_line", "national_poverty_line")(_check_positive_schedule)
 
     @field_validator("funds", mode="before")
     @classmethod
@@ -105,7 +108,11 @@ class Scenario(Strict):
                     "instrument a distinct name"
                 )
         if self.population.source == "csv" and not self.population.households_csv:
-            raise ValueError("population.households_csv: required when population.source is csv")
+            raise ValueError(
+                "population.source: csv needs population.households_csv (the household "
+                "table, relative to the scenario file); allowed: set households_csv, or "
+                "source: synthetic"
+            )
         self._check_fund_uses(labels)
         self._check_allocation(labels)
         return self
@@ -165,12 +172,46 @@ class Scenario(Strict):
 # --- loading ---------------------------------------------------------------------------
 
 
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping names the same key twice (YAML 1.2 forbids it; PyYAML keeps the last)."""
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping, at its line, instead of
+    silently keeping the last value."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)  # merge keys (<<) first, as SafeLoader does
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: SafeLoader reports it below
+                    continue
+                if first is not None:
+                    raise DuplicateKeyError(
+                        "while reading a mapping", node.start_mark,
+                        f"key {key!r} is given twice (first at line "
+                        f"{first.start_mark.line + 1}); allowed: each key once",
+                        key_node.start_mark,
+                    )  # fmt: skip
+                seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml_text(text: str) -> Any:
+    """Parse YAML with the safe loader, refusing duplicate keys (yaml.YAMLError)."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def _read_yaml(path: Path, referenced_from: str | None) -> dict[str, Any]:
     where = f" (named by {referenced_from})" if referenced_from else ""
     if not path.is_file():
         raise ScenarioError([f"{path}: file not found{where}"])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -178,8 +219,11 @@ def _read_yaml(path: Path, referenced_from: str | None) -> dict[str, Any]:
         raise ScenarioError([f"{path}: malformed YAML{at}: {problem}"]) from None
     except UnicodeDecodeError:
         raise ScenarioError([f"{path}: not a UTF-8 text file"]) from None
-    if data is None:
-        return {}
+    if data is None:  # nothing but blanks or comments: a typo'd path, a truncated copy
+        raise ScenarioError(
+            [f"{path}: at line 1: the file is empty{where}; allowed: a mapping of keys "
+             "(e.g. name: ..., extends: ...)"]
+        )  # fmt: skip
     if not isinstance(data, dict):
         raise ScenarioError(
             [f"{path}: the top level must be a mapping of keys, not {type(data).__name__}"]

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from model.engine.finite import FiniteModel
 from model.engine.state import CHANNELS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,8 +32,9 @@ Target = Literal["all", "registered", "policy_holders", "at_risk"]
 """Who may apply to an instrument (InterventionConfig.target; Simulation.assistance_group)."""
 
 
-class InterventionConfig(BaseModel):
-    """Scenario keys every instrument shares. Amounts are yuan; capacities are households."""
+class InterventionConfig(FiniteModel):
+    """Scenario keys every instrument shares. Amounts are yuan; capacities are households.
+    Numbers are finite and of bounded magnitude (model.engine.finite)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -38,20 +38,30 @@ COMPARE_FILE_NAMES = frozenset(
 )
 
 
-def prepare_compare_directory(out_dir: Path, scenario_dirs: list[str]) -> Path:
-    """Create `out_dir` (or accept an earlier comparison) before any simulation starts.
+def prepare_compare_directory(
+    out_dir: Path, scenario_dirs: list[str], scenario_files: list[Path] | None = None,
+    force: bool = False,
+) -> Path:
+    """Create `out_dir` (or clear an earlier comparison) before any simulation starts.
 
-    Refuses a file, and a directory holding anything but comparison files and run
-    directories; an earlier comparison loses its manifest at once.
+    Refuses a file, a directory holding anything but comparison files and run directories,
+    and -- unless `force` -- a finished comparison of other scenario files than
+    `scenario_files` (None: any comparison may be replaced). The earlier comparison,
+    with its scenarios' run directories, is removed completely at once.
     """
+    for name in scenario_dirs:
+        if (out_dir / name).exists() and not is_run_directory_like(out_dir / name):
+            raise UserError(f"--out {out_dir}: {name}/ exists and is not a run directory")
+    expected = None if scenario_files is None else [str(p.resolve()) for p in scenario_files]
     prepare_output_directory(
         out_dir,
         lambda entry: entry.name in COMPARE_FILE_NAMES or is_run_directory_like(entry),
         "comparison directory",
-    )
-    for name in scenario_dirs:
-        if (out_dir / name).exists() and not is_run_directory_like(out_dir / name):
-            raise UserError(f"--out {out_dir}: {name}/ exists and is not a run directory")
+        identity=(
+            lambda manifest: [s.get("file") for s in manifest.get("comparison_of") or []]
+        ) if expected else None,
+        expected=expected, force=force,
+    )  # fmt: skip
     return out_dir
 
 
@@ -75,8 +85,6 @@ def write_compare_directory(
 ) -> Path:
     """Write the comparison's own files (the scenarios' run directories are written first),
     its figures and report, then manifest.json."""
-    for stale in [*STACKED_TABLES, REPORT_NAME]:
-        (out_dir / stale).unlink(missing_ok=True)
     written = [atomic_write_text(out_dir / COMPARISON_NAME, csv_text(comparison))]
     for name in STACKED_TABLES:
         table = stacked([tables.get(name) for tables in tables_by_scenario])
@@ -85,8 +93,8 @@ def write_compare_directory(
     from model.report.figures import plot_comparison  # matplotlib is slow to import
     from model.report.html import write_report
 
-    written += plot_comparison(out_dir)
-    written.append(write_report(out_dir, provenance))
+    figures = plot_comparison(out_dir)
+    written += [*figures, write_report(out_dir, provenance, figures)]
     files = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in written}
     atomic_write_text(out_dir / MANIFEST_NAME, json_text({**provenance, "files": files}))
     return out_dir

@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -150,9 +151,47 @@ def package_versions(names: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str, st
     return versions
 
 
-def prepare_output_directory(out_dir: Path, belongs: Callable[[Path], bool], kind: str) -> Path:
-    """Create `out_dir` with its plots/ (or accept an earlier `kind` there, every entry of
-    which `belongs`), and remove its manifest so it is incomplete until written again."""
+def recorded_manifest(out_dir: Path) -> dict | None:
+    """OUT/manifest.json of a finished result as a dict; None when there is none (an
+    unfinished or interrupted result) or it cannot be read."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def clear_result(out_dir: Path, belongs: Callable[[Path], bool]) -> None:
+    """Remove every entry of `out_dir` that `belongs` to a result (files and whole folders
+    such as plots/), the manifest first so the directory is never a stale 'complete'
+    result; entries that are not a result's (hidden files, a user's own) are kept."""
+    (out_dir / MANIFEST_NAME).unlink(missing_ok=True)
+    for entry in sorted(out_dir.iterdir()):
+        if entry.name.startswith(".") or not belongs(entry):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def prepare_output_directory(
+    out_dir: Path,
+    belongs: Callable[[Path], bool],
+    kind: str,
+    identity: Callable[[dict], Any] | None = None,
+    expected: Any = None,
+    force: bool = False,
+) -> Path:
+    """Create `out_dir` with an empty plots/, clearing an earlier `kind` there completely
+    (every entry of which `belongs`), so that nothing of it can be shown as this result's.
+
+    Refused with a UserError: a path that is a file; a directory holding entries that do not
+    belong to a `kind` (never deleted, even with `force`); and a finished `kind` that is
+    another result -- `identity(its manifest)` differs from `expected`, e.g. a run of
+    another scenario file -- unless `force`. A directory without a manifest holds no
+    finished result (an interrupted one) and is cleared and reused.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir}: exists and is not a directory; choose another path")
     if out_dir.is_dir():
@@ -166,9 +205,19 @@ def prepare_output_directory(out_dir: Path, belongs: Callable[[Path], bool], kin
                 f"--out {out_dir}: directory exists and is not a {kind} (it holds {listed}); "
                 f"choose a new or empty directory, or an earlier {kind}"
             )
+        earlier = recorded_manifest(out_dir)
+        if identity is not None and earlier is not None and not force:
+            found = identity(earlier)
+            if found != expected:
+                raise UserError(
+                    f"--out {out_dir}: holds another result, a {kind} of {found or 'unknown'} "
+                    f"(this one is of {expected}); add --force to replace it completely, or "
+                    "choose another --out"
+                )
     try:
+        if out_dir.is_dir():
+            clear_result(out_dir, belongs)
         (out_dir / "plots").mkdir(parents=True, exist_ok=True)
-        (out_dir / MANIFEST_NAME).unlink(missing_ok=True)
     except OSError as exc:
         raise UserError(f"--out {out_dir}: cannot create the {kind}: {exc}") from None
     return out_dir

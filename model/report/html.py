@@ -281,10 +281,16 @@ def plot_order(plots_dir: Path) -> list[Path]:
     return known + [present[name] for name in sorted(present) if name not in PLOT_CAPTIONS]
 
 
-def figures_html(plots_dir: Path) -> str:
-    """Every PNG of `plots_dir` embedded as a data URI, with its caption."""
+def figures_html(plots_dir: Path, figures: list[Path] | None = None) -> str:
+    """The PNGs `figures` (None: every PNG of `plots_dir`) embedded as data URIs, in page
+    order, with their captions. Writers pass the figures they drew, so that a page never
+    shows a figure a run did not draw (an earlier run's plot left in plots/)."""
     parts = []
-    for path in plot_order(plots_dir):
+    chosen = plot_order(plots_dir)
+    if figures is not None:
+        names = {Path(path).name for path in figures if Path(path).suffix == ".png"}
+        chosen = [path for path in chosen if path.name in names]
+    for path in chosen:
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         caption = PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " "))
         parts.append(
@@ -400,9 +406,29 @@ def run_sections(directory: Path, manifest: dict) -> tuple[str, list[tuple[str, 
     return f"Poverty-exit simulation: {run_title(directory, manifest)}", sections
 
 
-def write_report(directory: Path, manifest: dict) -> Path:
+def empty_analyses_note(directory: Path) -> str:
+    """A note naming the analyses that have nothing to show (no exits to follow, no
+    household-years to score): an empty curve is a result, and the page says why it is."""
+    empty = []
+    survival, curve = directory / "survival.csv", directory / "relapse_curve.csv"
+    if survival.is_file() and read_csv_file(survival).empty:
+        empty.append("no household exited, so the survival curves after exit are empty")
+    if curve.is_file():
+        counts = read_csv_file(curve)
+        if counts.empty or not counts["household_years"].fillna(0).any():
+            empty.append(
+                "no household-year was followed long enough in the ratio bins, so the "
+                "relapse-risk curves are empty"
+            )
+    if not empty:
+        return ""
+    return f'<p class="note">In this result {"; ".join(empty)}.</p>\n'
+
+
+def write_report(directory: Path, manifest: dict, figures: list[Path] | None = None) -> Path:
     """Write DIRECTORY/report.html for a run directory or, when comparison.csv is present, a
-    comparison directory; `manifest` is the provenance shown (without the files' hashes).
+    comparison directory; `manifest` is the provenance shown (without the files' hashes);
+    `figures` the PNGs drawn for it (None: every PNG in DIRECTORY/plots).
 
     Page order: headline tables, fund efficiency, figures, resolved scenario(s), manifest."""
     directory = Path(directory)
@@ -415,7 +441,7 @@ def write_report(directory: Path, manifest: dict) -> Path:
     if efficiency_file.is_file():
         sections.append(("Fund efficiency", efficiency_table(read_csv_file(efficiency_file))))
     sections += [
-        ("Figures", figures_html(directory / "plots")),
+        ("Figures", empty_analyses_note(directory) + figures_html(directory / "plots", figures)),
         scenario_section,
         ("Manifest", manifest_html(manifest)),
     ]

@@ -27,7 +27,6 @@ from model.report.files import (
     ANALYSIS_TABLES,
     MANIFEST_NAME,
     PANEL_NAME,
-    REPORT_NAME,
     RUN_FILE_NAMES,
     atomic_write_bytes,
     atomic_write_text,
@@ -95,31 +94,39 @@ def manifest(record: RunRecord, wall_clock_seconds: float) -> dict:
 # --- the run directory -------------------------------------------------------------------
 
 
-def prepare_run_directory(out_dir: str | Path) -> Path:
-    """Create `out_dir` (or accept an earlier run directory) before any simulation starts.
+def prepare_run_directory(
+    out_dir: str | Path, scenario_file: Path | None = None, force: bool = False
+) -> Path:
+    """Create `out_dir` (or clear an earlier run directory) before any simulation starts.
 
-    Refuses, with a UserError, a path that is a file, a parent that cannot be created, and
-    an existing directory holding anything but run files (so `--out .` cannot litter or
-    overwrite a working directory). An earlier run there loses its manifest at once, so it
-    no longer looks complete while it is being replaced.
+    Refuses, with a UserError, a path that is a file, a parent that cannot be created, an
+    existing directory holding anything but run files (so `--out .` cannot litter or
+    overwrite a working directory), and -- unless `force` -- a finished run of another
+    scenario file than `scenario_file` (None: any run may be replaced). A run of the same
+    scenario file (e.g. again with more replicates or another seed) is replaced. The earlier
+    run is removed completely at once, so none of its files (an old plot) can outlive it.
     """
+    expected = None if scenario_file is None else str(Path(scenario_file).resolve())
     return prepare_output_directory(
-        Path(out_dir), lambda entry: entry.name in RUN_FILE_NAMES, "run directory"
-    )
+        Path(out_dir), lambda entry: entry.name in RUN_FILE_NAMES, "run directory",
+        identity=(lambda manifest: manifest.get("scenario_file")) if expected else None,
+        expected=expected, force=force,
+    )  # fmt: skip
 
 
-def write_run_directory(out_dir: str | Path, record: RunRecord, plots: bool = True) -> Path:
-    """Write every file of the run directory, `manifest.json` last; returns its path.
+def write_run_directory(
+    out_dir: str | Path, record: RunRecord, plots: bool = True, force: bool = False
+) -> Path:
+    """Write every file of the run directory, `manifest.json` last; returns its path. The
+    manifest lists exactly the files written, and report.html shows exactly those figures.
 
     Call `prepare_run_directory` first (before simulating) so a bad --out fails fast.
     """
-    out_dir = prepare_run_directory(out_dir)
+    out_dir = prepare_run_directory(out_dir, record.scenario_file, force)
     header = (
         f"# Resolved scenario: {record.scenario_file} with its extends: chain, command-line\n"
         "# overrides and every default filled in. `python run.py run` accepts this file.\n"
     )
-    for stale in [*ANALYSIS_TABLES, PANEL_NAME, REPORT_NAME]:  # an earlier run's extras
-        (out_dir / stale).unlink(missing_ok=True)
     written = [
         atomic_write_text(out_dir / "scenario.yaml", header + record.scenario.to_yaml()),
         atomic_write_text(out_dir / "yearly.csv", csv_text(record.yearly)),
@@ -149,7 +156,7 @@ def draw_figures_and_report(out_dir: Path, provenance: dict) -> list[Path]:
     from model.report.html import write_report
 
     written = plot_run_analysis(out_dir)
-    return [*written, write_report(out_dir, provenance)]
+    return [*written, write_report(out_dir, provenance, written)]
 
 
 def is_complete_run(out_dir: str | Path) -> bool:

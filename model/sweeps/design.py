@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from model.config.scenario import Scenario, _read_yaml, load_scenario, set_by_path, validate_data
+from model.engine.finite import SEED_MAX
 from model.errors import ScenarioError, SweepError
 from model.sweeps.factors import DISTRIBUTIONS, Factor, SweepModel
 
@@ -71,7 +72,9 @@ class SweepSpec(SweepModel):
     name: str
     description: str = ""
     base: str = Field(description="scenario file the points change; relative to the sweep file")
-    seed: int = Field(ge=0, description="every point runs replicates 0..R-1 of this seed")
+    seed: int = Field(
+        ge=0, le=SEED_MAX, description="every point runs replicates 0..R-1 of this seed"
+    )
     replicates: int = Field(1, ge=1)
     households: int | None = Field(None, ge=1, description="overrides population.n_households")
     years: int | None = Field(None, ge=1, description="overrides years")

@@ -31,6 +31,7 @@ from model.report.files import (
     RECORDED_PACKAGES,
     atomic_write_bytes,
     atomic_write_text,
+    clear_result,
     code_version,
     json_text,
     package_versions,
@@ -107,11 +108,12 @@ def recorded_fingerprint(out_dir: Path) -> str | None:
     return match[1] if match else None
 
 
-def check_sweep_directory(out_dir: Path, plan: SweepPlan) -> str:
-    """What OUT holds for this sweep: "new", "resume" or "complete"; reads, never writes.
+def check_sweep_directory(out_dir: Path, plan: SweepPlan, force: bool = False) -> str:
+    """What OUT holds for this sweep: "new", "resume" or "complete"; reads, never writes,
+    except that `force` clears a different sweep's files (then "new").
 
     Refuses (UserError) a file, a directory holding anything but a sweep, and a directory
-    holding a different sweep.
+    holding a different sweep unless `force`.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir}: exists and is not a directory; choose another path")
@@ -128,11 +130,17 @@ def check_sweep_directory(out_dir: Path, plan: SweepPlan) -> str:
             f"--out {out_dir}: directory exists and is not a sweep directory (it holds "
             f"{listed}); choose a new or empty directory, or the directory of this sweep"
         )
+    if recorded_fingerprint(out_dir) != plan.fingerprint and force:
+        try:
+            clear_result(out_dir, lambda entry: entry.name in SWEEP_FILE_NAMES)
+        except OSError as exc:
+            raise UserError(f"--out {out_dir}: cannot clear the other sweep: {exc}") from None
+        return "new"
     if recorded_fingerprint(out_dir) != plan.fingerprint:
         raise UserError(
             f"--out {out_dir}: holds a different sweep (its {SWEEP_NAME} does not match "
             f"{plan.sweep_file}: seed, replicates, points or scenarios differ); choose another "
-            "--out, or delete the directory to start this sweep there"
+            "--out, or add --force to replace it completely"
         )
     complete = (
         (out_dir / MANIFEST_NAME).is_file()

@@ -12,21 +12,23 @@ from typing import Annotated, Literal, Union
 import numpy as np
 import pandas as pd
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     model_validator,
 )
 from scipy import special
 
+from model.engine.finite import FiniteModel
+
 UNIT_CLIP = 1e-12
 
 
-class SweepModel(BaseModel):
+class SweepModel(FiniteModel):
     """Base of every sweep section: unknown keys are errors, not silently ignored; numbers
-    must be finite (an infinite range would give infinite points)."""
+    must be finite and of bounded magnitude (model.engine.finite; an infinite range would
+    give infinite points)."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid")
 
 
 class Uniform(SweepModel):

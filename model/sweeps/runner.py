@@ -164,9 +164,11 @@ def execute_sweep(
     command_line: str | None = None,
     plan: SweepPlan | None = None,
     households: int | None = None,
+    force: bool = False,
 ) -> SweepOutcome:
     """run_sweep, returning what this invocation did (see run_sweep); `plan`: the sweep file
-    already planned (plan_sweep) by a caller that needed to look at it first."""
+    already planned (plan_sweep) by a caller that needed to look at it first; `force`:
+    replace a different sweep in OUT instead of refusing it."""
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
     out_dir = Path(out_dir)
@@ -178,7 +180,7 @@ def execute_sweep(
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers}: must be at least 1")
     plan = plan or plan_sweep(Path(sweep_file), households)
-    state = check_sweep_directory(out_dir, plan)
+    state = check_sweep_directory(out_dir, plan, force)
     done_before = finished_tasks(out_dir) & set(plan.tasks)
     if state == "complete":
         return SweepOutcome(out_dir, plan, True, 0, len(done_before), {}, 0.0)

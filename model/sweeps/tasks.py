@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -136,9 +137,77 @@ def counterfactual_yearly(counterfactual_json: str, seed: int, replicate: int) -
     return yearly_frame(counterfactual, records)
 
 
-def ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; only the client acts on it."""
+PR_SET_PDEATHSIG = 1
+"""prctl option (linux/prctl.h): the signal a process receives when its parent dies."""
+PARENT_POLL_SECONDS = 0.5
+"""How often the watchdog fallback checks that the worker's parent is still alive."""
+
+
+def die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG);
+    False where that is not available (another OS, no libc)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def watch_parent(
+    parent_pid: int,
+    on_orphaned: Callable[[], None] = lambda: os._exit(1),
+    poll_seconds: float = PARENT_POLL_SECONDS,
+) -> threading.Thread:
+    """A daemon thread that calls `on_orphaned` once this process's parent is no longer
+    `parent_pid` (it died and the process was re-parented): the fallback where the kernel
+    cannot deliver a parent-death signal."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_seconds)
+        on_orphaned()
+
+    thread = threading.Thread(target=watch, name="parent-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
+def release_standard_streams() -> None:
+    """Point this process's stdin, stdout and stderr at /dev/null, so that it holds no handle
+    of its parent's terminal or pipes: a caller reading the parent's output sees EOF when
+    the parent ends, even while a worker is still shutting down. (Task results and errors
+    travel back through the pool, not through these streams.)"""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def start_worker(parent_pid: int | None) -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group but only the client acts
+    on it; the worker ends when its parent dies (a SIGKILL of the main process alone must
+    not leave workers of hundreds of MB running), and it lets go of the parent's output.
+
+    `parent_pid` is the process that started the pool; None when a fork server starts the
+    workers (their parent is the fork server, which itself ends with the main process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent_pid = os.getppid() if parent_pid is None else parent_pid
+    if not die_with_parent():
+        watch_parent(parent_pid)
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    release_standard_streams()
 
 
 # --- executors ----------------------------------------------------------------------------
@@ -181,8 +250,9 @@ def local_executor(workers: int) -> TaskExecutor:
     if start_method == "forkserver":
         context.set_forkserver_preload(FORKSERVER_PRELOAD)
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=ignore_interrupts
-    )
+        max_workers=workers, mp_context=context, initializer=start_worker,
+        initargs=(None if start_method == "forkserver" else os.getpid(),),
+    )  # fmt: skip
 
     def stop() -> None:
         """Cancel what waits and end running tasks now rather than after they finish."""

@@ -314,6 +314,19 @@ def test_a_different_sweep_in_the_same_directory_is_refused(tiny_runs, tmp_path,
     assert file_states(out_dir) == before
 
 
+def test_force_replaces_a_different_sweep_completely(tiny_runs, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    shutil.copytree(tiny_runs["workers2"], out_dir)
+    other = write_sweep(tmp_path / "other.yaml", TINY_SWEEP, seed=12)
+    code, _, stderr = run_cli(
+        capsys, "sweep", other, "--out", out_dir, "--workers", "1", "--force", "--quiet"
+    )
+    assert code == 0, stderr
+    assert len(task_files(out_dir)) == 8  # none of the other sweep's tasks was kept
+    assert "seed: 12" in (out_dir / "sweep.yaml").read_text()
+    assert (out_dir / "manifest.json").is_file()
+
+
 def test_a_directory_holding_something_else_is_refused(tmp_path, tiny_runs, capsys):
     out_dir = tmp_path / "work"
     out_dir.mkdir()
@@ -534,3 +547,48 @@ def test_households_on_the_command_line_replaces_the_sweep_files(tmp_path):
     assert plan.spec.households == 123
     assert all(plan.point_scenario(p).population.n_households == 123 for p in range(4))
     assert plan.fingerprint != plan_sweep(sweep).fingerprint  # a different sweep directory
+
+
+# --- workers end with their parent (issue 12, finding 3) ----------------------------------
+
+
+def is_running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (an ended, unreaped process)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_the_main_process_alone_ends_its_workers_and_the_callers_pipe(
+    long_sweep, tmp_path
+):
+    """SIGKILL of the main process (not its group) used to leave both pool workers running
+    for minutes, holding its stdout and stderr so that a caller reading them hung."""
+    out_dir = tmp_path / "out"
+    process = start_sweep(long_sweep["sweep"], out_dir, "--workers", "2")
+    wait_for_task_files(process, out_dir, 1)
+    workers = child_processes(process.pid)
+    assert len(workers) >= 2, workers
+    os.kill(process.pid, signal.SIGKILL)  # the main process alone
+    started = time.monotonic()
+    try:
+        process.communicate(timeout=10)  # EOF on both pipes: no worker holds them
+        while any(map(is_running, workers)) and time.monotonic() - started < 5:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if is_running(pid)], "workers outlived their parent"
+    finally:  # a failing check must not leave the workers behind
+        for pid in filter(is_running, workers):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_the_watchdog_fallback_notices_a_lost_parent():
+    """Where no parent-death signal exists, a thread polls the parent id; here the 'parent'
+    is a process id that is not ours, so it reports at once instead of calling os._exit."""
+    import threading
+
+    orphaned = threading.Event()
+    sweep_tasks.watch_parent(-1, on_orphaned=orphaned.set, poll_seconds=0.01)
+    assert orphaned.wait(2)
