@@ -23,6 +23,8 @@ from model.errors import UserError
 FAILED_EXIT_CODE = 1
 DEFAULT_PATHS = (Path("scenarios"),)
 OUTCOME_WIDTH = 10
+PIN_DETAILS_SHOWN = 8
+"""Moved figures listed per pin on the console (the JUnit file lists all)."""
 
 
 def test_command(args: argparse.Namespace) -> int:
@@ -108,7 +110,7 @@ def report_lines(results, only_failures: bool = False) -> list[str]:
             pinned_how = f"seed {pin.seed}, {counted(pin.replicates, 'replicate')}"
             outcome = f"pin {pin_outcome(result)}"
             lines.append(f"  {outcome:<{OUTCOME_WIDTH}} {plan.pin_file.name} ({pinned_how}): "
-                         f"{pin_line(result)}")  # fmt: skip
+                         f"{pin_line(result, PIN_DETAILS_SHOWN)}")  # fmt: skip
     return lines
 
 

@@ -179,7 +179,7 @@ class PinCheck:
         return [m for m in self.moved if not m.within_tolerance]
 
     def summary(self) -> str:
-        """One sentence: reproduced, drifted, or which figures moved and since what."""
+        """One sentence: reproduced, drifted, or how many figures moved and since what."""
         since = f" (since the pin: {'; '.join(self.changes)})" if self.changes else ""
         count = len(self.pin.figures)
         if not self.moved:
@@ -187,14 +187,14 @@ class PinCheck:
         if self.holds:
             return (
                 f"{len(self.drifted)} of {count} figures drifted within the relative tolerance "
-                f"{self.pin.drift_tolerance:g} (a package version differs){since}: "
-                + "; ".join(m.text() for m in self.drifted)
+                f"{self.pin.drift_tolerance:g} (a package version differs){since}"
             )
         rule = "exactly" if self.exact else f"within {self.pin.drift_tolerance:g} relative"
-        return (
-            f"{len(self.failed)} of {count} figures moved (must reproduce {rule}){since}: "
-            + "; ".join(m.text() for m in self.failed)
-        )
+        return f"{len(self.failed)} of {count} figures moved (must reproduce {rule}){since}"
+
+    def details(self) -> list[str]:
+        """Each figure that moved or drifted: pinned -> now (difference, relative)."""
+        return [m.text() for m in (self.failed if not self.holds else self.drifted)]
 
 
 def check_pin(pin: Pin, figures: dict[str, float | None], scenario_sha256: str) -> PinCheck:

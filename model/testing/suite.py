@@ -333,12 +333,18 @@ def verdict_line(verdict: Verdict) -> str:
     return text + (f"; {verdict.reason}" if verdict.reason else "")
 
 
-def pin_line(result: ScenarioResult) -> str:
-    """The pin check as a sentence, and whether it was re-pinned."""
+def pin_line(result: ScenarioResult, details: int | None = None) -> str:
+    """The pin check as a sentence, whether it was re-pinned, and the figures that moved
+    (each on its own indented line; at most `details` of them, all when None)."""
     check = result.pin_check
     text = check.summary()
     if result.repinned:
         text += f"; re-pinned ({result.plan.pin_file.name} rewritten from this run)"
+    moved = check.details()
+    shown = moved if details is None else moved[:details]
+    text += "".join(f"\n      {line}" for line in shown)
+    if len(shown) < len(moved):
+        text += f"\n      ... and {len(moved) - len(shown)} more (--junit lists all)"
     return text
 
 
