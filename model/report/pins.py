@@ -226,7 +226,17 @@ def check_pin(pin: Pin, figures: dict[str, float | None], scenario_sha256: str) 
             and abs(now - pinned) <= pin.drift_tolerance * max(abs(pinned), abs(now))
         )
         moved.append(MovedFigure(name, pinned, now, within))
+    moved.sort(key=_largest_first)
     return PinCheck(pin=pin, exact=exact, moved=moved, changes=changes)
+
+
+def _largest_first(moved: MovedFigure) -> tuple[float, str]:
+    """Order moved figures by relative change, largest first (appearing or vanishing
+    figures first of all), then by name."""
+    if moved.pinned is None or moved.now is None:
+        return (-math.inf, moved.name)
+    scale = max(abs(moved.pinned), abs(moved.now))
+    return (-abs(moved.now - moved.pinned) / scale, moved.name)
 
 
 def new_pin(
