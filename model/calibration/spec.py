@@ -26,29 +26,17 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
+from model.analysis.moments import (  # the moment vocabulary, shared with expectations
+    DERIVED_INDICATORS,
+    YEAR_STATISTICS,  # noqa: F401 (re-exported)
+    allowed_indicators,
+    read_moments,
+)
 from model.config.scenario import Scenario, _read_yaml, set_by_path, validate_data
 from model.engine.finite import SEED_MAX
 from model.errors import ScenarioError
 from model.sweeps.factors import SweepModel
 
-YEAR_STATISTICS = ("first", "final", "mean")
-"""`year:` of a yearly indicator: first or final policy year, mean over the policy years."""
-
-DERIVED_INDICATORS: dict[str, tuple[str, str, str]] = {
-    "registered_household_size": (
-        "registered_persons",
-        "registered_households",
-        "persons per registered household (registered_persons / registered_households)",
-    ),
-    "poor_household_size": (
-        "poor_persons",
-        "poor_households",
-        "persons per truly poor household (poor_persons / poor_households)",
-    ),
-}
-"""Ratios of two yearly columns, per year: name -> (numerator, denominator, meaning)."""
-
-NOT_INDICATORS = ("replicate", "year")
 NOT_CONTINUOUS = ("valid integer", "valid boolean", "valid string", "fractional part")
 """Words of a validation error saying a key does not hold a decimal number."""
 
@@ -360,23 +348,6 @@ def evaluation_scenario(scenario: Scenario, parameters: ParametersFile) -> Scena
 # --- checks against the scenario ---------------------------------------------------------
 
 
-def allowed_indicators(scenario: Scenario) -> dict[str, set[str]]:
-    """Every indicator name a target may use -> its kinds (yearly, derived, headline); a
-    few names (spending_total) are both a yearly column and a whole-run headline figure."""
-    from model.analysis.replicates import yearly_columns
-    from model.sweeps.design import indicator_names
-
-    allowed: dict[str, set[str]] = {}
-    for kind, names in (
-        ("yearly", [c for c in yearly_columns(scenario) if c not in NOT_INDICATORS]),
-        ("derived", list(DERIVED_INDICATORS)),
-        ("headline", indicator_names(scenario)),
-    ):
-        for name in names:
-            allowed.setdefault(name, set()).add(kind)
-    return allowed
-
-
 def target_problems(targets: TargetsFile, scenario: Scenario) -> list[str]:
     """Targets naming an unknown indicator, or a year that does not fit the indicator."""
     allowed, problems = allowed_indicators(scenario), []
@@ -484,34 +455,6 @@ def check_inputs(targets: TargetsFile, parameters: ParametersFile, scenario: Sce
 # --- moments of one replicate -------------------------------------------------------------
 
 
-def yearly_series(yearly: pd.DataFrame, indicator: str) -> pd.Series:
-    """One replicate's indicator by year (a column, or a derived ratio of two columns)."""
-    if indicator in DERIVED_INDICATORS:
-        numerator, denominator, _ = DERIVED_INDICATORS[indicator]
-        den = yearly[denominator].astype(float)
-        return (yearly[numerator].astype(float) / den.where(den > 0)).fillna(0.0)
-    return yearly[indicator].astype(float)
-
-
 def replicate_moments(targets: TargetsFile, yearly: pd.DataFrame) -> list[float]:
     """Each target's moment in one replicate's yearly table, in the targets' order."""
-    from model.analysis.replicates import headline
-
-    y = yearly.sort_values("year").reset_index(drop=True)
-    figures: dict[str, float] | None = None
-    moments = []
-    for target in targets.targets:
-        if target.year is None:
-            figures = figures if figures is not None else headline(y)
-            moments.append(float(figures[target.indicator]))
-            continue
-        series = yearly_series(y, target.indicator)
-        if target.year == "first":
-            moments.append(float(series.iloc[0]))
-        elif target.year == "final":
-            moments.append(float(series.iloc[-1]))
-        elif target.year == "mean":
-            moments.append(float(series.mean()))
-        else:
-            moments.append(float(series[y["year"] == target.year].iloc[0]))
-    return moments
+    return read_moments(targets.targets, yearly)

@@ -17,9 +17,11 @@ from model.cli.calibrate import add_calibrate_command
 from model.cli.compare import add_compare_command
 from model.cli.describe import add_describe_command
 from model.cli.options import INTERRUPTED_EXIT_CODE, ArgumentParser
+from model.cli.pin import add_pin_command
 from model.cli.plot import add_plot_command
 from model.cli.run import add_run_command
 from model.cli.sweep import add_sensitivity_command, add_sweep_command
+from model.cli.test import add_test_command
 from model.cli.validate import add_validate_command
 from model.errors import USER_ERROR_EXIT_CODE, UserError
 
@@ -32,6 +34,8 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_sensitivity_command,
     add_plot_command,
     add_calibrate_command,
+    add_test_command,
+    add_pin_command,
 )
 
 
@@ -40,7 +44,8 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="run.py",
         description="Agent-based simulator of rural poverty alleviation.",
-        epilog="Exit codes: 0 success, 2 a problem with the input (message on stderr).",
+        epilog="Exit codes: 0 success, 1 a scenario test failed (test), 2 a problem with the "
+        "input (message on stderr).",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add_command in SUBCOMMANDS:

@@ -12,6 +12,12 @@ def validate_command(args: argparse.Namespace) -> int:
     """`validate`: check a scenario file (with its `extends:` chain) and say so."""
     scenario = load_scenario_file(args.scenario)
     check_household_table(scenario, None)
+    if scenario.expect:  # the names its expectations read must exist in its runs
+        from model.analysis.expectations import expectation_problems
+        from model.errors import ScenarioError
+
+        if problems := expectation_problems(scenario, str(args.scenario)):
+            raise ScenarioError(problems)
     print(f"ok: {args.scenario} ({scenario.name})")
     return 0
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from model.config.expectations import Expectation, resolve_against
 from model.engine.finite import SEED_MAX
 from model.engine.params import (
     AllocationParams,
@@ -83,6 +84,13 @@ class Scenario(Strict):
     )
     interventions: list[InterventionSpec] = Field(default_factory=list)
     allocation: AllocationParams = AllocationParams()
+    expect: list[Expectation] = Field(
+        default_factory=list,
+        exclude=True,
+        description="what the scenario's runs must show, checked by `run.py test` "
+        "(model/config/expectations.py); not part of what runs: left out of the resolved "
+        "scenario and not inherited through extends:",
+    )
 
     _line = field_validator("poverty_line", "national_poverty_line")(_check_positive_schedule)
 
@@ -256,6 +264,10 @@ def _load_raw(
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError([f"{chain[-1]}: extends: inheritance cycle: {cycle}"])
     data = _read_yaml(path, referenced_from)
+    if chain:  # a parent's expectations are its own, not the child's (config/expectations.py)
+        data.pop("expect", None)
+    elif "expect" in data:
+        data["expect"] = resolve_against(data["expect"], path.parent)
     parent = data.pop("extends", None)
     base: dict = {}
     if parent is not None:
@@ -296,6 +308,10 @@ def _allowed_keys(raw: dict, loc: tuple) -> list[str] | None:
         part = parts.pop(0)
         if cls is None:
             return None
+        if part == "expect":  # expect.<index>.<key>
+            parts = parts[1:]
+            cls = Expectation
+            continue
         if isinstance(part, int):  # an intervention: its type picks the config class
             data = data[part] if isinstance(data, list) and part < len(data) else {}
             spec_type = data.get("type") if isinstance(data, dict) else None
@@ -350,6 +366,9 @@ def _problems(exc: ValidationError, raw: dict, origin: dict, file: str) -> list[
                     if parts[:cut] in origin:
                         source = origin[parts[:cut]]
                         break
+            head, sep, rest = message.partition(": ")
+            if loc[:1] == ("expect",) and sep and head.isidentifier():  # the key it names
+                key_path, message = f"{key_path}.{head}", rest
         elif "input" in err and not isinstance(err["input"], dict | list):
             message += f" (got {err['input']!r})"
         problems.append(f"{source}: {key_path}: {message}")
@@ -395,4 +414,5 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     raw = scenario.model_dump(mode="python")
     for key_path, value in overrides.items():
         set_by_path(raw, key_path, value)
-    return validate_data(raw, file="command line")
+    # the expectations are not part of the dump (they do not run); keep them
+    return validate_data(raw, file="command line").model_copy(update={"expect": scenario.expect})
