@@ -135,11 +135,13 @@ def find_box(
     the cases of interest; the box chosen on its trajectory by `choose_box`."""
     prim, _cart, _features, _kind = _ema()
     factors = prepared_factors(x)
-    algorithm = prim.Prim(
-        factors, np.asarray(bad, dtype=int), threshold=INTEREST_THRESHOLD, peel_alpha=peel_alpha,
-        mass_min=mass_min,
-    )  # fmt: skip
-    box = algorithm.find_box()
+    with warnings.catch_warnings():  # EMA 2.5 on pandas 3: drop(inplace=True) is deprecated
+        warnings.filterwarnings("ignore", "The inplace keyword", category=Warning)
+        algorithm = prim.Prim(
+            factors, np.asarray(bad, dtype=int), threshold=INTEREST_THRESHOLD,
+            peel_alpha=peel_alpha, mass_min=mass_min,
+        )  # fmt: skip
+        box = algorithm.find_box()
     peeled = box.peeling_trajectory
     trajectory = pd.DataFrame(
         {
@@ -218,6 +220,7 @@ def cart_boxes(
 
     _prim, cart, _features, _kind = _ema()
     factors = prepared_factors(x)
+    mass_min = max(mass_min, (1 + 1e-9) / len(factors))  # a leaf holds at least one case
     algorithm = cart.CART(factors, np.asarray(bad, dtype=int), mass_min=mass_min)
     state = np.random.get_state()
     np.random.seed(seed)

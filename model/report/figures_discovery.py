@@ -206,8 +206,9 @@ def robustness_figure(table: pd.DataFrame, regrets: pd.DataFrame, conditions: st
             ]
             positions = np.arange(len(rows))
             axes.boxplot(
-                [s if len(s) else [np.nan] for s in series], positions=positions, vert=False,
-                whis=(5, 95), showfliers=False, widths=0.5, patch_artist=True,
+                [s if len(s) else [np.nan] for s in series], positions=positions,
+                orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.5,
+                patch_artist=True,
                 boxprops={"facecolor": "#d6e4f0"}, medianprops={"color": "black"},
             )  # fmt: skip
             axes.scatter(rows["regret_p90"], positions, marker="|", s=200, color="#1f4e79",
