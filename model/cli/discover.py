@@ -127,7 +127,7 @@ def draw_discovery(out: Path, indicator: str, side: str) -> None:
 
     trajectory = pd.read_csv(out / "discovery.csv")
     boxes = pd.read_csv(out / "boxes.csv", keep_default_na=False, na_values=[""])
-    boxes["values"] = boxes["values"].fillna("").astype(str)
+    boxes["values"] = boxes["values"].astype(object).fillna("").astype(str)
     box = boxes[boxes["method"] == "prim"]
     cases = pd.read_csv(out / "cases.csv")
     what = f"{indicator} {side}"

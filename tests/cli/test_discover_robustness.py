@@ -153,7 +153,9 @@ def test_a_sweep_without_levers_has_no_mixes_to_rank(tmp_path, capsys):
     sweep_file.write_text(yaml.safe_dump(sweep, sort_keys=False), encoding="utf-8")
     assert run("sweep", sweep_file, "--out", tmp_path / "out", "--workers", "1", "--quiet") == 0
     code = run("robustness", tmp_path / "out")
-    assert_exit_2(capsys, code, "no factor with kind: lever", "dynamics.income.growth (uncertainty)")
+    assert_exit_2(
+        capsys, code, "no factor with kind: lever", "dynamics.income.growth (uncertainty)"
+    )
 
 
 def test_an_unfinished_or_missing_sweep_directory_is_refused(finished, tmp_path, capsys):
