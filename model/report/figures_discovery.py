@@ -60,11 +60,9 @@ def tradeoff_figure(trajectory: pd.DataFrame, title: str) -> Figure:
         for row in chosen.itertuples():
             axes.scatter([row.coverage], [row.density], s=160, facecolors="none",
                          edgecolors=CHOSEN_COLOUR, linewidths=2, zorder=4)  # fmt: skip
-            axes.annotate(
-                f"chosen box (step {row.step}): coverage {row.coverage:.0%}, "
-                f"density {row.density:.0%}",
-                (row.coverage, row.density), xytext=(10 if row.coverage < 0.5 else -10, -18),
-                textcoords="offset points", ha="left" if row.coverage < 0.5 else "right",
+            axes.text(  # bottom left: the trajectory runs from bottom right to top left
+                0.03, 0.05, f"ringed: the chosen box (step {row.step}), coverage "
+                f"{row.coverage:.0%}, density {row.density:.0%}", transform=axes.transAxes,
                 fontsize=9, color=CHOSEN_COLOUR,
             )  # fmt: skip
         colourbar = figure.colorbar(points, ax=axes, ticks=range(colours.N))
@@ -81,7 +79,7 @@ def box_limits_figure(box: pd.DataFrame, title: str) -> Figure:
     rows = box[box["factor"].astype(str).str.len() > 0].reset_index(drop=True)
     height = 1.6 + 0.7 * max(len(rows), 1)
     with matplotlib.style.context("default"):
-        figure, axes = new_axes(title, "position in the factor's range over the sweep", "",
+        figure, axes = new_axes("", "position in the factor's range over the sweep", "",
                                 figsize=(9.0, height))  # fmt: skip
         figure.subplots_adjust(left=0.36, right=0.97, bottom=0.8 / height, top=1 - 0.5 / height)
         if rows.empty:
