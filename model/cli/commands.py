@@ -16,9 +16,11 @@ from pathlib import Path
 from model.cli.calibrate import add_calibrate_command
 from model.cli.compare import add_compare_command
 from model.cli.describe import add_describe_command
+from model.cli.discover import add_discover_command
 from model.cli.options import INTERRUPTED_EXIT_CODE, ArgumentParser
 from model.cli.pin import add_pin_command
 from model.cli.plot import add_plot_command
+from model.cli.robustness import add_robustness_command
 from model.cli.run import add_run_command
 from model.cli.sweep import add_sensitivity_command, add_sweep_command
 from model.cli.test import add_test_command
@@ -32,6 +34,8 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_compare_command,
     add_sweep_command,
     add_sensitivity_command,
+    add_discover_command,
+    add_robustness_command,
     add_plot_command,
     add_calibrate_command,
     add_test_command,

@@ -1,9 +1,11 @@
 """Sweep files (sweeps/*.yaml): the schema, the designs and the scenario each point runs.
 
 A sweep names a base scenario, the factors it varies (any scenario key path; an
-instrument by its name or index), a design that picks the points (grid: every
-combination of listed values; lhs, sobol: quasi-random points; saltelli: the A, B and
-AB_i matrices of Sobol' indices) and the indicators a sensitivity analysis reports.
+instrument by its name or index; `base`: the scenario file itself), a design that picks
+the points (grid: every combination of listed values; lhs, sobol: quasi-random points;
+saltelli: the A, B and AB_i matrices of Sobol' indices; levers_x_futures: every
+combination of the lever factors against the same sampled futures of the uncertainty
+factors) and the indicators a sensitivity or robustness analysis reports.
 Files are validated like scenarios: every problem names the file, the key path and
 what is allowed, all in one ScenarioError (exit code 2). Points are a pure function of
 the sweep file and its seed.
@@ -12,6 +14,7 @@ the sweep file and its seed.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import warnings
 from pathlib import Path
@@ -36,14 +39,26 @@ DEFAULT_INDICATORS = ("exit_rate_mean", "relapse_within_3y_share_of_exits", "spe
 """Unit samples are kept inside (0, 1) before an unbounded ppf, so no point is infinite."""
 SETTINGS = {"households": "population.n_households", "years": "years"}
 """Sweep keys that override a scenario key for every point."""
+BASE_FACTOR = "base"
+"""The key of a factor whose values are scenario files (relative to the sweep file): each
+point starts from its file instead of the sweep's `base`, so a lever can choose between
+whole mixes of the library; the other factors' keys must exist in every file."""
 
 
 class Design(SweepModel):
     """How points are chosen; `points` is n for saltelli (n*(d+2) points), none for grid;
-    `counties`: one point per county of the sweep's `counties` list (a province)."""
+    `counties`: one point per county of the sweep's `counties` list (a province);
+    `levers_x_futures`: every combination of the lever factors' values (the mixes) crossed
+    with `futures` points of the uncertainty factors drawn by `sampler`."""
 
-    method: Literal["grid", "lhs", "sobol", "saltelli", "counties"]
+    method: Literal["grid", "lhs", "sobol", "saltelli", "counties", "levers_x_futures"]
     points: int | None = None
+    futures: int | None = Field(
+        None, description="levers_x_futures: futures sampled from the uncertainty factors"
+    )
+    sampler: Literal["lhs", "sobol"] | None = Field(
+        None, description="levers_x_futures: how futures are drawn (default lhs)"
+    )
 
 
 class County(SweepModel):
@@ -114,6 +129,12 @@ def design_problems(spec: SweepSpec) -> list[str]:
     method, points, problems = spec.design.method, spec.design.points, []
     if method == "counties":
         return county_problems(spec)
+    problems += base_factor_problems(spec)
+    if method == "levers_x_futures":
+        return problems + levers_x_futures_problems(spec)
+    for key in ("futures", "sampler"):
+        if getattr(spec.design, key) is not None:
+            problems.append(f"design.{key}: only with design method levers_x_futures; remove it")
     if spec.counties is not None:
         problems.append("counties: only with design method counties; remove it or the factors")
     if not spec.factors:
@@ -145,6 +166,66 @@ def design_problems(spec: SweepSpec) -> list[str]:
             if factor.key == key and getattr(spec, setting) is not None:
                 problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
     return problems
+
+
+def base_factor_problems(spec: SweepSpec) -> list[str]:
+    """A `base` factor lists scenario files: text values, one file each."""
+    problems = []
+    for i, factor in enumerate(spec.factors):
+        if factor.key != BASE_FACTOR:
+            continue
+        if factor.values is None or not all(isinstance(v, str) for v in factor.values):
+            problems.append(
+                f"factors.{i}.values: a `{BASE_FACTOR}` factor lists scenario files (text, "
+                "relative to the sweep file); allowed: values: [a.yaml, b.yaml, ...]"
+            )
+    return problems
+
+
+def levers_x_futures_problems(spec: SweepSpec) -> list[str]:
+    """Problems of a levers-by-futures design: futures given, levers listed by `values`, at
+    least one lever and one uncertainty, no `points`."""
+    problems, design = [], spec.design
+    if spec.counties is not None:
+        problems.append("counties: only with design method counties; remove it")
+    if design.points is not None:
+        problems.append(
+            "design.points: not allowed for levers_x_futures (its points are every lever "
+            "combination times `futures`); give design.futures instead"
+        )
+    if design.futures is None or design.futures < 1:
+        problems.append(
+            f"design.futures: levers_x_futures needs futures >= 1 (got {design.futures}); "
+            "e.g. futures: 50"
+        )
+    levers = [f for f in spec.factors if f.kind == "lever"]
+    if not levers:
+        problems.append(
+            "factors: levers_x_futures needs at least one factor with kind: lever (the mix)"
+        )
+    if not [f for f in spec.factors if f.kind == "uncertainty"]:
+        problems.append(
+            "factors: levers_x_futures needs at least one factor with kind: uncertainty "
+            "(what the futures vary)"
+        )
+    for i, factor in enumerate(spec.factors):
+        if factor.kind == "lever" and factor.values is None:
+            problems.append(
+                f"factors.{i}: a lever of levers_x_futures lists its choices in `values` "
+                "(every combination of the levers' values is a mix)"
+            )
+        if factor.key in [f.key for f in spec.factors[:i]]:
+            problems.append(f"factors.{i}.key: {factor.key} is varied twice; allowed: once")
+        for setting, key in SETTINGS.items():
+            if factor.key == key and getattr(spec, setting) is not None:
+                problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
+    return problems
+
+
+def mix_count(spec: SweepSpec) -> int:
+    """Lever combinations (mixes) of a levers_x_futures design: the product of the levers'
+    numbers of values."""
+    return int(np.prod([len(f.values) for f in spec.factors if f.kind == "lever"]))
 
 
 def county_problems(spec: SweepSpec) -> list[str]:
@@ -182,9 +263,24 @@ def point_seed(spec: SweepSpec, point_id: int) -> int:
     """The seed a point's replicates use: the sweep seed, so that points are paired (common
     random numbers); for a province each county its own, derived from the sweep seed and the
     county's position, so that counties are independent, not copies of each other."""
+    if spec.design.method == "levers_x_futures":  # every mix of a future shares its seed
+        return future_seed(spec.seed, point_id // mix_count(spec))
     if spec.design.method != "counties":
         return spec.seed
     return int(np.random.SeedSequence([spec.seed, point_id]).generate_state(1)[0])
+
+
+def future_seed(sweep_seed: int, future_id: int) -> int:
+    """The seed of one future of a levers_x_futures design, derived from the sweep seed and
+    the future's number: the mixes of a future are paired (common random numbers: the same
+    households, illnesses and shocks), and futures differ in their chance as well as in
+    the uncertainty factors, as different futures would."""
+    sequence = np.random.SeedSequence([sweep_seed, FUTURE_SEED_TAG, future_id])
+    return int(sequence.generate_state(1)[0])
+
+
+FUTURE_SEED_TAG = 1
+"""Keeps futures' seeds apart from a province's county seeds derived from the same seed."""
 
 
 def _model_at(loc: tuple) -> Any:
@@ -282,9 +378,26 @@ def base_problems(spec: SweepSpec, base: Scenario) -> list[str]:
             f"{spec.file}: efficiency: the base scenario has no instruments, so it is its own "
             "no-intervention run; allowed: false, or a base with instruments"
         )
+    trees = {"base": tree}
     for i, factor in enumerate(spec.factors):
-        if problem := resolve_key(tree, factor.key)[1]:
-            problems.append(f"{spec.file}: factors.{i}.key: {factor.key}: {problem}")
+        if factor.key != BASE_FACTOR:
+            continue
+        for j, value in enumerate(factor.values):
+            path = Path(spec.file).parent / value
+            if not path.is_file():
+                problems.append(f"{spec.file}: factors.{i}.values.{j}: file not found: {path}")
+                continue
+            try:
+                trees[value] = mix_scenario(path).model_dump(mode="python")
+            except ScenarioError as exc:
+                problems.extend(exc.problems)
+    for i, factor in enumerate(spec.factors):
+        if factor.key == BASE_FACTOR:
+            continue
+        for name, mix_tree in trees.items():
+            if problem := resolve_key(mix_tree, factor.key)[1]:
+                within = "" if name == "base" else f" (in {name})"
+                problems.append(f"{spec.file}: factors.{i}.key: {factor.key}{within}: {problem}")
     for i, county in enumerate(spec.counties or []):
         for key in county.overrides:
             if problem := resolve_key(tree, key)[1]:
@@ -316,6 +429,17 @@ def load_sweep(path: str | Path, households: int | None = None) -> tuple[SweepSp
     if problems := base_problems(spec, base):
         raise SweepError(problems)
     return spec, base
+
+
+def mix_scenario(path: Path) -> Scenario:
+    """The scenario file a `base` factor names, loaded once per file and version."""
+    path = Path(path).resolve()
+    return _mix_scenario(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _mix_scenario(path: str, _mtime_ns: int) -> Scenario:
+    return load_scenario(path)
 
 
 def _unit_samples(spec: SweepSpec) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -354,6 +478,8 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
         for key in columns[2:]:
             table[key] = pd.Series([c.overrides.get(key) for c in spec.counties], dtype=object)
         return pd.DataFrame(table)
+    if spec.design.method == "levers_x_futures":
+        return levers_x_futures_points(spec)
     if spec.design.method == "grid":  # every combination, the first factor varying slowest
         shape = [len(f.values) for f in spec.factors]
         index = np.indices(shape).reshape(len(shape), -1)
@@ -365,6 +491,50 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     count = len(next(iter(values.values())))
     table = pd.DataFrame({"point_id": np.arange(count, dtype=np.int64), **values, **layout})
     return table.astype({"saltelli_block": str}) if layout else table
+
+
+def future_samples(spec: SweepSpec, dimensions: int) -> np.ndarray:
+    """The futures of a levers_x_futures design in the unit hypercube, (futures, dimensions),
+    drawn by the design's sampler (lhs by default) from the sweep seed."""
+    from scipy.stats import qmc
+
+    futures, seed = spec.design.futures, spec.seed
+    if (spec.design.sampler or "lhs") == "lhs":
+        return qmc.LatinHypercube(dimensions, seed=seed).random(futures)
+    with warnings.catch_warnings():  # the first `futures` of the sequence, knowingly
+        warnings.filterwarnings("ignore", "The balance properties", UserWarning)
+        return qmc.Sobol(dimensions, scramble=True, seed=seed).random(futures)
+
+
+def levers_x_futures_points(spec: SweepSpec) -> pd.DataFrame:
+    """Every mix (combination of the levers' values, the first lever varying slowest) in every
+    future (a sampled point of the uncertainty factors): point_id = future_id x mixes +
+    mix_id, so the mixes of one future are neighbours (they share its seed, and with
+    `efficiency` often its no-intervention run, which a worker keeps). Columns: point_id,
+    the factors in file order, mix_id, future_id."""
+    levers = [f for f in spec.factors if f.kind == "lever"]
+    uncertain = [f for f in spec.factors if f.kind == "uncertainty"]
+    shape = [len(f.values) for f in levers]
+    mixes, futures = int(np.prod(shape)), spec.design.futures
+    choice = np.indices(shape).reshape(len(shape), -1)  # (levers, mixes)
+    unit = future_samples(spec, len(uncertain))  # (futures, uncertainties)
+    mix_id = np.tile(np.arange(mixes, dtype=np.int64), futures)
+    future_id = np.repeat(np.arange(futures, dtype=np.int64), mixes)
+    values = {}
+    for factor in spec.factors:
+        if factor.kind == "lever":
+            values[factor_column(factor)] = factor.pick(choice[levers.index(factor)][mix_id])
+        else:
+            column = unit[future_id, uncertain.index(factor)]
+            values[factor_column(factor)] = factor.from_unit(column)
+    return pd.DataFrame(
+        {
+            "point_id": np.arange(mixes * futures, dtype=np.int64),
+            **values,
+            "mix_id": mix_id,
+            "future_id": future_id,
+        }
+    )
 
 
 def _python(value: Any, integer: bool) -> Any:
@@ -404,6 +574,9 @@ def _validated(
 def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
     """The scenario of one point-table row: the base, the households/years overrides and the
     row's factor values by key path (integer factors rounded), validated."""
+    mix_file = next((row[BASE_FACTOR] for f in spec.factors if f.key == BASE_FACTOR), None)
+    if mix_file is not None:  # the point starts from the scenario file it chose
+        base = mix_scenario(Path(spec.file).parent / str(mix_file))
     tree, applied = base.model_dump(mode="python"), []
     raw = copy.deepcopy(tree)
     if spec.design.method == "counties":
@@ -415,6 +588,8 @@ def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
             applied.append((int(row["point_id"]), key, resolved, value))
         return _validated(spec, raw, applied, county.name, where="counties")
     for i, factor in enumerate(spec.factors):
+        if factor.key == BASE_FACTOR:
+            continue
         resolved, problem = resolve_key(tree, factor.key)
         if problem:
             raise SweepError([f"{spec.file}: factors.{i}.key: {factor.key}: {problem}"])

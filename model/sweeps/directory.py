@@ -67,6 +67,9 @@ SWEEP_FILE_NAMES = frozenset(
     }
 )
 """Names a sweep directory may hold; anything else means OUT is not a sweep directory."""
+DERIVED_PREFIXES = ("discovery", "robustness")
+"""What `run.py discover` and `run.py robustness` write into a sweep directory by default
+(discovery_<indicator>/, robustness/): a sweep directory may hold those too."""
 
 TASK_FILE_PATTERN = re.compile(r"point(\d+)_rep(\d+)\.parquet")
 FINGERPRINT_PATTERN = re.compile(r"^# sweep fingerprint: ([0-9a-f]{64})$", re.MULTILINE)
@@ -122,7 +125,11 @@ def check_sweep_directory(out_dir: Path, plan: SweepPlan, force: bool = False) -
     entries = sorted(entry.name for entry in out_dir.iterdir() if not entry.name.startswith("."))
     if not entries:
         return "new"
-    foreign = [name for name in entries if name not in SWEEP_FILE_NAMES]
+    foreign = [
+        name
+        for name in entries
+        if name not in SWEEP_FILE_NAMES and not name.startswith(DERIVED_PREFIXES)
+    ]
     if foreign or SWEEP_NAME not in entries:
         shown = foreign or entries
         listed = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
