@@ -1,4 +1,5 @@
-"""Shared look of the analysis figures (model/report/figures_relapse.py, model/report/figures_efficiency.py).
+"""Shared look of the analysis figures (model/report/figures_relapse.py and
+model/report/figures_efficiency.py).
 
 Like model.report.plots: Agg canvas (no pyplot), fixed sizes and margins. Several series on one
 axes differ by line style and marker as well as colour, so a greyscale print still tells

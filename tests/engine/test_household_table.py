@@ -1,4 +1,5 @@
-"""The household table (model/engine/household_table.py): loading, defaults, runs and user errors."""
+"""The household table (model/engine/household_table.py): loading, defaults, runs and user
+errors."""
 
 from __future__ import annotations
 
