@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from model.app.paths import new_run_directory
 from model.config.scenario import Scenario, with_overrides
@@ -27,6 +28,9 @@ from model.workflows.compare import (
     comparison_years,
     run_comparison,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 MAX_SCENARIOS = 5
 """Most scenarios the page compares at once."""
@@ -108,7 +112,13 @@ def total_years(request: ComparisonRequest) -> int:
 
 
 def compare(
-    request: ComparisonRequest, cancel: threading.Event, on_progress: Callable[[int], None]
+    request: ComparisonRequest,
+    cancel: threading.Event,
+    on_progress: Callable[[int], None],
+    on_comparison: Callable[[pd.DataFrame], None] | None = None,
 ) -> ComparisonOutcome:
-    """Run the comparison (the command line's code path), reporting simulated years."""
-    return run_comparison(request, Progress(total_years(request), cancel, on_progress))
+    """Run the comparison (the command line's code path), reporting simulated years, and
+    the comparison table as soon as the simulations are done (before the figures)."""
+    return run_comparison(
+        request, Progress(total_years(request), cancel, on_progress), on_comparison
+    )

@@ -24,7 +24,7 @@ from model.app.compare_job import (
 from model.app.controls import BoundedInt, LeverControl, ScenarioUpload
 from model.app.levers import apply_levers, field_bounds, scenario_levers
 from model.app.paths import library_scenarios
-from model.app.results_view import ComparisonResults
+from model.app.results_view import ComparisonResults, HeadlineDifferences
 from model.app.uploads import load_upload
 from model.config.scenario import Scenario, load_scenario
 from model.engine.params import PopulationParams
@@ -90,6 +90,7 @@ def ComparePage():
     run_number = solara.use_reactive(0)
     done_years = solara.use_reactive(0)
     setup_error = solara.use_reactive("")
+    early_table = solara.use_reactive(None)  # comparison.csv's table before the figures
 
     sources = {name: library[name] for name in library} | {
         name: file for name, (file, _) in uploaded.value.items()
@@ -131,6 +132,7 @@ def ComparePage():
             setup_error.set(error_text(exc))
             return
         done_years.set(0)
+        early_table.set(None)
         run_number.set(run_number.value + 1)
 
     current = request.value
@@ -138,7 +140,7 @@ def ComparePage():
     def job(cancel):
         if current is None:
             return None
-        return compare(current, cancel, done_years.set)
+        return compare(current, cancel, done_years.set, early_table.set)
 
     result = solara.use_thread(job, dependencies=[run_number.value], intrusive_cancel=False)
     running = result.state in (solara.ResultState.STARTING, solara.ResultState.RUNNING,
@@ -184,7 +186,11 @@ def ComparePage():
                 if setup_error.value:
                     with solara.Error():
                         solara.Preformatted(setup_error.value)
-                if running and current is not None:
+                if running and current is not None and early_table.value is not None:
+                    solara.ProgressLinear(True)
+                    solara.Text("simulated; writing the run directories, figures and report")
+                    HeadlineDifferences(early_table.value)
+                elif running and current is not None:
                     total = max(total_years(current), 1)
                     solara.ProgressLinear(100 * done_years.value / total)
                     solara.Text(f"running: {done_years.value:,} of {total:,} simulated years")

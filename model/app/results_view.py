@@ -119,16 +119,22 @@ def Downloads(outcome: ComparisonOutcome, scenario_files: list[Path]):
 
 
 @solara.component
+def HeadlineDifferences(comparison: pd.DataFrame):
+    """The key differences to the first scenario, as `run.py compare` prints them."""
+    first = comparison["scenario"].iloc[0]
+    with solara.Card(f"Difference to {first} (paired 90% interval)"):
+        solara.HTML(tag="div", unsafe_innerHTML=key_differences_html(comparison))
+
+
+@solara.component
 def ComparisonResults(outcome: ComparisonOutcome, scenario_files: list[Path]):
     """Everything a finished comparison shows."""
-    first = outcome.comparison["scenario"].iloc[0]
     solara.Markdown(
         f"**Finished**: {len(outcome.directory_names)} scenarios paired on seed {outcome.seed}, "
         f"{outcome.replicates} replicates, {outcome.runs} runs simulated in "
         f"{outcome.simulation_seconds:.1f} s. Written to `{outcome.out_dir}`."
     )
-    with solara.Card(f"Difference to {first} (paired 90% interval)"):
-        solara.HTML(tag="div", unsafe_innerHTML=key_differences_html(outcome.comparison))
+    HeadlineDifferences(outcome.comparison)
     with solara.Card("Downloads"):
         Downloads(outcome, scenario_files)
     efficiency = efficiency_summary(outcome.out_dir)

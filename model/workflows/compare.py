@@ -92,13 +92,17 @@ def comparison_years(request: ComparisonRequest) -> int:
 
 
 def run_comparison(
-    request: ComparisonRequest, progress: Callable[[int], None] | None = None
+    request: ComparisonRequest,
+    progress: Callable[[int], None] | None = None,
+    on_comparison: Callable[[pd.DataFrame], None] | None = None,
 ) -> ComparisonOutcome:
     """Simulate the scenarios paired and write the comparison directory.
 
     `progress(n)` is called after every n simulated years (comparison_years in all); a front
     end may raise from it to cancel (nothing is written then, the directory is left without
-    a manifest, i.e. unfinished).
+    a manifest, i.e. unfinished). `on_comparison(table)` receives comparison.csv's table as
+    soon as the simulations are done, before the files and figures (most of the time of a
+    small comparison) are written, so a page can show the headline differences early.
     """
     from model.analysis.comparison import comparison_table
     from model.analysis.replicates import summary_of_headlines
@@ -132,6 +136,9 @@ def run_comparison(
 
     tables = [analysis_tables(study) for study in studies]
     headlines = {study.name: study.results.headlines() for study in studies}
+    comparison = comparison_table(headlines)
+    if on_comparison is not None:
+        on_comparison(comparison)
     try:
         for name, path, study, study_tables in zip(names, files, studies, tables, strict=True):
             record = RunRecord(
@@ -143,7 +150,6 @@ def run_comparison(
                 tables=study_tables, panel=study.results.panel,
             )  # fmt: skip
             write_run_directory(out_dir / name, record)
-        comparison = comparison_table(headlines)
         provenance = comparison_provenance(
             [{"name": s.name, "file": str(p.resolve()), "directory": n}
              for s, p, n in zip(scenarios, files, names, strict=True)],
