@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean app
 
 # The planner's main job: the library's main mixes against the calibrated baseline, paired
 # on one seed, at a county of 30,000 households (about 100,000 people), 10 replicates.
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/python run.py compare $(MAIN_MIXES) --households $(COUNTY_HOUSEHOLDS) \
 		--replicates $(REPLICATES) --out outputs/comparison
+
+# The planner's web app on http://127.0.0.1:8765/ (HOST=0.0.0.0 to open it to the network).
+HOST ?= 127.0.0.1
+PORT ?= 8765
+app: $(STAMP)
+	$(BIN)/python run.py app --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

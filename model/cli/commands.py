@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from model.cli.app import add_app_command
 from model.cli.calibrate import add_calibrate_command
 from model.cli.compare import add_compare_command
 from model.cli.describe import add_describe_command
@@ -40,6 +41,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_calibrate_command,
     add_test_command,
     add_pin_command,
+    add_app_command,
 )
 
 

@@ -90,6 +90,14 @@ def memory_size(text: str) -> int:
 memory_size.__name__ = "memory size"
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    value = whole_number_at_least(1, "port")(text)
+    if value > 65_535:
+        raise argparse.ArgumentTypeError(f"must be at most 65535, got {value}")
+    return value
+
+
 counting_number = whole_number_at_least(1, "counting number")  # replicates, households, years
 seed_number = whole_number_at_least(0, "seed", SEED_MAX)
 
