@@ -55,7 +55,10 @@ TARGETS = {
     "seconds_100k_20y_max": 3.0,
     "household_years_per_second_min": 2_000_000,
     "bytes_per_household_max": 1536,  # 1.5 KB, persons included
+    "five_batches_household_years_per_second_min": 4_000_000,  # the full package (issue 16)
+    "five_batches_to_baseline_ratio_min": 0.8,
 }
+DEFAULT_CAMPAIGN = ROOT / "scenarios" / "five_batches.yaml"
 
 
 # --- setup ------------------------------------------------------------------------------
@@ -95,6 +98,29 @@ def git_commit() -> tuple[str | None, bool | None]:
 
 
 # --- timing -----------------------------------------------------------------------------
+def bench_package(
+    base: Scenario, package: Scenario, households: int, years: int, seed: int, repeat: int
+) -> dict:
+    """The full package against the base scenario, back to back: each repeat runs the base
+    then the package (so drift of the machine hits both alike); best run time of each."""
+    base_runs, package_runs = [], []
+    for _ in range(repeat):
+        base_runs.append(time_engine(sized(base, households, years), seed)["run_seconds"])
+        package_runs.append(time_engine(sized(package, households, years), seed)["run_seconds"])
+    base_rate = households * years / min(base_runs)
+    package_rate = households * years / min(package_runs)
+    return {
+        "households": households,
+        "years": years,
+        "base_run_seconds": base_runs,
+        "package_run_seconds": package_runs,
+        "base_household_years_per_second": base_rate,
+        "package_household_years_per_second": package_rate,
+        "package_to_base_ratio": package_rate / base_rate,
+    }
+
+
+
 def time_engine(scenario: Scenario, seed: int) -> dict:
     gc.collect()
     t0 = time.perf_counter()
@@ -330,6 +356,17 @@ def print_table(report: dict) -> None:
         f"  state bytes/household     {report['bytes_per_household']:,.0f}   target < "
         f"{t['bytes_per_household_max']}  {'PASS' if t['memory_ok'] else 'FAIL'}"
     )
+    if report["package"]:
+        print(
+            f"  five_batches hy/s         {report['five_batches_household_years_per_second']:,.0f}"
+            f"   target >= {t['five_batches_household_years_per_second_min']:,}  "
+            f"{'PASS' if t['five_batches_throughput_ok'] else 'FAIL'}"
+        )
+        print(
+            f"  five_batches / baseline   {report['five_batches_to_baseline_ratio']:.2f}"
+            f"   target >= {t['five_batches_to_baseline_ratio_min']}  "
+            f"{'PASS' if t['five_batches_ratio_ok'] else 'FAIL'}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -356,6 +393,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-memory", action="store_true", help="skip the child-process memory measurements"
     )
     parser.add_argument("--no-mesa", action="store_true", help="skip the Mesa wrapper")
+    parser.add_argument(
+        "--campaign",
+        default=str(DEFAULT_CAMPAIGN),
+        help="the full package, timed back to back with the base at the reference size "
+        "(default scenarios/five_batches.yaml)",
+    )
+    parser.add_argument("--no-campaign", action="store_true", help="skip the full package")
     parser.add_argument("--_probe", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -406,6 +450,12 @@ def main(argv: list[str] | None = None) -> int:
     reference = next(
         (r for r in rows if r["households"] == 100_000), max(rows, key=lambda r: r["households"])
     )
+    package = None
+    if not args.no_campaign:
+        package = bench_package(
+            base, load_scenario(args.campaign), reference["households"], args.years,
+            args.seed, args.repeat,
+        )  # fmt: skip
     commit, dirty = git_commit()
     import mesa as _mesa  # only for the version
 
@@ -418,6 +468,11 @@ def main(argv: list[str] | None = None) -> int:
             if "peak_rss_growth_bytes" in reference
             else None
         ),
+        "five_batches_household_years_per_second": (
+            package["package_household_years_per_second"] if package else None
+        ),
+        "five_batches_to_baseline_ratio": package["package_to_base_ratio"] if package else None,
+        "package": {**package, "scenario": args.campaign} if package else None,
         "reference": {"households": reference["households"], "years": reference["years"]},
         "targets": {
             **TARGETS,
@@ -426,6 +481,17 @@ def main(argv: list[str] | None = None) -> int:
             >= TARGETS["household_years_per_second_min"],
             "memory_ok": reference["state_bytes_per_household"]
             < TARGETS["bytes_per_household_max"],
+            "five_batches_throughput_ok": (
+                package["package_household_years_per_second"]
+                >= TARGETS["five_batches_household_years_per_second_min"]
+                if package
+                else None
+            ),
+            "five_batches_ratio_ok": (
+                package["package_to_base_ratio"] >= TARGETS["five_batches_to_baseline_ratio_min"]
+                if package
+                else None
+            ),
         },
         "sizes": rows,
         "mesa": mesa_rows,
