@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test bench lint clean app
 
 # The planner's main job: the library's main mixes against the calibrated baseline, paired
-# on one seed, at a county of 30,000 households (about 100,000 people), 10 replicates.
+# on one seed, at the library's county size (10,000 households, about 35,000 people: its
+# capacities are households a year), 20 replicates.
 MAIN_MIXES := scenarios/baseline_calibrated.yaml scenarios/five_batches.yaml \
 	scenarios/development_heavy.yaml scenarios/safety_net_heavy.yaml scenarios/health_first.yaml
-COUNTY_HOUSEHOLDS := 30000
-REPLICATES := 10
+COUNTY_HOUSEHOLDS := 10000
+REPLICATES := 20
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
