@@ -160,12 +160,7 @@ def design_problems(spec: SweepSpec) -> list[str]:
                 f"factors.{i}: a grid needs `values` for every factor; use lhs, "
                 "sobol or saltelli for a range or distribution"
             )
-        if factor.key in [f.key for f in spec.factors[:i]]:
-            problems.append(f"factors.{i}.key: {factor.key} is varied twice; allowed: once")
-        for setting, key in SETTINGS.items():
-            if factor.key == key and getattr(spec, setting) is not None:
-                problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
-    return problems
+    return problems + factor_key_problems(spec)
 
 
 def base_factor_problems(spec: SweepSpec) -> list[str]:
@@ -214,12 +209,7 @@ def levers_x_futures_problems(spec: SweepSpec) -> list[str]:
                 f"factors.{i}: a lever of levers_x_futures lists its choices in `values` "
                 "(every combination of the levers' values is a mix)"
             )
-        if factor.key in [f.key for f in spec.factors[:i]]:
-            problems.append(f"factors.{i}.key: {factor.key} is varied twice; allowed: once")
-        for setting, key in SETTINGS.items():
-            if factor.key == key and getattr(spec, setting) is not None:
-                problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
-    return problems
+    return problems + factor_key_problems(spec)
 
 
 def mix_count(spec: SweepSpec) -> int:
@@ -598,3 +588,16 @@ def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
         applied.append((i, factor.key, resolved, value))
     point = _python(row["point_id"], True) if "point_id" in row else "?"
     return _validated(spec, raw, applied, point)
+
+
+def factor_key_problems(spec) -> list[str]:
+    """A key varied by two factors, or by a factor and a sweep setting (`households`,
+    `years`), is refused: the sweep would say two things about one key."""
+    problems = []
+    for i, factor in enumerate(spec.factors):
+        if factor.key in [f.key for f in spec.factors[:i]]:
+            problems.append(f"factors.{i}.key: {factor.key} is varied twice; allowed: once")
+        for setting, key in SETTINGS.items():
+            if factor.key == key and getattr(spec, setting) is not None:
+                problems.append(f"factors.{i}.key: {key} is also set by `{setting}`; keep one")
+    return problems

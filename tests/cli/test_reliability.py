@@ -13,26 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import cli
+from tests.support.cli import assert_user_error_exit as assert_user_error
+from tests.support.cli import run_cli_in_process as run_cli
 from tests.support.paths import REPO_ROOT
 
 BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
 FIVE_BATCHES = REPO_ROOT / "scenarios" / "five_batches.yaml"
 
 
-def run_cli(capsys, *arguments) -> tuple[int, str, str]:
-    """The command line in process: (exit code, stdout, stderr)."""
-    code = cli.main([str(argument) for argument in arguments])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_user_error(code: int, stderr: str, *fragments: str) -> None:
-    assert code == 2, stderr
-    assert stderr.startswith("error: "), stderr
-    assert "Traceback" not in stderr
-    for fragment in fragments:
-        assert fragment in stderr, f"{fragment!r} not in:\n{stderr}"
 
 
 def write(path: Path, text: str) -> Path:

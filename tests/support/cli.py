@@ -28,3 +28,21 @@ def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> N
     assert "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, f"{fragment!r} not in:\n{result.stderr}"
+
+
+def run_cli_in_process(capsys, *arguments: str | Path) -> tuple[int, str, str]:
+    """The command line in this process: (exit code, stdout, stderr)."""
+    from model import cli
+
+    code = cli.main([str(argument) for argument in arguments])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_user_error_exit(code: int, stderr: str, *fragments: str) -> None:
+    """Exit code 2, `error: ` first, every fragment named, no traceback (in process)."""
+    assert code == 2, stderr
+    assert stderr.startswith("error: "), stderr
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in stderr, f"{fragment!r} not in:\n{stderr}"

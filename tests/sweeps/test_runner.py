@@ -24,7 +24,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from model import cli
 from model.analysis.efficiency import without_interventions
 from model.analysis.replicates import COUNTERFACTUAL_COLUMNS, headline, run_replicate
 from model.simulation import Simulation
@@ -32,6 +31,8 @@ from model.sweeps import tasks as sweep_tasks
 from model.sweeps.design import scenario_for_point
 from model.sweeps.directory import task_path
 from model.sweeps.runner import plan_sweep, run_sweep
+from tests.support.cli import assert_user_error_exit as assert_user_error
+from tests.support.cli import run_cli_in_process as run_cli
 from tests.support.paths import REPO_ROOT
 
 BASE_SCENARIO = REPO_ROOT / "scenarios" / "five_batches.yaml"
@@ -132,20 +133,6 @@ def child_processes(pid: int) -> list[int]:
     return children
 
 
-def run_cli(capsys, *arguments: str | Path) -> tuple[int, str, str]:
-    """The command line in process: (exit code, stdout, stderr)."""
-    code = cli.main([str(argument) for argument in arguments])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_user_error(code: int, stderr: str, *fragments: str) -> None:
-    """Exit code 2, `error: ` first, every fragment named, no traceback."""
-    assert code == 2, stderr
-    assert stderr.startswith("error: "), stderr
-    assert "Traceback" not in stderr
-    for fragment in fragments:
-        assert fragment in stderr, f"{fragment!r} not in:\n{stderr}"
 
 
 # --- one sweep, any number of workers ------------------------------------------------------
