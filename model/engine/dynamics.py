@@ -235,6 +235,8 @@ def compute_income_and_expenses(
     n = persons.n
     stage_cost = school_cost_by_stage(school)
     migrant_rate = inc.migrant_wage_full * inc.migrant_remit_share * money_index
+    if farm_index is None:  # farm income grows with wages unless it has its own rate
+        farm_index = money_index
     # Dead members have no labour, costs or school stage, so they add zero to every sum.
     sums = kernels.income_sums_by_household(
         persons.household[:n],
@@ -270,7 +272,7 @@ def compute_income_and_expenses(
         shock_multiplier,
         inc.remoteness_wage_penalty,
         inc.local_wage_full * money_index,
-        inc.mu_per_labourer * inc.farm_net_per_mu * (farm_index or money_index),
+        inc.mu_per_labourer * inc.farm_net_per_mu * farm_index,
         inc.mu_per_labourer,
         pension_per_person + inc.elderly_support_per_person * money_index,
         households.full_labourers,

@@ -409,11 +409,23 @@ class Simulation:
         self.events["registered_at_start"] = registered_at_start
 
     def review_registry(self) -> None:
-        """In a re-check campaign year, registered households measured well above the line
-        are taken off the file as wrongly included (not exits)."""
-        self._remove_wrongly_included(
-            self.measured_income_per_capita(), self._registered_at_start, self.events["exited"]
-        )
+        """A re-check campaign year (policy.identification.rebuild_removal_share) removes
+        registered households measured above the removal threshold, each with the year's
+        chance: wrongly included, taken off the file (not exits). Draws for every household."""
+        h = self.households
+        ident = self.scenario.policy.identification
+        draw = self.streams.generator("registry_rebuild").random(h.n)
+        share = ident.rebuild_removal_share.get(self.year, 0.0)
+        removed = np.zeros(0, dtype=np.int64)
+        if share > 0:
+            measured = self.measured_income_per_capita()
+            above = measured >= ident.rebuild_removal_income_multiple * self.poverty_line
+            keep = self._registered_at_start & h.registered & (h.registered_year < self.year)
+            removed = np.flatnonzero(keep & above & (draw < share))
+            h.registered[removed] = False
+            h.registered_year[removed] = NEVER
+            h.cause[removed] = CAUSE_NONE
+        self.events["removed"] = removed
 
     def register_newly_poor(self) -> None:
         """The re-check: newly poor and relapsed households it detects are registered."""
@@ -460,26 +472,6 @@ class Simulation:
         sd = rules.inspection_error_sd
         inspected = self.net_income_per_capita()[passing] * np.exp(sd * z[passing] - 0.5 * sd**2)
         return passing[inspected >= (1 + rules.income_margin) * self.poverty_line]
-
-    def _remove_wrongly_included(
-        self, measured: np.ndarray, registered_at_start: np.ndarray, exits: np.ndarray
-    ) -> None:
-        """A re-check campaign year (policy.identification.rebuild_removal_share) removes
-        registered households measured above the removal threshold, each with the year's
-        chance: wrongly included, taken off the file (not exits). Draws for every household."""
-        h = self.households
-        ident = self.scenario.policy.identification
-        draw = self.streams.generator("registry_rebuild").random(h.n)
-        share = ident.rebuild_removal_share.get(self.year, 0.0)
-        removed = np.zeros(0, dtype=np.int64)
-        if share > 0:
-            above = measured >= ident.rebuild_removal_income_multiple * self.poverty_line
-            keep = registered_at_start & h.registered & (h.registered_year < self.year)
-            removed = np.flatnonzero(keep & above & (draw < share))
-            h.registered[removed] = False
-            h.registered_year[removed] = NEVER
-            h.cause[removed] = CAUSE_NONE
-        self.events["removed"] = removed
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the

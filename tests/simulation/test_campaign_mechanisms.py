@@ -70,7 +70,7 @@ def predating_safety_net(start_year: int | None) -> Scenario:
 
 
 def test_an_instrument_that_predates_the_campaign_pays_in_the_identification_year():
-    before = Simulation(predating_safety_net(2013), seed=5)  # start_year 2014: 2013 identifies
+    before = Simulation(predating_safety_net(2013), seed=5)  # 2013 is the identification year
     assert before.ledger.spent_by_instrument_year[("dibao", 2013)] > 0
     from_campaign = Simulation(predating_safety_net(None), seed=5)
     assert ("dibao", 2013) not in from_campaign.ledger.spent_by_instrument_year
