@@ -9,7 +9,8 @@ updates the persons and accumulates every household sum it needs in the same pas
 Why numba: a well-kept library (NumFOCUS-sponsored, releases that follow NumPy's, wheels
 for Linux, macOS and Windows) that compiles plain Python loops: no C extension to write,
 build or ship. `cache=True` keeps the machine code in model/__pycache__, so only the
-first run after this file changes pays the compile (about 5 s for all kernels).
+first run after this file changes pays the compile (about 5 s for all kernels). `nogil=True`
+lets the thread that draws ahead (model/engine/rng.py) work while a kernel runs.
 
 Rules that keep the results identical to the NumPy formulation (tests/test_kernels.py
 checks each kernel against it, byte for byte):
@@ -69,7 +70,7 @@ LABOUR_CAP_BY_DISABILITY = np.array([LABOUR_FULL, LABOUR_PARTIAL, LABOUR_NONE], 
 assert (DISABILITY_NONE, DISABILITY_PARTIAL, DISABILITY_SEVERE) == (0, 1, 2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def deaths_ageing_and_mothers(
     household, age, female, alive, chronic, death_draw, birth_draw, hazard_table,
     birth_rate, household_size,
@@ -97,7 +98,7 @@ def deaths_ageing_and_mothers(
     return mother_rows[:births].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def advance_school_stages(
     household, age, alive, stage, skill, poor_last_year, continue_draw, dropout_draw,
     high_school_entry, college_entry, graduate_skill_factor, dropout_if_poor,
@@ -133,7 +134,7 @@ def advance_school_stages(
             out_of_school_child[household[i]] = True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def advance_health_states(
     age, alive, chronic, episode, disability, inpatient_cost, chronic_cost, draws,
     chronic_onset_base, chronic_onset_age_slope, chronic_recovery, episode_base,
@@ -172,7 +173,7 @@ def advance_health_states(
             disability[i] = DISABILITY_SEVERE if severe else DISABILITY_PARTIAL
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def advance_migrants(age, labour, migrant, draw, to_migrant, from_migrant):
     """Full labourers aged 50 or less leave with chance `to_migrant`; migrants return with
     chance `from_migrant` or when they no longer can work away. Updates `migrant`.
@@ -185,7 +186,7 @@ def advance_migrants(age, labour, migrant, draw, to_migrant, from_migrant):
         migrant[i] = can_migrate & (stays | leaves)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def income_sums_by_household(
     household, age, alive, chronic, episode, disability, school_stage, skill, migrant,
     inpatient_cost, chronic_cost, labour, n_households, unit, episode_work_keep,
@@ -267,7 +268,7 @@ def income_sums_by_household(
     return sums
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def store_income_sums(
     row, full_labourers, home_units, labour_units, units_by_age, skill_home_units,
     migrant_wages, pensioners, disability_loss, illness_loss, inpatient, chronic_care,
@@ -288,7 +289,7 @@ def store_income_sums(
     row[SCHOOLING_COST] = schooling
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def load_income_sums(row, stored):
     """One household's running sums: its row if `stored`, else zeros (counts as integers)."""
     if not stored:
@@ -301,13 +302,13 @@ def load_income_sums(row, stored):
     )  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def floor_at_zero(x):
     """`np.maximum(x, 0.0)` for one number (NaN stays NaN)."""
     return x if (x > 0.0) | (x != x) else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def household_income_and_expenses(
     sums, village, remoteness, village_farm_factor, land_mu, inpatient_reimbursement,
     outpatient_reimbursement, shock_multiplier, remoteness_wage_penalty, local_wage,
@@ -342,7 +343,7 @@ def household_income_and_expenses(
         schooling_cost[h] = s[SCHOOLING_COST]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def members_by_household(household, alive, include, weights, n_households):  # fmt: skip
     """Per household: the number of living person rows where `include` holds, and the sum
     of `weights` over them (float64, added in row order from 0.0 as `np.bincount` does;
@@ -372,7 +373,7 @@ MEMBER_COLUMNS = 7
 WORKING_AGE_FROM, ELDERLY_FROM = 16, 60  # working age is 16-59 (as LABOUR_BY_AGE)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def member_profile(household, alive, age, labour, migrant, skill, n_households):  # fmt: skip
     """Counts of living members by kind per household (columns MEMBERS_*), and the sum of
     the labourers' skill (float64, in row order as `np.bincount` adds): what instruments

@@ -4,13 +4,49 @@ A stream is keyed by (seed, replicate, process name): the name is hashed to a fi
 integer, so adding a process or an instrument never shifts the draws of another
 (common random numbers across scenarios, as Starsim does it). Streams draw for
 every slot (every person or household row) and the caller masks afterwards.
+
+Drawing ahead. A year's draws are mostly large arrays whose sizes are known before the
+stage that reads them (one per household or person row). `Stream.draw_ahead` makes such a
+draw on one background thread while the main thread runs the year's other stages (NumPy
+fills the array without the GIL); the stage then takes it with the usual call
+(`stream.random(size, dtype)`). Each stream is still drawn in exactly the order its calls
+are made, one call at a time, so the numbers are the same bytes with or without drawing
+ahead (tests/engine/test_rng.py); a call that does not match the next draw made ahead is a
+programming error and raises.
 """
 
 from __future__ import annotations
 
+import os
 import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _background() -> ThreadPoolExecutor:
+    """The process's one drawing thread (created on first use). One thread is enough on
+    the 2-core machines the project targets: the main thread keeps the other core."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw-ahead")
+    return _executor
+
+
+def _forget_background_after_fork() -> None:
+    """A forked worker (sweeps) inherits the executor object but not its thread."""
+    global _executor
+    _executor = None
+
+
+os.register_at_fork(after_in_child=_forget_background_after_fork)
+
+DRAW_AHEAD_DEFAULT = os.environ.get("POVERTY_SIM_DRAW_AHEAD", "1") != "0"
+"""Whether simulations draw ahead (environment POVERTY_SIM_DRAW_AHEAD=0 turns it off, e.g.
+to compare; the numbers are the same either way)."""
 
 
 def stream_key(name: str) -> int:
@@ -18,19 +54,81 @@ def stream_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def _shape(size) -> tuple[int, ...]:
+    return (int(size),) if np.ndim(size) == 0 else tuple(int(s) for s in size)
+
+
+class Stream:
+    """One process's generator, with the draws already made ahead for it, in order.
+
+    `random` and `standard_normal` (the calls the yearly rules make) return the next draw
+    made ahead if there is one, else draw now; every other `numpy.random.Generator` method
+    is passed through, and refuses while draws made ahead are waiting (they come first)."""
+
+    def __init__(self, name: str, generator: np.random.Generator):
+        self.name = name
+        self.generator = generator
+        self._ahead: deque[tuple[tuple, Future]] = deque()
+
+    def draw_ahead(self, method: str, size, dtype=np.float64) -> None:
+        """Start `generator.<method>(size, dtype=dtype)` on the background thread; the next
+        matching call takes it."""
+        key = (method, _shape(size), np.dtype(dtype))
+        future = _background().submit(self._draw, *key)
+        self._ahead.append((key, future))
+
+    def random(self, size=None, dtype=np.float64) -> np.ndarray:
+        """Uniform draws in [0, 1), as `numpy.random.Generator.random`."""
+        return self._take("random", size, dtype)
+
+    def standard_normal(self, size=None, dtype=np.float64) -> np.ndarray:
+        """Standard normal draws, as `numpy.random.Generator.standard_normal`."""
+        return self._take("standard_normal", size, dtype)
+
+    def _take(self, method: str, size, dtype):
+        if not self._ahead or size is None:
+            self._refuse_if_waiting(method)
+            return getattr(self.generator, method)(size, dtype=dtype)
+        key, future = self._ahead.popleft()
+        asked = (method, _shape(size), np.dtype(dtype))
+        if key != asked:
+            raise RuntimeError(
+                f"stream {self.name!r}: asked for {asked} but {key} was drawn ahead; the "
+                "draws made ahead must be the next calls, in order"
+            )
+        return future.result()
+
+    def _draw(self, method: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        return getattr(self.generator, method)(shape, dtype=dtype)
+
+    def _refuse_if_waiting(self, method: str) -> None:
+        if self._ahead:
+            raise RuntimeError(
+                f"stream {self.name!r}: {method} called while draws made ahead wait to be "
+                "taken; they come first"
+            )
+
+    def __getattr__(self, method: str):
+        self._refuse_if_waiting(method)
+        return getattr(self.generator, method)
+
+
 class Streams:
-    """Factory of independent, named generators for one replicate of one run."""
+    """Factory of independent, named streams for one replicate of one run."""
 
     def __init__(self, seed: int, replicate: int = 0):
         self.seed = int(seed)
         self.replicate = int(replicate)
-        self._generators: dict[str, np.random.Generator] = {}
+        self._streams: dict[str, Stream] = {}
 
-    def generator(self, name: str) -> np.random.Generator:
-        """The generator for process `name` (created once, then shared)."""
-        if name not in self._generators:
+    def generator(self, name: str) -> Stream:
+        """The stream for process `name` (created once, then shared); used like a
+        `numpy.random.Generator`."""
+        stream = self._streams.get(name)
+        if stream is None:
             sequence = np.random.SeedSequence(
                 entropy=self.seed, spawn_key=(self.replicate, stream_key(name))
             )
-            self._generators[name] = np.random.Generator(np.random.PCG64(sequence))
-        return self._generators[name]
+            generator = np.random.Generator(np.random.PCG64(sequence))
+            stream = self._streams[name] = Stream(name, generator)
+        return stream

@@ -161,8 +161,10 @@ class CampaignRecord:
         long = spell_exits(self.spell_years, poor, active, LONG_SPELL_YEARS, at_least=True)
         self.spell_years = next_spell_years(self.spell_years, poor)
         income = disposable_income_per_capita(sim)
-        sources = income_by_source(sim)
-        total = sum(float(values[active].sum()) for values in sources.values())
+        by_source = {
+            source: float(values[active].sum()) for source, values in income_by_source(sim).items()
+        }
+        total = sum(by_source.values())
         budget = sim.ledger.budget_this_year
         row = {
             "national_poverty_line": line,
@@ -187,8 +189,8 @@ class CampaignRecord:
         exited = sim.events["exited"]
         row["missed_poor_share_national"] = ratio((poor & ~h.registered).sum(), poor.sum())
         row["wrongly_exited_share_of_exits_national"] = ratio(poor[exited].sum(), exited.size)
-        for source, values in sources.items():
-            row[f"income_share_{source}"] = ratio(float(values[active].sum()), total)
+        for source, yuan in by_source.items():
+            row[f"income_share_{source}"] = ratio(yuan, total)
         return row
 
 

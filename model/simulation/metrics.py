@@ -94,6 +94,15 @@ def poverty_gap_yuan(income_per_capita: np.ndarray, line: float, size: np.ndarra
     return float((size * shortfall).sum())
 
 
+def sum_of_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """`(first + second).sum(axis=0)` of two (channels x households) arrays, row after row
+    as NumPy adds along the first axis, without the (channels x households) temporary."""
+    total = first[0] + second[0]
+    for row in range(1, first.shape[0]):
+        total += first[row] + second[row]
+    return total
+
+
 def share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else 0.0
 
@@ -114,10 +123,11 @@ def yearly_indicators(
     registered_at_start = int(sim.events["registered_at_start"].sum())
     n_registered = int(registered.sum())
     cause_counts = np.bincount(h.cause[registered], minlength=len(CAUSES))
+    persons, poor_persons, registered_persons = size.sum(), size[poor].sum(), size[registered].sum()
     spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
     # Leakage: money paid to households that were not poor before this year's assistance.
     assisted_pc = np.divide(
-        (h.assisted_income + h.expense_relief).sum(axis=0),
+        sum_of_rows(h.assisted_income, h.expense_relief),
         h.size,
         out=np.zeros(h.n),
         where=h.size > 0,
@@ -129,13 +139,13 @@ def yearly_indicators(
         "year": sim.year,
         "poverty_line": line,
         "households": int(active.sum()),
-        "persons": int(size.sum()),
+        "persons": int(persons),
         "poor_households": int(poor.sum()),
-        "poor_persons": int(size[poor].sum()),
-        "incidence_persons": share(size[poor].sum(), size.sum()),
+        "poor_persons": int(poor_persons),
+        "incidence_persons": share(poor_persons, persons),
         "registered_households": n_registered,
-        "registered_persons": int(size[registered].sum()),
-        "registered_incidence_persons": share(size[registered].sum(), size.sum()),
+        "registered_persons": int(registered_persons),
+        "registered_incidence_persons": share(registered_persons, persons),
         "new_registrations_households": int(sim.events["registered"].size - relapse_gap.size),
         "exits_households": int(exited.size),
         "registered_at_start_households": registered_at_start,
@@ -161,7 +171,7 @@ def yearly_indicators(
         "fgt1": fgt(income_pc, line, size, 1),
         "fgt2": fgt(income_pc, line, size, 2),
         "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
-        "mean_income_per_capita": share((income_pc * size).sum(), size.sum()),
+        "mean_income_per_capita": share((income_pc * size).sum(), persons),
         "poor_villages": int((v.poor_village & (v.exit_year == NEVER)).sum()),
         "villages_exited": int((v.exit_year == sim.year).sum()),
     }

@@ -15,7 +15,7 @@ from model.config.scenario import Scenario
 from model.engine import dynamics, policy
 from model.engine.budget import Ledger
 from model.engine.population import synthesize
-from model.engine.rng import Streams
+from model.engine.rng import DRAW_AHEAD_DEFAULT, Streams
 from model.engine.schedule import value_in_year
 from model.engine.state import CAUSE_NONE, NEVER
 from model.interventions import REGISTRY
@@ -67,6 +67,8 @@ class Simulation:
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
+        self.draw_ahead = DRAW_AHEAD_DEFAULT
+        self._draw_ahead_demography()
 
     # --- money of the year ----------------------------------------------------------
     @property
@@ -350,6 +352,32 @@ class Simulation:
             self.persons, h, self.scenario.dynamics, self.streams.generator("demography")
         )
         h.registered &= h.active  # a household whose last member died leaves the registry
+        self._draw_ahead_year()
+
+    def _draw_ahead_year(self) -> None:
+        """Once births have fixed this year's person rows, start the year's large draws on
+        the background thread (model/engine/rng.py), in the order the stages take them, and
+        next year's demography draw (person rows do not change until then). Schooling,
+        needed at once, draws on the main thread while the health draw is made."""
+        if not self.draw_ahead:
+            return
+        persons, households, draw = self.persons.n, self.households.n, self.streams.generator
+        draw("health").draw_ahead("random", (5, persons), np.float32)
+        draw("migration").draw_ahead("random", persons, np.float32)
+        draw("income_shocks").draw_ahead("random", (2, self.villages.n))
+        draw("income_shocks").draw_ahead("standard_normal", (2, households))
+        draw("identification").draw_ahead("standard_normal", households)
+        draw("detection").draw_ahead("random", households)
+        draw("exit_inspection").draw_ahead("standard_normal", households)
+        draw("registry_rebuild").draw_ahead("random", households)
+        self._draw_ahead_demography()
+
+    def _draw_ahead_demography(self) -> None:
+        """Next policy year's deaths and births draw (none after the last year)."""
+        if self.draw_ahead and self.year < self.base_year + self.scenario.years:
+            self.streams.generator("demography").draw_ahead(
+                "random", (2, self.persons.n), np.float32
+            )
 
     def advance_schooling(self) -> None:
         """School progression and dropout."""

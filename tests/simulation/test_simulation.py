@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,20 @@ def test_policy_holders_dibao_reaches_exited_households_during_continuation_only
         assert was_holder.all(), "paid a household that neither was registered nor continuing"
         continuing_paid += int((~registered_before[paid]).sum())
     assert continuing_paid > 0, "no exited household received its continued dibao"
+
+
+def test_drawing_ahead_on_a_thread_changes_no_byte(monkeypatch, library_scenario):
+    """The year's large draws made on the background thread (model/engine/rng.py) are the
+    numbers the stages would have drawn themselves."""
+    from model.simulation import simulation as simulation_module
+
+    scenario = library_scenario("five_batches", households=3000, years=6)
+    runs = {}
+    for ahead in (False, True):
+        monkeypatch.setattr(simulation_module, "DRAW_AHEAD_DEFAULT", ahead)
+        sim = Simulation(scenario, seed=4, replicate=1)
+        assert sim.draw_ahead is ahead
+        sim.run()
+        records = json.dumps(sim.records, sort_keys=True)  # NaN-safe, to the last digit
+        runs[ahead] = (records, sim.households.farm_income.tobytes(), sim.persons.n)
+    assert runs[True] == runs[False]

@@ -1,0 +1,68 @@
+"""Streams: named, independent, and the same numbers whether or not they are drawn ahead."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from model.engine.rng import Streams, stream_key
+
+
+def draws(ahead: bool) -> list[bytes]:
+    """A year-like sequence of calls on three streams, some drawn ahead."""
+    streams = Streams(11, replicate=2)
+    health, shocks, births = (streams.generator(n) for n in ("health", "shocks", "births"))
+    if ahead:
+        health.draw_ahead("random", (5, 1001), np.float32)
+        shocks.draw_ahead("random", 7)
+        shocks.draw_ahead("standard_normal", (2, 333))
+        health.draw_ahead("random", 9, np.float32)
+    out = [births.random(5)]  # a stream not drawn ahead draws at once
+    out.append(health.random((5, 1001), dtype=np.float32))
+    out.append(shocks.random(7))
+    out.append(shocks.standard_normal((2, 333)))
+    out.append(health.random(9, dtype=np.float32))
+    out.append(health.random(3, dtype=np.float32))  # nothing waits: drawn now
+    out.append(shocks.integers(0, 10, 4))  # passed through to the generator
+    return [array.tobytes() for array in out]
+
+
+def test_drawing_ahead_gives_the_same_bytes():
+    assert draws(ahead=True) == draws(ahead=False)
+
+
+def test_streams_are_keyed_by_name_seed_and_replicate():
+    one = Streams(3).generator("health").random(4)
+    assert np.array_equal(one, Streams(3).generator("health").random(4))
+    assert not np.array_equal(one, Streams(3).generator("schooling").random(4))
+    assert not np.array_equal(one, Streams(3, replicate=1).generator("health").random(4))
+    assert stream_key("health") == stream_key("health") != stream_key("schooling")
+
+
+def test_a_call_that_is_not_the_next_draw_made_ahead_is_refused():
+    stream = Streams(1).generator("health")
+    stream.draw_ahead("random", (2, 10), np.float32)
+    with pytest.raises(RuntimeError, match="drawn ahead"):
+        stream.random((2, 10))  # float64, not the float32 drawn ahead
+    stream = Streams(1).generator("health")
+    stream.draw_ahead("random", 10)
+    with pytest.raises(RuntimeError, match="wait to be taken"):
+        stream.integers(0, 3, 10)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_draws_ahead_on_its_own_thread():
+    Streams(1).generator("warm").draw_ahead("random", 3)  # the parent's thread exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        stream = Streams(5).generator("x")
+        stream.draw_ahead("random", 4)
+        os.write(write, stream.random(4).tobytes())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64)
+    os.waitpid(pid, 0)
+    assert child == Streams(5).generator("x").random(4).tobytes()
