@@ -14,6 +14,7 @@ import numpy as np
 from model.config.scenario import Scenario
 from model.engine import dynamics, policy
 from model.engine.budget import Ledger
+from model.engine.income_rows import refresh_income_rows
 from model.engine.population import synthesize
 from model.engine.rng import DRAW_AHEAD_DEFAULT, Streams
 from model.engine.schedule import value_in_year
@@ -105,29 +106,28 @@ class Simulation:
         if not self._cache:
             return
         h = self.households
-        total = h.farm_income[rows] + h.wage_income[rows] + h.pension_income[rows]
-        total = total + h.assisted_total[rows]
-        size = h.size[rows]
-        per_capita = {}
-        if "total" in self._cache:
-            per_capita["total"] = total
-        if "net_per_capita" in self._cache or "measured_per_capita" in self._cache:
-            net = total - h.medical_oop[rows] - h.schooling_cost[rows]
-            per_capita["net_per_capita"] = np.divide(
-                net, size, out=np.zeros(rows.size), where=size > 0
-            )
-        if "measured_per_capita" in self._cache:
-            if self.scenario.policy.identification.income_concept == "income":
-                value = np.divide(total, size, out=np.zeros(rows.size), where=size > 0)
-            else:
-                value = per_capita["net_per_capita"]
-            per_capita["measured_per_capita"] = value * self._measurement_noise[rows]
-        for key, values in per_capita.items():
-            cached = self._cache.get(key)
-            if cached is not None:
-                cached.flags.writeable = True
-                cached[rows] = values
-                cached.flags.writeable = False
+        none = np.zeros(0)
+        keys = ("total", "net_per_capita", "measured_per_capita")
+        cached = [self._cache.get(key) for key in keys]
+        for array in cached:
+            if array is not None:
+                array.flags.writeable = True
+        refresh_income_rows(
+            np.asarray(rows, dtype=np.int64),
+            h.farm_income,
+            h.wage_income,
+            h.pension_income,
+            h.assisted_total,
+            h.medical_oop,
+            h.schooling_cost,
+            h.size,
+            self._measurement_noise,
+            self.scenario.policy.identification.income_concept == "income",
+            *(none if array is None else array for array in cached),
+        )
+        for array in cached:
+            if array is not None:
+                array.flags.writeable = False
 
     def _cached(self, key: str, compute) -> np.ndarray:
         """Incomes are read many times a year (every instrument's eligibility and priority)
