@@ -156,7 +156,7 @@ class CampaignRecord:
         line = sim.national_poverty_line
         active = h.active
         poor = active & (income_pc < line)
-        poor_persons = float(h.size[poor].sum())
+        poor_persons = float(h.size.sum(where=poor))
         one = spell_exits(self.spell_years, poor, active, 1, at_least=False)
         long = spell_exits(self.spell_years, poor, active, LONG_SPELL_YEARS, at_least=True)
         self.spell_years = next_spell_years(self.spell_years, poor)

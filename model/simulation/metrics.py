@@ -123,7 +123,9 @@ def yearly_indicators(
     registered_at_start = int(sim.events["registered_at_start"].sum())
     n_registered = int(registered.sum())
     cause_counts = np.bincount(h.cause[registered], minlength=len(CAUSES))
-    persons, poor_persons, registered_persons = size.sum(), size[poor].sum(), size[registered].sum()
+    # Person counts: sums of whole numbers, exact in any order, so masked in place.
+    persons, poor_persons = size.sum(), size.sum(where=poor)
+    registered_persons = size.sum(where=registered)
     spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
     # Leakage: money paid to households that were not poor before this year's assistance.
     assisted_pc = np.divide(

@@ -321,7 +321,7 @@ class Simulation:
         candidates = policy.select_within_quota(
             candidates,
             measured,
-            int(h.registered[h.active].sum()),
+            np.count_nonzero(h.registered & h.active),
             int(h.active.sum()),
             self.scenario.policy.identification.quota_share,
         )
