@@ -196,9 +196,9 @@ class EducationAid(Intervention):
         self.stipend = np.bincount(households, self.stipend_by_stage()[stage], minlength=n)
         self.waiver = np.bincount(households, self.waiver_by_stage(sim)[stage], minlength=n)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Households with a living member in a school stage the plan covers."""
-        return self.covered_students > 0
+        return self.covered_students[rows] > 0
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Stipends plus waived fees of the household's students (yuan)."""

@@ -146,8 +146,8 @@ class HealthInsurance(Intervention):
         current = sim.households.medical_oop[households]
         return np.maximum(current - self.insured_bill(sim, households), 0.0)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return sim.households.active.copy()
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return sim.households.active[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.premiums(sim, households) + self.relief_due(sim, households)
@@ -206,8 +206,8 @@ class ChronicDiseaseAssistance(Intervention):
     channel = "health"
     phase = "expenses"
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return sim.households.chronic_cost > 0
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return sim.households.chronic_cost[rows] > 0
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """The share of the chronic out-of-pocket cost, capped, and never more than the

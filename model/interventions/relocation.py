@@ -113,10 +113,9 @@ class Relocation(Intervention):
         self.relocated[returning] = False
         self.returned_year[returning] = sim.year
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        h = sim.households
-        remote = sim.villages.remoteness[h.village] >= self.config.min_village_remoteness
-        return remote & ~self.relocated
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        remoteness = sim.villages.remoteness[sim.households.village[rows]]
+        return (remoteness >= self.config.min_village_remoteness) & ~self.relocated[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.config.cost_yuan_per_person * sim.households.size[households]
