@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from model.engine.state import LABOUR_FULL
+from model.engine.state import LABOUR_FULL, LABOUR_NONE, NEVER, SCHOOL_NONE
 
 
 @numba.njit(cache=True)
@@ -49,3 +49,63 @@ def villages_with_unsafe_water(village, active, safe_water, n_villages):  # fmt:
     for i in range(village.size):
         lacking[village[i]] |= active[i] & (not safe_water[i])
     return lacking
+
+
+@numba.njit(cache=True)
+def covered_students(
+    household, alive, school_stage, covered, stipend_by_stage, waiver_by_stage, n_households
+):
+    """The person rows of living students in a covered stage (ascending), and per
+    household their count and the sums of their stipends and waivers: what
+    `rows = np.flatnonzero(alive & covered[school_stage])` and `np.bincount` of their
+    households (with the stages' amounts as weights, added in row order from 0.0) give,
+    in one pass. Every row adds (0 or 1, the amount or +0.0): no branch per row."""
+    rows = np.empty(household.size, dtype=np.int64)
+    counts = np.zeros(n_households, dtype=np.int64)
+    stipend = np.zeros(n_households, dtype=np.float64)
+    waiver = np.zeros(n_households, dtype=np.float64)
+    found = 0
+    for i in range(household.size):
+        stage = school_stage[i]
+        student = alive[i] & covered[stage]
+        h = household[i]
+        rows[found] = i
+        found += student
+        counts[h] += student
+        stipend[h] += stipend_by_stage[stage] if student else 0.0
+        waiver[h] += waiver_by_stage[stage] if student else 0.0
+    return rows[:found].copy(), counts, stipend, waiver
+
+
+@numba.njit(cache=True)
+def start_and_count_premiums(
+    aided, alive, school_stage, labour, household, premium_year, year, duration_years, n_households
+):
+    """Education aid's wage premium, over the aided person rows: a premium starts (its
+    first year is `year`) for an aided person now out of school and working whose premium
+    has not started; returns per household the number of aided persons still working whose
+    premium runs (started fewer than `duration_years` years ago), after the starts."""
+    graduates = np.zeros(n_households, dtype=np.int64)
+    for i in range(aided.size):
+        if not aided[i]:
+            continue
+        working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE
+        if not working:
+            continue
+        if premium_year[i] == NEVER:
+            premium_year[i] = year
+        if year - np.int64(premium_year[i]) < duration_years:
+            graduates[household[i]] += 1
+    return graduates
+
+
+@numba.njit(cache=True)
+def lost_streams(start_year, loss_draw, loss_risk):  # fmt: skip
+    """Rows of running streams (start_year != NEVER) whose draw falls below their loss
+    risk: `np.flatnonzero((start_year != NEVER) & (loss_draw < loss_risk))` in one pass."""
+    rows = np.empty(start_year.size, dtype=np.int64)
+    found = 0
+    for i in range(start_year.size):
+        rows[found] = i
+        found += (start_year[i] != NEVER) & (loss_draw[i] < loss_risk[i])
+    return rows[:found].copy()

@@ -69,3 +69,60 @@ def test_stable_argsort_is_numpys_stable_argsort(size):
         expected = np.argsort(key, kind="stable")
         assert np.array_equal(stable_argsort(key), expected)
         assert np.array_equal(best_first(key, size // 3), expected[: size // 3])
+
+
+def test_covered_students_as_flatnonzero_and_bincount():
+    rng = np.random.default_rng(8)
+    n_households, rows = 50, 600
+    household = np.sort(rng.integers(0, n_households, rows))
+    alive = rng.random(rows) < 0.9
+    stage = rng.integers(0, 5, rows).astype(np.int8)
+    covered = np.array([False, True, False, True, True])
+    stipend, waiver = rng.random(5) * 3000, rng.random(5) * 1000
+    students, counts, stipends, waivers = kernels.covered_students(
+        household, alive, stage, covered, stipend, waiver, n_households
+    )
+    expected = np.flatnonzero(alive & covered[stage])
+    homes = household[expected]
+    assert np.array_equal(students, expected)
+    assert np.array_equal(counts, np.bincount(homes, minlength=n_households))
+    by_home = np.bincount(homes, stipend[stage[expected]], minlength=n_households)
+    assert stipends.tobytes() == by_home.tobytes()
+    by_home = np.bincount(homes, waiver[stage[expected]], minlength=n_households)
+    assert waivers.tobytes() == by_home.tobytes()
+
+
+def test_start_and_count_premiums_as_the_numpy_rule():
+    from model.engine.state import LABOUR_NONE, NEVER, SCHOOL_NONE
+
+    rng = np.random.default_rng(9)
+    n_households, rows, year, duration = 30, 500, 2020, 4
+    aided, alive = rng.random(rows) < 0.4, rng.random(rows) < 0.9
+    stage = rng.integers(0, 3, rows).astype(np.int8)
+    labour = rng.integers(0, 3, rows).astype(np.int8)
+    household = rng.integers(0, n_households, rows)
+    premium_year = np.where(rng.random(rows) < 0.5, NEVER, rng.integers(2010, 2020, rows))
+    premium_year = premium_year.astype(np.int16)
+    expected_year = premium_year.copy()
+    working = aided & alive & (stage == SCHOOL_NONE) & (labour != LABOUR_NONE)
+    expected_year[working & (expected_year == NEVER)] = year
+    paying = working & (year - expected_year.astype(np.int32) < duration)
+    graduates = kernels.start_and_count_premiums(
+        aided, alive, stage, labour, household, premium_year, year, duration, n_households
+    )
+    assert np.array_equal(premium_year, expected_year)
+    assert np.array_equal(graduates, np.bincount(household[paying], minlength=n_households))
+    assert paying.any() and (working & ~paying).any(), "the check needs ended premiums too"
+
+
+def test_lost_streams_are_running_streams_drawn_below_their_risk():
+    from model.engine.state import NEVER
+
+    rng = np.random.default_rng(10)
+    start = np.where(rng.random(400) < 0.3, rng.integers(2014, 2020, 400), NEVER)
+    start = start.astype(np.int16)
+    draw = rng.random(400, dtype=np.float32)
+    risk = rng.random(400) * 0.5
+    lost = kernels.lost_streams(start, draw, risk)
+    assert np.array_equal(lost, np.flatnonzero((start != NEVER) & (draw < risk)))
+    assert lost.size > 0
