@@ -219,12 +219,14 @@ class Intervention:
     # --- shared helpers ---------------------------------------------------------------
     def pay(self, sim: YearContext, households: np.ndarray, yuan_per_year: np.ndarray) -> None:
         """Add income (yuan/year) to `households` on this instrument's channel."""
-        yuan_per_year = np.broadcast_to(yuan_per_year, households.shape)
-        moved = yuan_per_year != 0  # only rows whose income changes need their cache updated
-        households, yuan_per_year = households[moved], yuan_per_year[moved]
-        sim.households.assisted_income[self.channel_row, households] += yuan_per_year
-        sim.households.assisted_total[households] += yuan_per_year  # what total income adds
-        sim.income_changed(households)
+        h = sim.households
+        moved = kernels.add_income(  # total income adds assisted_total
+            households,
+            np.broadcast_to(np.asarray(yuan_per_year, dtype=np.float64), households.shape),
+            h.assisted_income[self.channel_row],
+            h.assisted_total,
+        )
+        sim.income_changed(moved)  # only rows whose income changed need their cache updated
 
     def relieve(
         self, sim: YearContext, households: np.ndarray, yuan: np.ndarray, expense: str
@@ -233,11 +235,10 @@ class Intervention:
         schooling_cost); record the relief on this instrument's channel; return it."""
         array = getattr(sim.households, expense)
         relief = np.minimum(np.maximum(yuan, 0.0), array[households])
-        moved = relief != 0  # only rows whose expense changes need their cache updated
-        rows = households[moved]
-        array[rows] -= relief[moved]
-        sim.households.expense_relief[self.channel_row, rows] += relief[moved]
-        sim.income_changed(rows)
+        moved = kernels.relieve_expense(
+            households, relief, array, sim.households.expense_relief[self.channel_row]
+        )
+        sim.income_changed(moved)  # only rows whose expense changed need their cache updated
         return relief
 
     def active_in(self, sim: YearContext) -> bool:

@@ -58,23 +58,24 @@ def covered_students(
     """The person rows of living students in a covered stage (ascending), and per
     household their count and the sums of their stipends and waivers: what
     `rows = np.flatnonzero(alive & covered[school_stage])` and `np.bincount` of their
-    households (with the stages' amounts as weights, added in row order from 0.0) give,
-    in one pass. Every row adds (0 or 1, the amount or +0.0): no branch per row."""
+    households (with the stages' amounts as weights, added in row order from 0.0) give.
+    Two passes: finding the rows without a branch per row, then adding up the students
+    only (adding for every row makes each wait on its household's previous sum)."""
     rows = np.empty(household.size, dtype=np.int64)
+    found = 0
+    for i in range(household.size):
+        rows[found] = i
+        found += alive[i] & covered[school_stage[i]]
+    rows = rows[:found].copy()
     counts = np.zeros(n_households, dtype=np.int64)
     stipend = np.zeros(n_households, dtype=np.float64)
     waiver = np.zeros(n_households, dtype=np.float64)
-    found = 0
-    for i in range(household.size):
-        stage = school_stage[i]
-        student = alive[i] & covered[stage]
-        h = household[i]
-        rows[found] = i
-        found += student
-        counts[h] += student
-        stipend[h] += stipend_by_stage[stage] if student else 0.0
-        waiver[h] += waiver_by_stage[stage] if student else 0.0
-    return rows[:found].copy(), counts, stipend, waiver
+    for i in rows:
+        h, stage = household[i], school_stage[i]
+        counts[h] += 1
+        stipend[h] += stipend_by_stage[stage]
+        waiver[h] += waiver_by_stage[stage]
+    return rows, counts, stipend, waiver
 
 
 @numba.njit(cache=True)
@@ -109,3 +110,35 @@ def lost_streams(start_year, loss_draw, loss_risk):  # fmt: skip
         rows[found] = i
         found += (start_year[i] != NEVER) & (loss_draw[i] < loss_risk[i])
     return rows[:found].copy()
+
+
+@numba.njit(cache=True)
+def add_income(households, yuan, channel_income, total):  # fmt: skip
+    """Intervention.pay's scatter: for unique `households` whose `yuan` is not 0, add it
+    to `channel_income` (the instrument's channel row) and `total`; return those rows."""
+    moved = np.empty(households.size, dtype=np.int64)
+    found = 0
+    for i in range(households.size):
+        if yuan[i] != 0:
+            h = households[i]
+            channel_income[h] += yuan[i]
+            total[h] += yuan[i]
+            moved[found] = h
+            found += 1
+    return moved[:found].copy()
+
+
+@numba.njit(cache=True)
+def relieve_expense(households, relief, expense, channel_relief):  # fmt: skip
+    """Intervention.relieve's scatter: for unique `households` whose `relief` is not 0,
+    take it off `expense` and add it to `channel_relief`; return those rows."""
+    moved = np.empty(households.size, dtype=np.int64)
+    found = 0
+    for i in range(households.size):
+        if relief[i] != 0:
+            h = households[i]
+            expense[h] -= relief[i]
+            channel_relief[h] += relief[i]
+            moved[found] = h
+            found += 1
+    return moved[:found].copy()

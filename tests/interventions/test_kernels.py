@@ -126,3 +126,25 @@ def test_lost_streams_are_running_streams_drawn_below_their_risk():
     lost = kernels.lost_streams(start, draw, risk)
     assert np.array_equal(lost, np.flatnonzero((start != NEVER) & (draw < risk)))
     assert lost.size > 0
+
+
+def test_add_income_and_relieve_expense_as_numpy_scatter():
+    rng = np.random.default_rng(12)
+    n = 300
+    households = rng.permutation(n)[:120]
+    amounts = np.where(rng.random(120) < 0.3, 0.0, rng.normal(size=120) * 500)
+    channel, total, expense = rng.normal(size=n), rng.normal(size=n), rng.random(n) * 900
+    want_channel, want_total, want_expense = channel.copy(), total.copy(), expense.copy()
+    moved = amounts != 0
+    want_channel[households[moved]] += amounts[moved]
+    want_total[households[moved]] += amounts[moved]
+    rows = kernels.add_income(households, amounts, channel, total)
+    assert np.array_equal(rows, households[moved])
+    assert channel.tobytes() == want_channel.tobytes() and total.tobytes() == want_total.tobytes()
+    channel = want_channel.copy()
+    want_expense[households[moved]] -= amounts[moved]
+    want_channel[households[moved]] += amounts[moved]
+    rows = kernels.relieve_expense(households, amounts, expense, channel)
+    assert np.array_equal(rows, households[moved])
+    assert expense.tobytes() == want_expense.tobytes()
+    assert channel.tobytes() == want_channel.tobytes()
