@@ -31,12 +31,17 @@ def ranks_within_groups(groups, n_groups):  # fmt: skip
 @numba.njit(cache=True)
 def older_full_labourers(household, alive, labour, age, from_age, n_households):  # fmt: skip
     """Living full labourers aged `from_age` or more, per household: what
-    `np.bincount(household[alive & (labour == LABOUR_FULL) & (age >= from_age)])` counts,
-    in one pass over the person rows instead of four. Every row adds its 0 or 1: without
-    a branch per row the pass takes a quarter of the time."""
-    counts = np.zeros(n_households, dtype=np.int64)
+    `np.bincount(household[alive & (labour == LABOUR_FULL) & (age >= from_age)])` counts.
+    Two passes: finding the rows without a branch per row, then counting those only
+    (counting for every row makes each wait on its household's previous count)."""
+    rows = np.empty(household.size, dtype=np.int64)
+    found = 0
     for i in range(household.size):
-        counts[household[i]] += alive[i] & (labour[i] == LABOUR_FULL) & (age[i] >= from_age)
+        rows[found] = i
+        found += alive[i] & (labour[i] == LABOUR_FULL) & (age[i] >= from_age)
+    counts = np.zeros(n_households, dtype=np.int64)
+    for i in rows[:found]:
+        counts[household[i]] += 1
     return counts
 
 
