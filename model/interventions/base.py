@@ -278,10 +278,10 @@ class Intervention:
             return None
         rows = self.target_rows(sim)  # the tests below on these rows only, ascending
         if allowed is not None:
-            rows = rows[allowed[rows]]
+            rows = where_true(rows, allowed[rows])
         if self.once_per_household and self.label in sim.ledger.ever_received:
-            rows = rows[~sim.ledger.ever_received[self.label][rows]]
-        candidates = rows[self._eligible_rows(sim, rows)]
+            rows = where_true(rows, ~sim.ledger.ever_received[self.label][rows])
+        candidates = where_true(rows, self._eligible_rows(sim, rows))
         if candidates.size == 0:
             return None
         key = -self._priority_rows(sim, candidates)  # ascending key: best first
@@ -383,6 +383,12 @@ def stable_argsort(key: np.ndarray) -> np.ndarray:
         by_run_then_row.sort()
         order[at] = by_run_then_row % key.size
     return order
+
+
+def where_true(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`values[mask]` for a boolean `mask`, through the positions of its true entries:
+    the same elements, several times faster than boolean indexing on long arrays."""
+    return values[np.flatnonzero(mask)]
 
 
 def every_row(sim: YearContext) -> np.ndarray:

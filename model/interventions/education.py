@@ -205,7 +205,7 @@ class EducationAid(Intervention):
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Pay the stipends, waive the fees and mark the students as aided."""
-        served = households[succeeded]
+        served = households[np.flatnonzero(succeeded)]
         self.pay(sim, served, self.stipend[served])
         self.relieve(sim, served, self.waiver[served], "schooling_cost")
         aided_home = np.zeros(sim.households.n, dtype=bool)

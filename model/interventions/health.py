@@ -162,12 +162,13 @@ class HealthInsurance(Intervention):
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        rows = households[succeeded]
+        worked = np.flatnonzero(succeeded)
+        rows = households[worked]
         h = sim.households
         inpatient_rate, outpatient_rate = self.basic_rates(sim)
         # Never more than was paid for (under cost-effectiveness allocation another health
         # instrument of the phase may have relieved part of the bill since the proposal).
-        paid_relief = amounts[succeeded] - self.premiums(sim, rows)
+        paid_relief = amounts[worked] - self.premiums(sim, rows)
         relief = np.minimum(paid_relief, self.relief_due(sim, rows))
         h.insured[rows] = True  # enrolment, and next year's rates, stay after the year
         h.inpatient_reimbursement[rows] = np.maximum(
@@ -222,4 +223,5 @@ class ChronicDiseaseAssistance(Intervention):
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        self.relieve(sim, households[succeeded], amounts[succeeded], "medical_oop")
+        worked = np.flatnonzero(succeeded)
+        self.relieve(sim, households[worked], amounts[worked], "medical_oop")

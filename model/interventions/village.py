@@ -31,6 +31,7 @@ from model.interventions.base import (
     Proposal,
     Target,
     register,
+    where_true,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,7 +122,7 @@ class VillageInvestment(Intervention):
         (within `allowed`, a household mask, if given)."""
         members = self.target_rows(sim)
         if allowed is not None:
-            members = members[allowed[members]]
+            members = where_true(members, allowed[members])
         has_members = np.zeros(sim.villages.n, dtype=bool)
         has_members[sim.households.village[members]] = True
         return self.eligible_villages(sim) & has_members & ~self.invested
