@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from model.engine.ledger_kernels import add_bookings
 from model.engine.schedule import value_in_year
 
 
@@ -75,9 +76,9 @@ class Ledger:
             carried = self.available.get(name, 0.0) if config.carry_over else 0.0
             self.available[name] = carried + self.allocations[name]
         self.opening_balance = dict(self.available)
-        self.budget_this_year = sum(
-            float(amount) for amount in self.allocations.values() if np.isfinite(amount)
-        ) + 0.0  # new money of the year in funds with a limit (yuan)
+        self.budget_this_year = (
+            sum(float(amount) for amount in self.allocations.values() if np.isfinite(amount)) + 0.0
+        )  # new money of the year in funds with a limit (yuan)
         self.received_this_year[:] = 0.0
         self.year = year
 
@@ -139,13 +140,12 @@ class Ledger:
             self.available[source] -= paid
             self.spent_by_fund_year[(source, year)] += paid
         self.spent_by_instrument_year[(instrument, year)] += total
-        self.received_this_year[households] += amounts
         received = self.received_by_instrument.setdefault(
             instrument, np.zeros(self.n_households, dtype=np.float64)
         )
-        received[households] += amounts  # households are unique within one booking
         ever = self.ever_received.setdefault(instrument, np.zeros(self.n_households, dtype=bool))
-        ever[households] = True
+        # households are unique within one booking, so each adds once, as NumPy's `+=` does
+        add_bookings(households, amounts, self.received_this_year, received, ever)
 
     @property
     def nbytes(self) -> int:

@@ -26,11 +26,11 @@ from pydantic import Field
 
 from model.engine.dynamics import school_cost_by_stage
 from model.engine.state import (
-    LABOUR_NONE,
     NEVER,
     SCHOOL_NONE,
     by_school_stage,
 )
+from model.interventions import kernels
 from model.interventions.base import (
     Intervention,
     InterventionConfig,
@@ -169,11 +169,6 @@ class EducationAid(Intervention):
         covered[SCHOOL_NONE] = False
         return covered
 
-    def student_rows(self, sim: YearContext) -> np.ndarray:
-        """Person rows of living students in a covered stage."""
-        p, n = sim.persons, sim.persons.n
-        return np.flatnonzero(p.alive[:n] & self.covered_stage()[p.school_stage[:n]])
-
     def _grow_person_arrays(self, n: int) -> None:
         """Extend the per-person arrays to `n` rows (newborns get new rows)."""
         extra = n - self.aided.size
@@ -187,18 +182,20 @@ class EducationAid(Intervention):
     def begin_year(self, sim: YearContext) -> None:
         """Draws, then this year's stipend and waiver per household from its students."""
         super().begin_year(sim)
-        self._grow_person_arrays(sim.persons.n)
-        rows = self.students = self.student_rows(sim)
-        stage = sim.persons.school_stage[rows]
-        households = sim.persons.household[rows]
-        n = sim.households.n
-        self.covered_students = np.bincount(households, minlength=n)
-        self.stipend = np.bincount(households, self.stipend_by_stage()[stage], minlength=n)
-        self.waiver = np.bincount(households, self.waiver_by_stage(sim)[stage], minlength=n)
+        p, n = sim.persons, sim.persons.n
+        self._grow_person_arrays(n)
+        # living students of a covered stage, and per household their count, stipends and
+        # waivers (np.flatnonzero and np.bincount), in one compiled pass over the persons
+        self.students, self.covered_students, self.stipend, self.waiver = (
+            kernels.covered_students(
+                p.household[:n], p.alive[:n], p.school_stage[:n], self.covered_stage(),
+                self.stipend_by_stage(), self.waiver_by_stage(sim), sim.households.n,
+            )
+        )  # fmt: skip
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Households with a living member in a school stage the plan covers."""
-        return self.covered_students > 0
+        return self.covered_students[rows] > 0
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Stipends plus waived fees of the household's students (yuan)."""
@@ -208,7 +205,7 @@ class EducationAid(Intervention):
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Pay the stipends, waive the fees and mark the students as aided."""
-        served = households[succeeded]
+        served = households[np.flatnonzero(succeeded)]
         self.pay(sim, served, self.stipend[served])
         self.relieve(sim, served, self.waiver[served], "schooling_cost")
         aided_home = np.zeros(sim.households.n, dtype=bool)
@@ -221,20 +218,13 @@ class EducationAid(Intervention):
         person), then pay every running premium of a person still working."""
         p, n = sim.persons, sim.persons.n
         self._grow_person_arrays(n)
-        aided = np.flatnonzero(self.aided[:n])  # a small share of the persons: work on those
-        working = (
-            p.alive[aided]
-            & (p.school_stage[aided] == SCHOOL_NONE)
-            & (p.labour[aided] != LABOUR_NONE)
-        )
-        premium_year = self.premium_year[aided]
-        premium_year[working & (premium_year == NEVER)] = sim.year
-        self.premium_year[aided] = premium_year
-        since = sim.year - premium_year.astype(np.int32)
-        paying = working & (premium_year != NEVER) & (since < self.config.premium_duration_years)
-        if not paying.any():
-            return
-        graduates = np.bincount(p.household[aided[paying]], minlength=sim.households.n)
+        graduates = kernels.start_and_count_premiums(
+            self.aided[:n], p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
+            self.premium_year[:n], sim.year, self.config.premium_duration_years,
+            sim.households.n,
+        )  # fmt: skip
         households = np.flatnonzero(graduates)
+        if households.size == 0:
+            return
         premium = self.config.wage_premium_yuan_per_year * sim.money_index
         self.pay(sim, households, premium * graduates[households])

@@ -31,13 +31,13 @@ from model.engine.kernels import (
     MEMBERS_PARTIAL,
     MEMBERS_WORKING_AGE_LABOURERS,
 )
-from model.engine.state import LABOUR_FULL
+from model.interventions import kernels
 from model.interventions.base import (
     Intervention,
     InterventionConfig,
     register,
 )
-from model.interventions.members import count_members, members
+from model.interventions.members import members
 from model.interventions.streams import IncomeStreams, LastingEffect
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -167,8 +167,8 @@ class JobPlacement(JobInstrument):
     channel = "employment"
     phase = "development"
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return (able_local_labourers(sim) > 0) & ~self.streams.running
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return (able_local_labourers(sim)[rows] > 0) & ~self.streams.running[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.placement_cost_yuan)
@@ -210,8 +210,8 @@ class SkillsTraining(JobInstrument):
     phase = "development"
     once_per_household = True
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return members(sim, MEMBERS_WORKING_AGE_LABOURERS) > 0
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return members(sim, MEMBERS_WORKING_AGE_LABOURERS)[rows] > 0
 
 
 # --- public-welfare posts ------------------------------------------------------------
@@ -258,18 +258,22 @@ class PublicWelfarePost(Intervention):
         self.held_last_year = self.held_this_year
         self.held_this_year = np.zeros(sim.households.n, dtype=bool)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         p, n = sim.persons, sim.persons.n
-        older_full = (p.labour[:n] == LABOUR_FULL) & (p.age[:n] >= self.config.older_labourer_age)
-        low_mobility = members(sim, MEMBERS_PARTIAL) + count_members(sim, older_full)
-        return (low_mobility > 0) & (members(sim, MEMBERS_MIGRANTS) == 0)
+        older_full = kernels.older_full_labourers(
+            p.household[:n], p.alive[:n], p.labour[:n], p.age[:n],
+            self.config.older_labourer_age, sim.households.n,
+        )  # fmt: skip
+        low_mobility = members(sim, MEMBERS_PARTIAL)[rows] + older_full[rows]
+        return (low_mobility > 0) & (members(sim, MEMBERS_MIGRANTS)[rows] == 0)
 
-    def priority(self, sim: YearContext) -> np.ndarray:
+    def priority_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Last year's holders first, each group poorest first: the holders' scores are
-        lifted above every other household's."""
-        score = super().priority(sim)
-        lift = np.ptp(score) + 1.0 if score.size else 0.0
-        return score + lift * self.held_last_year
+        lifted above every other household's (by the spread of the scores of all)."""
+        measured = sim.measured_income_per_capita()
+        # np.ptp(-measured) is np.ptp(measured): negation is exact
+        lift = np.ptp(measured) + 1.0 if measured.size else 0.0
+        return super().priority_among(sim, rows) + lift * self.held_last_year[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.wage_yuan_per_year)

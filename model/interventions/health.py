@@ -146,8 +146,8 @@ class HealthInsurance(Intervention):
         current = sim.households.medical_oop[households]
         return np.maximum(current - self.insured_bill(sim, households), 0.0)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return sim.households.active.copy()
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return sim.households.active[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.premiums(sim, households) + self.relief_due(sim, households)
@@ -162,12 +162,13 @@ class HealthInsurance(Intervention):
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        rows = households[succeeded]
+        worked = np.flatnonzero(succeeded)
+        rows = households[worked]
         h = sim.households
         inpatient_rate, outpatient_rate = self.basic_rates(sim)
         # Never more than was paid for (under cost-effectiveness allocation another health
         # instrument of the phase may have relieved part of the bill since the proposal).
-        paid_relief = amounts[succeeded] - self.premiums(sim, rows)
+        paid_relief = amounts[worked] - self.premiums(sim, rows)
         relief = np.minimum(paid_relief, self.relief_due(sim, rows))
         h.insured[rows] = True  # enrolment, and next year's rates, stay after the year
         h.inpatient_reimbursement[rows] = np.maximum(
@@ -206,8 +207,8 @@ class ChronicDiseaseAssistance(Intervention):
     channel = "health"
     phase = "expenses"
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return sim.households.chronic_cost > 0
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return sim.households.chronic_cost[rows] > 0
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """The share of the chronic out-of-pocket cost, capped, and never more than the
@@ -222,4 +223,5 @@ class ChronicDiseaseAssistance(Intervention):
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
-        self.relieve(sim, households[succeeded], amounts[succeeded], "medical_oop")
+        worked = np.flatnonzero(succeeded)
+        self.relieve(sim, households[worked], amounts[worked], "medical_oop")

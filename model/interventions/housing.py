@@ -39,8 +39,8 @@ class HousingRenovation(Intervention):
     phase = "village_works"
     once_per_household = True
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return ~sim.households.housing_safe
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return ~sim.households.housing_safe[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.cost_yuan_per_household)

@@ -45,11 +45,11 @@ def shock_hit_probability(sim: YearContext) -> float:
     return 1.0 - (1.0 - shocks.disaster_probability) * (1.0 - shocks.price_shock_probability)
 
 
-def mean_labourer_skill(sim: YearContext) -> np.ndarray:
-    """Mean skill of each household's living labourers (1 where it has none)."""
+def mean_labourer_skill(sim: YearContext, households: np.ndarray) -> np.ndarray:
+    """Mean skill of the living labourers of each of `households` (1 where it has none)."""
     counts, total = profile(sim)
-    count = counts[:, MEMBERS_LABOURERS]
-    return np.divide(total, count, out=np.ones(sim.households.n), where=count > 0)
+    count = counts[households, MEMBERS_LABOURERS]
+    return np.divide(total[households], count, out=np.ones(households.size), where=count > 0)
 
 
 class StreamInstrument(LastingEffect, Intervention):
@@ -122,8 +122,8 @@ class ProductionSubsidy(StreamInstrument):
     phase = "development"
     once_per_household = True
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        return sim.households.labour_units > 0
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return sim.households.labour_units[rows] > 0
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.subsidy_yuan)
@@ -133,7 +133,7 @@ class ProductionSubsidy(StreamInstrument):
         (and not the config's general `failure_risk`)."""
         c = self.config
         labour = np.minimum(sim.households.labour_units[households], 1.0)
-        skill = mean_labourer_skill(sim)[households] ** c.skill_elasticity
+        skill = mean_labourer_skill(sim, households) ** c.skill_elasticity
         success = np.clip(c.success_probability_full_labour * labour * skill, 0.0, 1.0)
         return 1.0 - success * (1.0 - c.failure_risk)
 
@@ -209,14 +209,14 @@ class CooperativeDividend(StreamInstrument):
     phase = "development"
     once_per_household = True
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Any household: asset income needs no labour (the target group narrows it)."""
-        return sim.households.active.copy()
+        return sim.households.active[rows]
 
-    def priority(self, sim: YearContext) -> np.ndarray:
-        score = super().priority(sim)
+    def priority_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        score = super().priority_among(sim, rows)
         if self.config.no_labour_first:
-            score = score + 1e9 * (sim.households.labour_units <= 0)
+            score = score + 1e9 * (sim.households.labour_units[rows] <= 0)
         return score
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
@@ -298,9 +298,9 @@ class Microcredit(StreamInstrument):
         """Income from the year of the loan for `term_years`, no decay, no later loss."""
         self.streams = IncomeStreams(sim.households.n, 0, self.config.term_years, 0.0)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         h = sim.households
-        return (h.labour_units >= self.config.min_labour_units) | (h.full_labourers > 0)
+        return (h.labour_units[rows] >= self.config.min_labour_units) | (h.full_labourers[rows] > 0)
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Provisioned at the loan: the interest subsidy for the whole term, paid up front,

@@ -113,10 +113,9 @@ class Relocation(Intervention):
         self.relocated[returning] = False
         self.returned_year[returning] = sim.year
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        h = sim.households
-        remote = sim.villages.remoteness[h.village] >= self.config.min_village_remoteness
-        return remote & ~self.relocated
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        remoteness = sim.villages.remoteness[sim.households.village[rows]]
+        return (remoteness >= self.config.min_village_remoteness) & ~self.relocated[rows]
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.config.cost_yuan_per_person * sim.households.size[households]
@@ -143,10 +142,12 @@ class Relocation(Intervention):
     def end_year(self, sim: YearContext) -> None:
         """Pay this year's farm loss (negative) and, after the adjustment, the wage gain."""
         h, c = sim.households, self.config
-        staying = self.relocated & h.active
-        years_since = sim.year - self.moved_year.astype(np.int32)
-        adjusted = staying & (years_since >= c.adjustment_years)
-        self.farm_loss = np.where(staying, c.farm_income_lost_share * h.farm_income, 0.0)
-        self.wage_gain = np.where(adjusted, c.site_wage_gain_share * h.wage_income, 0.0)
-        paying = np.flatnonzero(staying)
+        relocated = np.flatnonzero(self.relocated)  # a small share: work on those rows
+        paying = relocated[h.active[relocated]]
+        years_since = sim.year - self.moved_year[paying].astype(np.int32)
+        adjusted = paying[years_since >= c.adjustment_years]
+        self.farm_loss = np.zeros(h.n)
+        self.farm_loss[paying] = c.farm_income_lost_share * h.farm_income[paying]
+        self.wage_gain = np.zeros(h.n)
+        self.wage_gain[adjusted] = c.site_wage_gain_share * h.wage_income[adjusted]
         self.pay(sim, paying, self.wage_gain[paying] - self.farm_loss[paying])

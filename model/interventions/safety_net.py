@@ -90,15 +90,16 @@ class Dibao(Intervention):
         """Dibao standard this year, yuan per person per year."""
         return sim.poverty_line * value_in_year(self.config.standard_share_of_line, sim.year)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        below = sim.measured_income_per_capita() < self.standard_per_person(sim)
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        below = sim.measured_income_per_capita()[rows] < self.standard_per_person(sim)
         if self.config.only_without_labour:
             h = sim.households
+            poor = np.flatnonzero(below)  # a small share: test the labour rule on those only
+            qualifies = h.full_labourers[rows[poor]] == 0
             last_resort = self.config.registered_last_resort_from
             if last_resort is not None and sim.year >= last_resort:
-                below &= (h.full_labourers == 0) | h.registered
-            else:
-                below &= h.full_labourers == 0
+                qualifies |= h.registered[rows[poor]]
+            below[poor] = qualifies
         return below
 
     def end_year(self, sim: YearContext) -> None:
@@ -110,10 +111,10 @@ class Dibao(Intervention):
             merged[self.recipients_this_year] = True
             sim.merged_with_registry = merged & (h.full_labourers == 0)
 
-    def priority(self, sim: YearContext) -> np.ndarray:
-        shortfall = 1.0 - sim.measured_income_per_capita() / sim.poverty_line
+    def priority_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        shortfall = 1.0 - sim.measured_income_per_capita()[rows] / sim.poverty_line
         if self.config.no_labour_first:
-            shortfall = shortfall + 10.0 * (sim.households.full_labourers == 0)
+            shortfall = shortfall + 10.0 * (sim.households.full_labourers[rows] == 0)
         return shortfall
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
@@ -172,9 +173,12 @@ class Wubao(Intervention):
             return value_in_year(c.stipend_yuan_per_person, sim.year)
         return sim.poverty_line * value_in_year(c.stipend_share_of_line, sim.year)
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         working, elderly = members_by_age(sim)
-        return (working == 0) & (elderly > 0) & (sim.households.full_labourers == 0)
+        eligible = sim.households.full_labourers[rows] == 0
+        some = np.flatnonzero(eligible)  # a small share: test the members of those only
+        eligible[some] = (working[rows[some]] == 0) & (elderly[rows[some]] > 0)
+        return eligible
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         _, elderly = members_by_age(sim)
@@ -223,20 +227,24 @@ class TemporaryRelief(Intervention):
     channel = "safety_net"
     phase = "transfers"
 
-    def hit_by_shock(self, sim: YearContext) -> np.ndarray:
-        """Households whose village had a disaster or price shock this year, or whose
-        out-of-pocket medical bill (after this year's health instruments) is large."""
+    def hit_by_shock(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """Whether each household of `rows` had a disaster or price shock in its village
+        this year, or an out-of-pocket medical bill (after this year's health
+        instruments) that is large."""
         h, v = sim.households, sim.villages
-        village_shock = v.disaster[h.village] | v.price_shock[h.village]
+        village = h.village[rows]
+        village_shock = v.disaster[village] | v.price_shock[village]
         share = self.config.large_bill_share_of_income
-        large_bill = (h.medical_oop > 0) & (
-            h.medical_oop >= share * np.maximum(sim.total_income(), 1.0)
-        )
+        bill = h.medical_oop[rows]
+        large_bill = (bill > 0) & (bill >= share * np.maximum(sim.total_income()[rows], 1.0))
         return village_shock | large_bill
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
-        near = sim.measured_income_per_capita() < self.config.near_line_multiple * sim.poverty_line
-        return self.hit_by_shock(sim) & near
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        line = self.config.near_line_multiple * sim.poverty_line
+        near = sim.measured_income_per_capita()[rows] < line
+        some = np.flatnonzero(near)  # a share of the county: test the shocks of those only
+        near[some] = self.hit_by_shock(sim, rows[some])
+        return near
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         below = sim.measured_income_per_capita()[households] < sim.poverty_line
@@ -287,12 +295,15 @@ class AssetDividend(Intervention):
         standards = [i.standard_per_person(sim) for i in sim.interventions if isinstance(i, Dibao)]
         return max(standards) if standards else sim.poverty_line
 
-    def eligible(self, sim: YearContext) -> np.ndarray:
+    def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         h = sim.households
-        no_labour = (h.full_labourers == 0) & (h.labour_units < self.config.no_labour_below_units)
+        no_labour = (h.full_labourers[rows] == 0) & (
+            h.labour_units[rows] < self.config.no_labour_below_units
+        )
         if not self.config.exclude_dibao_eligible:
             return no_labour
-        return no_labour & (sim.measured_income_per_capita() >= self.dibao_standard(sim))
+        measured = sim.measured_income_per_capita()[rows]
+        return no_labour & (measured >= self.dibao_standard(sim))
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.dividend_yuan_per_year)

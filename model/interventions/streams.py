@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.engine.state import NEVER
+from model.interventions import kernels
 
 
 def fading_loss_risk(yearly_loss_risk, duration_years: int | None):
@@ -76,7 +77,7 @@ class IncomeStreams:
     def lose(self, loss_draw: np.ndarray) -> np.ndarray:
         """End, for good, the running streams whose draw falls below their loss risk.
         Returns the households whose stream ended."""
-        lost = np.flatnonzero(self.running & (loss_draw < self.loss_risk))
+        lost = kernels.lost_streams(self.start_year, loss_draw, self.loss_risk)
         self.stop(lost)
         return lost
 

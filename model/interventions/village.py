@@ -24,12 +24,14 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from model.engine.state import NEVER
+from model.interventions import kernels
 from model.interventions.base import (
     Intervention,
     InterventionConfig,
     Proposal,
     Target,
     register,
+    where_true,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,11 +120,11 @@ class VillageInvestment(Intervention):
     def open_villages(self, sim: YearContext, allowed: np.ndarray | None = None) -> np.ndarray:
         """Eligible villages not yet served that hold a household of the target group
         (within `allowed`, a household mask, if given)."""
-        h = sim.households
-        members = self.target_mask(sim)
+        members = self.target_rows(sim)
         if allowed is not None:
-            members = members & allowed
-        has_members = np.bincount(h.village[members], minlength=sim.villages.n) > 0
+            members = where_true(members, allowed[members])
+        has_members = np.zeros(sim.villages.n, dtype=bool)
+        has_members[sim.households.village[members]] = True
         return self.eligible_villages(sim) & has_members & ~self.invested
 
     def eligible(self, sim: YearContext) -> np.ndarray:
@@ -172,6 +174,17 @@ def village_sum(sim: YearContext, values: np.ndarray) -> np.ndarray:
     """Sum of a household array over each village's active households."""
     h = sim.households
     return np.bincount(h.village, weights=np.where(h.active, values, 0.0), minlength=sim.villages.n)
+
+
+def village_local_wages(sim: YearContext) -> np.ndarray:
+    """Local wage income of each village's active households (`local_wage_income`),
+    once a year: wages, migrants and households do not change during the assistance."""
+    return sim.per_year("village_local_wages", lambda: village_sum(sim, local_wage_income(sim)))
+
+
+def village_farm_income(sim: YearContext) -> np.ndarray:
+    """Farm income of each village's active households, once a year (as the wages)."""
+    return sim.per_year("village_farm_income", lambda: village_sum(sim, sim.households.farm_income))
 
 
 # --- road ----------------------------------------------------------------------------------
@@ -230,7 +243,7 @@ class VillageRoad(VillageInvestment):
             out=np.zeros(villages.size),
             where=lost < 1.0,
         )
-        return village_sum(sim, local_wage_income(sim))[villages] * rise
+        return village_local_wages(sim)[villages] * rise
 
     def apply_village_effect(
         self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
@@ -271,8 +284,7 @@ class VillageIrrigation(VillageInvestment):
 
     def village_gain(self, sim: YearContext, villages: np.ndarray) -> np.ndarray:
         """This year's farm income of the village times the relative productivity gain."""
-        farm = village_sum(sim, sim.households.farm_income)
-        return farm[villages] * self.config.productivity_gain_share
+        return village_farm_income(sim)[villages] * self.config.productivity_gain_share
 
     def apply_village_effect(
         self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray
@@ -306,8 +318,10 @@ class VillageSafeWater(VillageInvestment):
     def eligible_villages(self, sim: YearContext) -> np.ndarray:
         """Villages without safe water, or with an active household lacking it."""
         h = sim.households
-        lacking = np.bincount(h.village[h.active & ~h.safe_water], minlength=sim.villages.n)
-        return ~sim.villages.safe_water | (lacking > 0)
+        lacking = kernels.villages_with_unsafe_water(
+            h.village, h.active, h.safe_water, sim.villages.n
+        )
+        return ~sim.villages.safe_water | lacking
 
     def apply_village_effect(
         self, sim: YearContext, villages: np.ndarray, succeeded: np.ndarray

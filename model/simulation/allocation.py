@@ -107,6 +107,7 @@ class Allocator:
                     self._in_order(sim, instrument)
                 finally:
                     instrument.capacity_lifted = False
+
     def _allowed(self, sim: YearContext, instrument: Intervention) -> np.ndarray | None:
         if self.params.rule != "cause_matched":
             return None

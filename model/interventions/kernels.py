@@ -1,0 +1,149 @@
+"""Compiled passes of the instruments' yearly selection: what NumPy would do in several
+full passes (or a sort) done in one loop over the rows concerned.
+
+Each kernel returns exactly what its NumPy formulation returns (the docstrings say which),
+so replacing one by the other changes no number of a run; tests/interventions/
+test_kernels.py checks them against those formulations.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from model.engine.state import LABOUR_FULL, LABOUR_NONE, NEVER, SCHOOL_NONE
+
+
+@numba.njit(cache=True)
+def ranks_within_groups(groups, n_groups):  # fmt: skip
+    """For a ranked sequence of group labels (0..n_groups-1), each element's rank within
+    its group: 0 for the first of its group in the sequence, 1 for the second, ... One
+    pass with a counter per group instead of a stable sort by group."""
+    seen = np.zeros(n_groups, dtype=np.int64)
+    ranks = np.empty(groups.size, dtype=np.int64)
+    for i in range(groups.size):
+        g = groups[i]
+        ranks[i] = seen[g]
+        seen[g] += 1
+    return ranks
+
+
+@numba.njit(cache=True)
+def older_full_labourers(household, alive, labour, age, from_age, n_households):  # fmt: skip
+    """Living full labourers aged `from_age` or more, per household: what
+    `np.bincount(household[alive & (labour == LABOUR_FULL) & (age >= from_age)])` counts.
+    Two passes: finding the rows without a branch per row, then counting those only
+    (counting for every row makes each wait on its household's previous count)."""
+    rows = np.empty(household.size, dtype=np.int64)
+    found = 0
+    for i in range(household.size):
+        rows[found] = i
+        found += alive[i] & (labour[i] == LABOUR_FULL) & (age[i] >= from_age)
+    counts = np.zeros(n_households, dtype=np.int64)
+    for i in rows[:found]:
+        counts[household[i]] += 1
+    return counts
+
+
+@numba.njit(cache=True)
+def villages_with_unsafe_water(village, active, safe_water, n_villages):  # fmt: skip
+    """Villages with at least one active household without safe water: what
+    `np.bincount(village[active & ~safe_water], minlength=n_villages) > 0` says, in one
+    pass over the households."""
+    lacking = np.zeros(n_villages, dtype=np.bool_)
+    for i in range(village.size):
+        lacking[village[i]] |= active[i] & (not safe_water[i])
+    return lacking
+
+
+@numba.njit(cache=True)
+def covered_students(
+    household, alive, school_stage, covered, stipend_by_stage, waiver_by_stage, n_households
+):
+    """The person rows of living students in a covered stage (ascending), and per
+    household their count and the sums of their stipends and waivers: what
+    `rows = np.flatnonzero(alive & covered[school_stage])` and `np.bincount` of their
+    households (with the stages' amounts as weights, added in row order from 0.0) give.
+    Two passes: finding the rows without a branch per row, then adding up the students
+    only (adding for every row makes each wait on its household's previous sum)."""
+    rows = np.empty(household.size, dtype=np.int64)
+    found = 0
+    for i in range(household.size):
+        rows[found] = i
+        found += alive[i] & covered[school_stage[i]]
+    rows = rows[:found].copy()
+    counts = np.zeros(n_households, dtype=np.int64)
+    stipend = np.zeros(n_households, dtype=np.float64)
+    waiver = np.zeros(n_households, dtype=np.float64)
+    for i in rows:
+        h, stage = household[i], school_stage[i]
+        counts[h] += 1
+        stipend[h] += stipend_by_stage[stage]
+        waiver[h] += waiver_by_stage[stage]
+    return rows, counts, stipend, waiver
+
+
+@numba.njit(cache=True)
+def start_and_count_premiums(
+    aided, alive, school_stage, labour, household, premium_year, year, duration_years, n_households
+):
+    """Education aid's wage premium, over the aided person rows: a premium starts (its
+    first year is `year`) for an aided person now out of school and working whose premium
+    has not started; returns per household the number of aided persons still working whose
+    premium runs (started fewer than `duration_years` years ago), after the starts."""
+    graduates = np.zeros(n_households, dtype=np.int64)
+    for i in range(aided.size):
+        if not aided[i]:
+            continue
+        working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE
+        if not working:
+            continue
+        if premium_year[i] == NEVER:
+            premium_year[i] = year
+        if year - np.int64(premium_year[i]) < duration_years:
+            graduates[household[i]] += 1
+    return graduates
+
+
+@numba.njit(cache=True)
+def lost_streams(start_year, loss_draw, loss_risk):  # fmt: skip
+    """Rows of running streams (start_year != NEVER) whose draw falls below their loss
+    risk: `np.flatnonzero((start_year != NEVER) & (loss_draw < loss_risk))` in one pass."""
+    rows = np.empty(start_year.size, dtype=np.int64)
+    found = 0
+    for i in range(start_year.size):
+        rows[found] = i
+        found += (start_year[i] != NEVER) & (loss_draw[i] < loss_risk[i])
+    return rows[:found].copy()
+
+
+@numba.njit(cache=True)
+def add_income(households, yuan, channel_income, total):  # fmt: skip
+    """Intervention.pay's scatter: for unique `households` whose `yuan` is not 0, add it
+    to `channel_income` (the instrument's channel row) and `total`; return those rows."""
+    moved = np.empty(households.size, dtype=np.int64)
+    found = 0
+    for i in range(households.size):
+        if yuan[i] != 0:
+            h = households[i]
+            channel_income[h] += yuan[i]
+            total[h] += yuan[i]
+            moved[found] = h
+            found += 1
+    return moved[:found].copy()
+
+
+@numba.njit(cache=True)
+def relieve_expense(households, relief, expense, channel_relief):  # fmt: skip
+    """Intervention.relieve's scatter: for unique `households` whose `relief` is not 0,
+    take it off `expense` and add it to `channel_relief`; return those rows."""
+    moved = np.empty(households.size, dtype=np.int64)
+    found = 0
+    for i in range(households.size):
+        if relief[i] != 0:
+            h = households[i]
+            expense[h] -= relief[i]
+            channel_relief[h] += relief[i]
+            moved[found] = h
+            found += 1
+    return moved[:found].copy()

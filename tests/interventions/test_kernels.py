@@ -1,0 +1,150 @@
+"""The instruments' compiled passes (model/interventions/kernels.py) and the selection
+helpers of model/interventions/base.py return exactly what their NumPy formulations do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.engine.state import LABOUR_FULL
+from model.interventions import kernels
+from model.interventions.base import best_first, stable_argsort
+
+
+def test_ranks_within_groups_count_earlier_members_of_the_group():
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 12, 300)
+    ranks = kernels.ranks_within_groups(groups, 12)
+    expected = np.array([np.count_nonzero(groups[:i] == g) for i, g in enumerate(groups)])
+    assert np.array_equal(ranks, expected)
+    assert kernels.ranks_within_groups(np.zeros(0, dtype=np.int64), 3).size == 0
+
+
+def test_older_full_labourers_count_as_bincount():
+    rng = np.random.default_rng(6)
+    n_households, rows = 40, 500
+    household = np.sort(rng.integers(0, n_households, rows))
+    alive = rng.random(rows) < 0.9
+    labour = rng.integers(0, 3, rows).astype(np.int8)
+    age = rng.integers(0, 90, rows).astype(np.int16)
+    counts = kernels.older_full_labourers(household, alive, labour, age, 45, n_households)
+    chosen = alive & (labour == LABOUR_FULL) & (age >= 45)
+    assert np.array_equal(counts, np.bincount(household[chosen], minlength=n_households))
+
+
+def test_villages_with_unsafe_water_as_bincount():
+    rng = np.random.default_rng(7)
+    village = rng.integers(0, 30, 400)
+    active, safe = rng.random(400) < 0.8, rng.random(400) < 0.97
+    lacking = kernels.villages_with_unsafe_water(village, active, safe, 30)
+    expected = np.bincount(village[active & ~safe], minlength=30) > 0
+    assert lacking.dtype == bool and np.array_equal(lacking, expected)
+    assert expected.any() and not expected.all(), "the check needs both kinds of village"
+
+
+def keys_with_ties_and_specials(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Normal keys with many ties (repeated values, 0.0 and -0.0), NaNs and infinities."""
+    key = rng.normal(size=size)
+    for share, values in (
+        (0.3, [0.0, -0.0]),
+        (0.2, [1.5, -2.25, 3.0]),
+        (0.05, [np.nan]),
+        (0.05, [-np.inf, np.inf]),
+    ):
+        chosen = rng.random(size) < share
+        key[chosen] = rng.choice(values, chosen.sum())
+    return key
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 17, 1000, 20_000])
+def test_stable_argsort_is_numpys_stable_argsort(size):
+    rng = np.random.default_rng(size)
+    for key in (
+        keys_with_ties_and_specials(rng, size),
+        rng.normal(size=size),
+        np.round(rng.normal(size=size), 2),
+        rng.integers(0, 5, size),
+        rng.normal(size=size).astype(np.float32),
+    ):
+        expected = np.argsort(key, kind="stable")
+        assert np.array_equal(stable_argsort(key), expected)
+        assert np.array_equal(best_first(key, size // 3), expected[: size // 3])
+
+
+def test_covered_students_as_flatnonzero_and_bincount():
+    rng = np.random.default_rng(8)
+    n_households, rows = 50, 600
+    household = np.sort(rng.integers(0, n_households, rows))
+    alive = rng.random(rows) < 0.9
+    stage = rng.integers(0, 5, rows).astype(np.int8)
+    covered = np.array([False, True, False, True, True])
+    stipend, waiver = rng.random(5) * 3000, rng.random(5) * 1000
+    students, counts, stipends, waivers = kernels.covered_students(
+        household, alive, stage, covered, stipend, waiver, n_households
+    )
+    expected = np.flatnonzero(alive & covered[stage])
+    homes = household[expected]
+    assert np.array_equal(students, expected)
+    assert np.array_equal(counts, np.bincount(homes, minlength=n_households))
+    by_home = np.bincount(homes, stipend[stage[expected]], minlength=n_households)
+    assert stipends.tobytes() == by_home.tobytes()
+    by_home = np.bincount(homes, waiver[stage[expected]], minlength=n_households)
+    assert waivers.tobytes() == by_home.tobytes()
+
+
+def test_start_and_count_premiums_as_the_numpy_rule():
+    from model.engine.state import LABOUR_NONE, NEVER, SCHOOL_NONE
+
+    rng = np.random.default_rng(9)
+    n_households, rows, year, duration = 30, 500, 2020, 4
+    aided, alive = rng.random(rows) < 0.4, rng.random(rows) < 0.9
+    stage = rng.integers(0, 3, rows).astype(np.int8)
+    labour = rng.integers(0, 3, rows).astype(np.int8)
+    household = rng.integers(0, n_households, rows)
+    premium_year = np.where(rng.random(rows) < 0.5, NEVER, rng.integers(2010, 2020, rows))
+    premium_year = premium_year.astype(np.int16)
+    expected_year = premium_year.copy()
+    working = aided & alive & (stage == SCHOOL_NONE) & (labour != LABOUR_NONE)
+    expected_year[working & (expected_year == NEVER)] = year
+    paying = working & (year - expected_year.astype(np.int32) < duration)
+    graduates = kernels.start_and_count_premiums(
+        aided, alive, stage, labour, household, premium_year, year, duration, n_households
+    )
+    assert np.array_equal(premium_year, expected_year)
+    assert np.array_equal(graduates, np.bincount(household[paying], minlength=n_households))
+    assert paying.any() and (working & ~paying).any(), "the check needs ended premiums too"
+
+
+def test_lost_streams_are_running_streams_drawn_below_their_risk():
+    from model.engine.state import NEVER
+
+    rng = np.random.default_rng(10)
+    start = np.where(rng.random(400) < 0.3, rng.integers(2014, 2020, 400), NEVER)
+    start = start.astype(np.int16)
+    draw = rng.random(400, dtype=np.float32)
+    risk = rng.random(400) * 0.5
+    lost = kernels.lost_streams(start, draw, risk)
+    assert np.array_equal(lost, np.flatnonzero((start != NEVER) & (draw < risk)))
+    assert lost.size > 0
+
+
+def test_add_income_and_relieve_expense_as_numpy_scatter():
+    rng = np.random.default_rng(12)
+    n = 300
+    households = rng.permutation(n)[:120]
+    amounts = np.where(rng.random(120) < 0.3, 0.0, rng.normal(size=120) * 500)
+    channel, total, expense = rng.normal(size=n), rng.normal(size=n), rng.random(n) * 900
+    want_channel, want_total, want_expense = channel.copy(), total.copy(), expense.copy()
+    moved = amounts != 0
+    want_channel[households[moved]] += amounts[moved]
+    want_total[households[moved]] += amounts[moved]
+    rows = kernels.add_income(households, amounts, channel, total)
+    assert np.array_equal(rows, households[moved])
+    assert channel.tobytes() == want_channel.tobytes() and total.tobytes() == want_total.tobytes()
+    channel = want_channel.copy()
+    want_expense[households[moved]] -= amounts[moved]
+    want_channel[households[moved]] += amounts[moved]
+    rows = kernels.relieve_expense(households, amounts, expense, channel)
+    assert np.array_equal(rows, households[moved])
+    assert expense.tobytes() == want_expense.tobytes()
+    assert channel.tobytes() == want_channel.tobytes()
