@@ -264,6 +264,11 @@ class Intervention:
         return sum(size for size in held if isinstance(size, int))
 
     # --- delivery, shared by all ----------------------------------------------------
+    def yearly_draws(self, sim: YearContext) -> list[tuple[str, tuple[int, ...], type]]:
+        """What `begin_year` draws from the instrument's stream, in order, as (method, shape,
+        dtype): the simulation makes these draws ahead on its drawing thread."""
+        return [("random", (len(self.draws), sim.households.n), np.float32)]
+
     def begin_year(self, sim: YearContext) -> None:
         """Draw this year's random numbers (the class's `draws`) for every household slot,
         whatever is delivered (common random numbers). float32: half the cost of float64."""

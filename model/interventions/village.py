@@ -112,6 +112,9 @@ class VillageInvestment(Intervention):
     # --- shared ------------------------------------------------------------------------------
     draws = ()  # no household draws: a village work fails or not as a whole
 
+    def yearly_draws(self, sim: YearContext) -> list[tuple[str, tuple[int, ...], type]]:
+        return [*super().yearly_draws(sim), ("random", (sim.villages.n,), np.float64)]
+
     def begin_year(self, sim: YearContext) -> None:
         """One failure draw per village, every year."""
         super().begin_year(sim)

@@ -370,6 +370,9 @@ class Simulation:
         draw("detection").draw_ahead("random", households)
         draw("exit_inspection").draw_ahead("standard_normal", households)
         draw("registry_rebuild").draw_ahead("random", households)
+        for instrument in self.interventions:  # their begin_year, in the assistance stage
+            for method, shape, dtype in instrument.yearly_draws(self):
+                instrument.rng.draw_ahead(method, shape, dtype)
         self._draw_ahead_demography()
 
     def _draw_ahead_demography(self) -> None:
