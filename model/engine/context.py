@@ -70,5 +70,6 @@ class YearContext(Protocol):
     def assistance_group(self, target: str) -> np.ndarray:
         """Households an instrument with this `target` may serve this year (read-only)."""
 
-    def per_year(self, key: str, compute: Callable[[], T]) -> T:
-        """`compute()` once per policy year, for summaries of persons several callers read."""
+    def per_year(self, key: str, compute: Callable[[], T], of_persons_only: bool = False) -> T:
+        """`compute()` once per policy year, for summaries of persons several callers read;
+        one `of_persons_only` may be computed ahead on the background thread."""

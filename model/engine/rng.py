@@ -17,36 +17,13 @@ programming error and raises.
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 
-_executor: ThreadPoolExecutor | None = None
-
-
-def _background() -> ThreadPoolExecutor:
-    """The process's one drawing thread (created on first use). One thread is enough on
-    the 2-core machines the project targets: the main thread keeps the other core."""
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw-ahead")
-    return _executor
-
-
-def _forget_background_after_fork() -> None:
-    """A forked worker (sweeps) inherits the executor object but not its thread."""
-    global _executor
-    _executor = None
-
-
-os.register_at_fork(after_in_child=_forget_background_after_fork)
-
-DRAW_AHEAD_DEFAULT = os.environ.get("POVERTY_SIM_DRAW_AHEAD", "1") != "0"
-"""Whether simulations draw ahead (environment POVERTY_SIM_DRAW_AHEAD=0 turns it off, e.g.
-to compare; the numbers are the same either way)."""
+from model.engine import background
 
 
 def stream_key(name: str) -> int:
@@ -74,7 +51,7 @@ class Stream:
         """Start `generator.<method>(size, dtype=dtype)` on the background thread; the next
         matching call takes it."""
         key = (method, _shape(size), np.dtype(dtype))
-        future = _background().submit(self._draw, *key)
+        future = background.submit(self._draw, *key)
         self._ahead.append((key, future))
 
     def random(self, size=None, dtype=np.float64) -> np.ndarray:

@@ -38,7 +38,7 @@ def profile(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
             sim.households.n,
         )  # fmt: skip
 
-    return sim.per_year("member_profile", compute)
+    return sim.per_year("member_profile", compute, of_persons_only=True)
 
 
 def members(sim: YearContext, column: int) -> np.ndarray:

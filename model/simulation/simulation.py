@@ -9,14 +9,16 @@ and records their causes, before any assistance. Each `step()` is one policy yea
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import numpy as np
 
 from model.config.scenario import Scenario
-from model.engine import dynamics, policy
+from model.engine import background, dynamics, policy
 from model.engine.budget import Ledger
 from model.engine.income_rows import refresh_income_rows
 from model.engine.population import synthesize
-from model.engine.rng import DRAW_AHEAD_DEFAULT, Streams
+from model.engine.rng import Streams
 from model.engine.schedule import value_in_year
 from model.engine.state import CAUSE_NONE, NEVER
 from model.interventions import REGISTRY
@@ -66,9 +68,10 @@ class Simulation:
         self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
+        self.draw_ahead = background.ENABLED_BY_DEFAULT  # model/engine/background.py
+        self._computed_ahead: dict[str, object] = {}  # per_year summaries made in background
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
-        self.draw_ahead = DRAW_AHEAD_DEFAULT
         self._draw_ahead_demography()
 
     # --- money of the year ----------------------------------------------------------
@@ -140,13 +143,19 @@ class Simulation:
             self._cache[key] = value
         return value
 
-    def per_year(self, key: str, compute):
+    def per_year(self, key: str, compute, of_persons_only: bool = False):
         """`compute()` once per policy year: for household summaries of the persons (e.g.
         members by age) that several instruments or calls read while persons do not change
-        (between this year's economy and the next year's demography)."""
+        (between this year's economy and the next year's demography). A summary
+        `of_persons_only` (it reads nothing assistance changes) is computed on the
+        background thread from the next year on, while the assistance stage starts."""
         value = self._year_cache.get(key)
         if value is None:
             value = self._year_cache[key] = compute()
+            if of_persons_only and self.draw_ahead:
+                self._computed_ahead[key] = compute
+        elif isinstance(value, Future):
+            value = self._year_cache[key] = value.result()
         return value
 
     def total_income(self) -> np.ndarray:
@@ -254,7 +263,9 @@ class Simulation:
         self.households.assisted_total[:] = 0.0
         self.households.expense_relief[:] = 0.0
         self.invalidate_income()
-        self._year_cache: dict[str, object] = {}
+        self._year_cache: dict[str, object] = {
+            key: background.submit(compute) for key, compute in self._computed_ahead.items()
+        }
         sd = self.scenario.policy.identification.measurement_error_sd
         z = self.streams.generator("identification").standard_normal(self.households.n)
         self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)

@@ -152,12 +152,12 @@ def test_policy_holders_dibao_reaches_exited_households_during_continuation_only
 def test_drawing_ahead_on_a_thread_changes_no_byte(monkeypatch, library_scenario):
     """The year's large draws made on the background thread (model/engine/rng.py) are the
     numbers the stages would have drawn themselves."""
-    from model.simulation import simulation as simulation_module
+    from model.engine import background
 
     scenario = library_scenario("five_batches", households=3000, years=6)
     runs = {}
     for ahead in (False, True):
-        monkeypatch.setattr(simulation_module, "DRAW_AHEAD_DEFAULT", ahead)
+        monkeypatch.setattr(background, "ENABLED_BY_DEFAULT", ahead)
         sim = Simulation(scenario, seed=4, replicate=1)
         assert sim.draw_ahead is ahead
         sim.run()
