@@ -64,10 +64,9 @@ def compare_command(args: argparse.Namespace) -> int:
         args.max_memory, f"comparing {len(scenarios)} scenarios of "
         f"{counted(households, 'household')} x {counted(args.replicates, 'replicate')}",
     )  # fmt: skip
-    workers = chosen_workers(args.workers, args.replicates)
-    # the workers first: a fork must come before the progress bar's thread
+    # the workers first: they are forked, which must come before the progress bar's thread
     with (
-        comparison_work(workers) as work,
+        comparison_work(chosen_workers(args.workers, args.replicates)) as work,
         progress_bar(scenarios[0], request.chosen_seed, args.replicates, args.quiet, runs) as bar,
     ):
         outcome = run_comparison(request, bar.update, work=work)
@@ -122,9 +121,9 @@ def add_compare_command(subparsers) -> None:
     )
     parser.add_argument(
         "--workers", type=counting_number, metavar="N",
-        help="processes that simulate the replicates and draw the figures (default: one "
-        "per CPU, at most one per replicate); the results do not depend on it",
-    )
+        help="processes that simulate the replicates and draw the figures (default: one per "
+        "CPU, at most one per replicate); the results do not depend on it",
+    )  # fmt: skip
     add_analysis_options(parser)
     add_force_option(parser, "comparison")
     add_memory_option(parser)
