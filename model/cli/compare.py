@@ -58,15 +58,20 @@ def compare_command(args: argparse.Namespace) -> int:
         check_household_table(s, None) or s.population.n_households for s in scenarios
     )
     largest = max(len(s.interventions) for s in scenarios)
+    workers = chosen_workers(args.workers, args.replicates)
+    # each further worker simulates a replicate at the same time (the interpreter is shared)
+    replicate_bytes = run_bytes(households, largest) - run_bytes(0, largest)
     check_memory(
         run_bytes(households, largest, args.replicates, scenarios[0].years, args.panel)
-        + kept_results_bytes(households, args.replicates) * (runs - 1),
+        + kept_results_bytes(households, args.replicates) * (runs - 1)
+        + replicate_bytes * (workers - 1),
         args.max_memory, f"comparing {len(scenarios)} scenarios of "
-        f"{counted(households, 'household')} x {counted(args.replicates, 'replicate')}",
+        f"{counted(households, 'household')} x {counted(args.replicates, 'replicate')} on "
+        f"{counted(workers, 'worker')}",
     )  # fmt: skip
     # the workers first: they are forked, which must come before the progress bar's thread
     with (
-        comparison_work(chosen_workers(args.workers, args.replicates)) as work,
+        comparison_work(workers) as work,
         progress_bar(scenarios[0], request.chosen_seed, args.replicates, args.quiet, runs) as bar,
     ):
         outcome = run_comparison(request, bar.update, work=work)

@@ -5,6 +5,11 @@ relapse_curve.csv, survival.csv, efficiency.csv, comparison.csv) and write every
 allow, as byte-stable PNGs (model.report.plots.save_png): the same CSV gives the same PNG bytes, so
 `run.py plot DIR` reproduces a run's figures. The figures themselves are in
 model/report/figures_relapse.py and model/report/figures_efficiency.py.
+
+`run_figure_jobs` and `comparison_figure_jobs` list a directory's figures as FigureJobs
+without drawing them, so that a comparison can draw them on its worker processes
+(`draw_figure`, one job at a time); `plot_run_analysis` and `plot_comparison` draw them all
+here.
 """
 
 from __future__ import annotations
