@@ -24,15 +24,17 @@ __all__ = [
     "INTERVAL_LEVEL",
     "interval",
     "YEARLY_COLUMNS",
+    "ReplicateResults",
     "RunResults",
+    "combine_replicates",
     "headline",
     "run_replicate",
     "run_replicates",
     "simulate",
+    "simulate_replicate",
     "summarize",
     "yearly_columns",
 ]
-
 
 
 def run_replicate(
@@ -83,6 +85,66 @@ class RunResults:
         return per_replicate_headlines(self.yearly)
 
 
+@dataclass
+class ReplicateResults:
+    """What one replicate leaves for RunResults: a pure function of (scenario, seed,
+    replicate), so it may be computed in any process and combined in replicate order."""
+
+    replicate: int
+    yearly: pd.DataFrame
+    relapse_counts: pd.DataFrame  # with `replicate`
+    spells: pd.DataFrame  # with `replicate`
+    poor_first_year: np.ndarray  # (households,) bool
+    poor_within_3y: np.ndarray  # (households,) bool
+    start: pd.DataFrame | None  # the households at identification; replicate 0 only
+    panel: pd.DataFrame | None  # households.parquet rows when asked for
+
+
+def simulate_replicate(
+    scenario: Scenario,
+    seed: int,
+    replicate: int,
+    progress: Callable[[int], None] | None = None,
+    keep_panel: bool = False,
+) -> ReplicateResults:
+    """Run one replicate and keep what the relapse analyses need from its panel."""
+    from model.analysis.relapse import exit_spells, poor_in_first_years, relapse_curve_counts
+
+    sim = Simulation(scenario, seed=seed, replicate=replicate)
+    yearly = yearly_frame(scenario, sim.run(progress))
+    panel = sim.panel
+    return ReplicateResults(
+        replicate=replicate,
+        yearly=yearly,
+        relapse_counts=relapse_curve_counts(panel).assign(replicate=replicate),
+        spells=exit_spells(panel).assign(replicate=replicate),
+        poor_first_year=poor_in_first_years(panel, 1),
+        poor_within_3y=poor_in_first_years(panel, VULNERABILITY_YEARS),
+        start=panel.start_frame() if replicate == 0 else None,
+        panel=panel.to_frame(replicate) if keep_panel else None,
+    )
+
+
+def combine_replicates(
+    scenario: Scenario, seed: int, replicates: list[ReplicateResults]
+) -> RunResults:
+    """RunResults of replicates 0..R-1, stacked in replicate order (whoever computed them)."""
+    if [one.replicate for one in replicates] != list(range(len(replicates))):
+        raise ValueError("combine_replicates needs replicates 0..R-1 in order")
+    panels = [one.panel for one in replicates if one.panel is not None]
+    return RunResults(
+        scenario=scenario,
+        seed=seed,
+        yearly=pd.concat([one.yearly for one in replicates], ignore_index=True),
+        relapse_counts=pd.concat([one.relapse_counts for one in replicates], ignore_index=True),
+        spells=pd.concat([one.spells for one in replicates], ignore_index=True),
+        poor_first_year=np.array([one.poor_first_year for one in replicates]),
+        poor_within_3y=np.array([one.poor_within_3y for one in replicates]),
+        start=replicates[0].start,
+        panel=pd.concat(panels, ignore_index=True) if panels else None,
+    )
+
+
 def simulate(
     scenario: Scenario,
     seed: int,
@@ -90,33 +152,11 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     keep_panel: bool = False,
 ) -> RunResults:
-    """Run replicates 0..R-1 and keep what the relapse analyses need from each panel."""
-    from model.analysis.relapse import exit_spells, poor_in_first_years, relapse_curve_counts
-
-    yearly, counts, spells, first, within, panels = [], [], [], [], [], []
-    start = None
-    for replicate in range(replicates):
-        sim = Simulation(scenario, seed=seed, replicate=replicate)
-        yearly.append(yearly_frame(scenario, sim.run(progress)))
-        panel = sim.panel
-        counts.append(relapse_curve_counts(panel).assign(replicate=replicate))
-        spells.append(exit_spells(panel).assign(replicate=replicate))
-        first.append(poor_in_first_years(panel, 1))
-        within.append(poor_in_first_years(panel, VULNERABILITY_YEARS))
-        if start is None:
-            start = panel.start_frame()
-        if keep_panel:
-            panels.append(panel.to_frame(replicate))
-    return RunResults(
-        scenario=scenario,
-        seed=seed,
-        yearly=pd.concat(yearly, ignore_index=True),
-        relapse_counts=pd.concat(counts, ignore_index=True),
-        spells=pd.concat(spells, ignore_index=True),
-        poor_first_year=np.array(first),
-        poor_within_3y=np.array(within),
-        start=start,
-        panel=pd.concat(panels, ignore_index=True) if keep_panel else None,
+    """Run replicates 0..R-1 in this process and keep what the relapse analyses need."""
+    return combine_replicates(
+        scenario,
+        seed,
+        [simulate_replicate(scenario, seed, r, progress, keep_panel) for r in range(replicates)],
     )
 
 

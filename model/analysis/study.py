@@ -78,7 +78,68 @@ def run_study(
     return Study(results, counterfactual, left_out)
 
 
+# --- the runs of several studies, planned before any is simulated ------------------------
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a comparison: a scenario's replicates 0..R-1 (with the household panel
+    kept for the scenario's own run when asked)."""
+
+    scenario: Scenario
+    keep_panel: bool = False
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """Which planned runs make one scenario's Study, as indices into the list of runs."""
+
+    results: int
+    counterfactual: int | None = None
+    left_out: dict[str, int] = field(default_factory=dict)  # instrument label -> run
+
+
+def plan_studies(
+    scenarios: list[Scenario], keep_panel: bool = False, marginal: bool = False
+) -> tuple[list[PlannedRun], list[StudyPlan]]:
+    """Every run the studies of `scenarios` need, each once, and each study's runs.
+
+    As `run_study` called scenario after scenario with the earlier studies' runs: a
+    paired no-intervention run that an earlier study already has (its scenario's run or its
+    counterfactual, e.g. the baseline) is shared. Knowing every run first lets a comparison
+    hand them all to worker processes at once.
+    """
+    runs: list[PlannedRun] = []
+    shareable: list[int] = []  # the earlier studies' own and counterfactual runs
+
+    def add(scenario: Scenario, panel: bool = False) -> int:
+        runs.append(PlannedRun(scenario, panel))
+        return len(runs) - 1
+
+    plans = []
+    for scenario in scenarios:
+        results = add(scenario, keep_panel)
+        counterfactual, left_out = None, {}
+        if scenario.interventions:
+            counterfactual_scenario = without_interventions(scenario)
+            counterfactual = next(
+                (i for i in shareable if same_run(counterfactual_scenario, runs[i].scenario)),
+                None,
+            )
+            if counterfactual is None:
+                counterfactual = add(counterfactual_scenario)
+            if marginal:
+                left_out = {
+                    spec.label: add(without_instrument(scenario, spec.label))
+                    for spec in scenario.interventions
+                }
+        plans.append(StudyPlan(results, counterfactual, left_out))
+        shareable += [results] + ([] if counterfactual is None else [counterfactual])
+    return runs, plans
+
+
 # --- analysis tables ---------------------------------------------------------------------
+
 
 def relapse_curve_table(study: Study) -> pd.DataFrame:
     """relapse_curve.csv: counts summed over replicates, probabilities and intervals."""

@@ -39,6 +39,7 @@ def compare_command(args: argparse.Namespace) -> int:
         planned_comparison_runs,
         run_comparison,
     )
+    from model.workflows.comparison_work import chosen_workers, comparison_work
 
     if len(args.scenarios) < 2:
         raise UserError("compare: give at least two scenario files")
@@ -50,23 +51,30 @@ def compare_command(args: argparse.Namespace) -> int:
         scenarios=scenarios, files=list(args.scenarios), replicates=args.replicates,
         out_dir=args.out if args.out is not None else DEFAULT_OUTPUT_ROOT / "comparison",
         command_line=args.command_line, seed=args.seed, panel=args.panel,
-        marginal=args.marginal, force=args.force,
+        marginal=args.marginal, force=args.force, workers=args.workers,
     )  # fmt: skip
     runs = planned_comparison_runs(scenarios, args.marginal)
     households = max(
         check_household_table(s, None) or s.population.n_households for s in scenarios
     )
     largest = max(len(s.interventions) for s in scenarios)
+    workers = chosen_workers(args.workers, args.replicates)
+    # each further worker simulates a replicate at the same time (the interpreter is shared)
+    replicate_bytes = run_bytes(households, largest) - run_bytes(0, largest)
     check_memory(
         run_bytes(households, largest, args.replicates, scenarios[0].years, args.panel)
-        + kept_results_bytes(households, args.replicates) * (runs - 1),
+        + kept_results_bytes(households, args.replicates) * (runs - 1)
+        + replicate_bytes * (workers - 1),
         args.max_memory, f"comparing {len(scenarios)} scenarios of "
-        f"{counted(households, 'household')} x {counted(args.replicates, 'replicate')}",
+        f"{counted(households, 'household')} x {counted(args.replicates, 'replicate')} on "
+        f"{counted(workers, 'worker')}",
     )  # fmt: skip
-    with progress_bar(
-        scenarios[0], request.chosen_seed, args.replicates, args.quiet, runs
-    ) as bar:
-        outcome = run_comparison(request, bar.update)
+    # the workers first: they are forked, which must come before the progress bar's thread
+    with (
+        comparison_work(workers) as work,
+        progress_bar(scenarios[0], request.chosen_seed, args.replicates, args.quiet, runs) as bar,
+    ):
+        outcome = run_comparison(request, bar.update, work=work)
     if not args.quiet:
         print(
             f"wrote {outcome.out_dir}: {len(scenarios)} scenarios paired on seed "
@@ -116,6 +124,11 @@ def add_compare_command(subparsers) -> None:
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="comparison directory (default outputs/comparison)"
     )
+    parser.add_argument(
+        "--workers", type=counting_number, metavar="N",
+        help="processes that simulate the replicates and draw the figures (default: one per "
+        "CPU, at most one per replicate); the results do not depend on it",
+    )  # fmt: skip
     add_analysis_options(parser)
     add_force_option(parser, "comparison")
     add_memory_option(parser)

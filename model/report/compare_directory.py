@@ -39,7 +39,9 @@ COMPARE_FILE_NAMES = frozenset(
 
 
 def prepare_compare_directory(
-    out_dir: Path, scenario_dirs: list[str], scenario_files: list[Path] | None = None,
+    out_dir: Path,
+    scenario_dirs: list[str],
+    scenario_files: list[Path] | None = None,
     force: bool = False,
 ) -> Path:
     """Create `out_dir` (or clear an earlier comparison) before any simulation starts.
@@ -85,24 +87,47 @@ def write_compare_directory(
 ) -> Path:
     """Write the comparison's own files (the scenarios' run directories are written first),
     its figures and report, then manifest.json."""
+    from model.report.figures import plot_comparison  # matplotlib is slow to import
+
+    written = write_compare_tables(out_dir, comparison, tables_by_scenario)
+    figures = plot_comparison(out_dir)
+    return write_compare_report_and_manifest(out_dir, provenance, written, figures)
+
+
+def write_compare_tables(
+    out_dir: Path,
+    comparison: pd.DataFrame,
+    tables_by_scenario: list[dict[str, pd.DataFrame | None]],
+) -> list[Path]:
+    """comparison.csv and the scenarios' analysis tables stacked; returns the paths."""
     written = [atomic_write_text(out_dir / COMPARISON_NAME, csv_text(comparison))]
     for name in STACKED_TABLES:
         table = stacked([tables.get(name) for tables in tables_by_scenario])
         if table is not None:
             written.append(atomic_write_text(out_dir / name, csv_text(table)))
-    from model.report.figures import plot_comparison  # matplotlib is slow to import
+    return written
+
+
+def write_compare_report_and_manifest(
+    out_dir: Path, provenance: dict, written: list[Path], figures: list[Path]
+) -> Path:
+    """report.html of the tables `written` and the `figures` drawn, then manifest.json."""
     from model.report.html import write_report
 
-    figures = plot_comparison(out_dir)
-    written += [*figures, write_report(out_dir, provenance, figures)]
+    written = [*written, *figures, write_report(out_dir, provenance, figures)]
     files = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in written}
     atomic_write_text(out_dir / MANIFEST_NAME, json_text({**provenance, "files": files}))
     return out_dir
 
 
 def comparison_provenance(
-    scenarios: list[dict], seed: int, replicates: int, command_line: str, started_at: str,
-    simulation_seconds: float, runs_simulated: int,
+    scenarios: list[dict],
+    seed: int,
+    replicates: int,
+    command_line: str,
+    started_at: str,
+    simulation_seconds: float,
+    runs_simulated: int,
 ) -> dict:
     """manifest.json of a comparison but its file hashes (shown in report.html too)."""
     return {

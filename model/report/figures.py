@@ -5,10 +5,17 @@ relapse_curve.csv, survival.csv, efficiency.csv, comparison.csv) and write every
 allow, as byte-stable PNGs (model.report.plots.save_png): the same CSV gives the same PNG bytes, so
 `run.py plot DIR` reproduces a run's figures. The figures themselves are in
 model/report/figures_relapse.py and model/report/figures_efficiency.py.
+
+`run_figure_jobs` and `comparison_figure_jobs` list a directory's figures as FigureJobs
+without drawing them, so that a comparison can draw them on its worker processes
+(`draw_figure`, one job at a time); `plot_run_analysis` and `plot_comparison` draw them all
+here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -33,20 +40,10 @@ from model.report.figures_relapse import (
     survival_curves,
 )
 from model.report.html import read_csv_file
-from model.report.plots import plot_run, save_png
+from model.report.plots import PLOTS, save_png
 from model.report.style import text_column
 
 # --- writing a directory's figures ---------------------------------------------------------
-
-
-def draw_all(frames: dict[str, pd.DataFrame], drawings: list[tuple]) -> list[tuple[str, Figure]]:
-    """(file name, figure) of each drawing (file name, CSV name, function, options) whose CSV
-    was read; a drawing needing a CSV that is absent is skipped."""
-    figures = []
-    for file_name, csv_name, draw, options in drawings:
-        if csv_name in frames:
-            figures.append((file_name, draw(frames[csv_name], **options)))
-    return figures
 
 
 REQUIRED_COLUMNS = {
@@ -89,12 +86,6 @@ def read_frames(directory: Path, names: tuple[str, ...]) -> dict[str, pd.DataFra
     return {name: read_checked(directory / name) for name in names if (directory / name).is_file()}
 
 
-def save_figures(figures: list[tuple[str, Figure]], plots_dir: Path) -> list[Path]:
-    """Write each (file name, figure) into `plots_dir` as a byte-stable PNG."""
-    plots_dir.mkdir(parents=True, exist_ok=True)
-    return [save_png(figure, plots_dir / file_name) for file_name, figure in figures]
-
-
 def has_leave_one_out(efficiency: pd.DataFrame) -> bool:
     """True when efficiency.csv holds leave-one-out rows."""
     return not leave_one_out_rows(efficiency).empty
@@ -118,14 +109,46 @@ def shared_drawings(frames: dict[str, pd.DataFrame]) -> list[tuple]:
 ANALYSIS_CSVS = ("relapse_curve.csv", "survival.csv", "efficiency.csv")
 
 
-def plot_run_analysis(run_dir: Path) -> list[Path]:
-    """Redraw every figure of a run directory from its saved files into RUN_DIR/plots/: the
+@dataclass(frozen=True)
+class FigureJob:
+    """One figure to draw: `draw(frame, **options)` saved as the PNG `path`.
+
+    Picklable (`draw` is a module-level function, `frame` the table as read from its CSV),
+    so a worker process can draw it: a comparison draws its figures on several processes.
+    """
+
+    path: Path
+    draw: Callable[..., Figure]
+    frame: pd.DataFrame
+    options: dict = field(default_factory=dict)
+
+
+def draw_figure(job: FigureJob) -> Path:
+    """Draw one job in matplotlib's default style and write it as a byte-stable PNG."""
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.style.context("default"):
+        return save_png(job.draw(job.frame, **job.options), job.path)
+
+
+def figure_jobs(
+    frames: dict[str, pd.DataFrame], drawings: list[tuple], plots_dir: Path
+) -> list[FigureJob]:
+    """A job per drawing (file name, CSV name, function, options) whose CSV was read; a
+    drawing needing a CSV that is absent is skipped."""
+    return [
+        FigureJob(plots_dir / file_name, draw, frames[csv_name], options)
+        for file_name, csv_name, draw, options in drawings
+        if csv_name in frames
+    ]
+
+
+def run_figure_jobs(run_dir: Path) -> list[FigureJob]:
+    """Every figure of a run directory, from its saved files, in the report's order: the
     yearly figures (model.report.plots), the exit mix, and those of the analysis CSVs present."""
     run_dir = Path(run_dir)
-    plots_dir = run_dir / "plots"
-    written: list[Path] = []
     frames = read_frames(run_dir, ("yearly.csv", *ANALYSIS_CSVS))
-    drawings = [
+    drawings = [(file_name, "yearly.csv", draw, {}) for file_name, draw in PLOTS.items()]
+    drawings += [
         ("exit_channels.png", "yearly.csv", exit_channel_mix, {}),
         ("relapse_risk.png", "relapse_curve.csv", relapse_risk_curve, {}),
         ("relapse_risk_by_cause.png", "relapse_curve.csv", relapse_risk_by_cause, {}),
@@ -136,16 +159,12 @@ def plot_run_analysis(run_dir: Path) -> list[Path]:
             for event in survival_events(frames["survival.csv"])
         ]
     drawings += shared_drawings(frames)
-    with matplotlib.style.context("default"):
-        if "yearly.csv" in frames:
-            written += plot_run(frames["yearly.csv"], plots_dir)
-        written += save_figures(draw_all(frames, drawings), plots_dir)
-    return written
+    return figure_jobs(frames, drawings, run_dir / "plots")
 
 
-def plot_comparison(compare_dir: Path) -> list[Path]:
-    """Draw the comparison's own figures (panel of key indicators, relapse risk and survival by
-    scenario, efficiency) from the CSVs present in COMPARE_DIR into COMPARE_DIR/plots/."""
+def comparison_figure_jobs(compare_dir: Path) -> list[FigureJob]:
+    """The comparison's own figures (panel of key indicators, relapse risk and survival by
+    scenario, efficiency), from the CSVs present in COMPARE_DIR."""
     compare_dir = Path(compare_dir)
     frames = read_frames(compare_dir, ("comparison.csv", *ANALYSIS_CSVS))
     drawings = [
@@ -159,5 +178,15 @@ def plot_comparison(compare_dir: Path) -> list[Path]:
             for event in survival_events(frames["survival.csv"])
         ]  # fmt: skip
     drawings += shared_drawings(frames)
-    with matplotlib.style.context("default"):
-        return save_figures(draw_all(frames, drawings), compare_dir / "plots")
+    return figure_jobs(frames, drawings, compare_dir / "plots")
+
+
+def plot_run_analysis(run_dir: Path) -> list[Path]:
+    """Redraw every figure of a run directory from its saved files into RUN_DIR/plots/."""
+    return [draw_figure(job) for job in run_figure_jobs(run_dir)]
+
+
+def plot_comparison(compare_dir: Path) -> list[Path]:
+    """Draw the comparison's own figures from the CSVs present in COMPARE_DIR into
+    COMPARE_DIR/plots/."""
+    return [draw_figure(job) for job in comparison_figure_jobs(compare_dir)]

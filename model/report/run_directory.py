@@ -123,6 +123,22 @@ def write_run_directory(
     Call `prepare_run_directory` first (before simulating) so a bad --out fails fast.
     """
     out_dir = prepare_run_directory(out_dir, record.scenario_file, force)
+    written = write_run_tables(out_dir, record)
+    provenance = manifest(record, seconds_since(record.started_at))
+    if plots:
+        from model.report.figures import plot_run_analysis  # matplotlib is slow to import
+
+        figures = plot_run_analysis(out_dir)
+        written += [*figures, write_run_report(out_dir, provenance, figures)]
+    return write_run_manifest(out_dir, provenance, written)
+
+
+def write_run_tables(out_dir: Path, record: RunRecord) -> list[Path]:
+    """The run directory's data files (scenario, tables, summary, panel); returns the paths.
+
+    The figures are drawn from these files (not the frames in memory), so that
+    `run.py plot DIR` redraws the same bytes from the same files.
+    """
     header = (
         f"# Resolved scenario: {record.scenario_file} with its extends: chain, command-line\n"
         "# overrides and every default filled in. `python run.py run` accepts this file.\n"
@@ -137,26 +153,26 @@ def write_run_directory(
             written.append(atomic_write_text(out_dir / name, csv_text(record.tables[name])))
     if record.panel is not None:
         written.append(atomic_write_bytes(out_dir / PANEL_NAME, parquet_bytes(record.panel)))
-    wall_clock = (datetime.now(record.started_at.tzinfo) - record.started_at).total_seconds()
-    provenance = manifest(record, wall_clock)
-    if plots:
-        written += draw_figures_and_report(out_dir, provenance)
+    return written
+
+
+def seconds_since(started_at: datetime) -> float:
+    """Wall-clock seconds from `started_at` to now."""
+    return (datetime.now(started_at.tzinfo) - started_at).total_seconds()
+
+
+def write_run_report(out_dir: Path, provenance: dict, figures: list[Path]) -> Path:
+    """report.html of the directory's files and `figures` (drawn before)."""
+    from model.report.html import write_report
+
+    return write_report(out_dir, provenance, figures)
+
+
+def write_run_manifest(out_dir: Path, provenance: dict, written: list[Path]) -> Path:
+    """manifest.json, last: `provenance` and the hash of every file `written`."""
     files = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in written}
     atomic_write_text(out_dir / MANIFEST_NAME, json_text({**provenance, "files": files}))
     return out_dir
-
-
-def draw_figures_and_report(out_dir: Path, provenance: dict) -> list[Path]:
-    """Every figure from the directory's saved tables, then report.html; returns the paths.
-
-    Figures are drawn from the files just written (not the frames in memory), so that
-    `run.py plot DIR` redraws the same bytes from the same files.
-    """
-    from model.report.figures import plot_run_analysis  # matplotlib is slow to import
-    from model.report.html import write_report
-
-    written = plot_run_analysis(out_dir)
-    return [*written, write_report(out_dir, provenance, written)]
 
 
 def is_complete_run(out_dir: str | Path) -> bool:

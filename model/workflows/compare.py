@@ -6,23 +6,31 @@ when it has instruments (reused when another scenario of the comparison is that 
 the baseline); then every run directory, comparison.csv, the figures and report.html are
 written (model.report.compare_directory). Front ends load and validate the scenarios
 first, so a typo costs seconds, not the comparison.
+
+The replicates and figures run on `workers` processes (model.workflows.comparison_work):
+all replicates are handed out at once, a scenario's tables are written as soon as its runs
+are collected and its figures are handed out behind the replicates, so drawing overlaps
+simulating. The bytes written do not depend on the number of workers.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model.errors import UserError
+from model.workflows.comparison_work import ComparisonWork, chosen_workers, comparison_work
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from model.analysis.replicates import RunResults
     from model.config.scenario import Scenario
+    from model.report.run_directory import RunRecord
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class ComparisonRequest:
     panel: bool = False
     marginal: bool = False
     force: bool = False  # replace a finished comparison of other scenario files
+    workers: int | None = None  # processes; None: one per CPU, at most one per replicate
 
     @property
     def chosen_seed(self) -> int:
@@ -77,13 +86,10 @@ def scenario_directory_names(scenarios, files: list[Path]) -> list[str]:
 def planned_comparison_runs(scenarios: list[Scenario], marginal: bool = False) -> int:
     """How many runs `run_comparison` simulates: each scenario, plus the paired
     no-intervention runs no earlier scenario already is (and leave-one-out runs)."""
-    from model.analysis.study import planned_runs, without_interventions
+    from model.analysis.study import plan_studies
 
-    runs, known = 0, []
-    for scenario in scenarios:
-        runs += planned_runs(scenario, marginal, known)
-        known += [scenario] + ([without_interventions(scenario)] if scenario.interventions else [])
-    return runs
+    runs, _ = plan_studies(scenarios, marginal=marginal)
+    return len(runs)
 
 
 def comparison_years(request: ComparisonRequest) -> int:
@@ -96,72 +102,147 @@ def run_comparison(
     request: ComparisonRequest,
     progress: Callable[[int], None] | None = None,
     on_comparison: Callable[[pd.DataFrame], None] | None = None,
+    work: ComparisonWork | None = None,
 ) -> ComparisonOutcome:
     """Simulate the scenarios paired and write the comparison directory.
 
-    `progress(n)` is called after every n simulated years (comparison_years in all); a front
-    end may raise from it to cancel (nothing is written then, the directory is left without
-    a manifest, i.e. unfinished). `on_comparison(table)` receives comparison.csv's table as
-    soon as the simulations are done, before the files and figures (most of the time of a
-    small comparison) are written, so a page can show the headline differences early.
+    `progress(n)` is called as n more years are simulated (comparison_years in all; on
+    worker processes a replicate's years at once); a front end may raise from it to cancel
+    (nothing more is written then, the directory is left without a manifest, i.e.
+    unfinished). `on_comparison(table)` receives comparison.csv's table as soon as the
+    simulations are done, before the figures (most of the time of a small comparison) are
+    finished, so a page can show the headline differences early. `work`: started workers
+    (comparison_work) when the caller must start them early, e.g. before a progress bar's
+    thread; by default run_comparison starts request.workers of its own.
     """
-    from model.analysis.comparison import comparison_table
-    from model.analysis.replicates import summary_of_headlines
-    from model.analysis.study import analysis_tables, run_study
-    from model.report.compare_directory import (
-        comparison_provenance,
-        prepare_compare_directory,
-        write_compare_directory,
-    )
-    from model.report.run_directory import RunRecord, write_run_directory
-
-    started_at = datetime.now(UTC)
     scenarios, files = request.scenarios, request.files
     if len(scenarios) < 2:
         raise UserError("compare: give at least two scenario files")
     names = scenario_directory_names(scenarios, files)
-    seed, out_dir = request.chosen_seed, request.out_dir
-    prepare_compare_directory(out_dir, names, files, request.force)
-    runs = planned_comparison_runs(scenarios, request.marginal)
+    workers = chosen_workers(request.workers, request.replicates)
+    from model.report.compare_directory import prepare_compare_directory
+
+    prepare_compare_directory(request.out_dir, names, files, request.force)
+    if work is not None:
+        return simulate_and_write(request, names, work, progress, on_comparison)
+    with comparison_work(workers) as own_work:
+        return simulate_and_write(request, names, own_work, progress, on_comparison)
+
+
+@dataclass
+class PendingRunDirectory:
+    """A scenario's run directory whose tables are written and whose figures are drawing."""
+
+    path: Path
+    record: RunRecord
+    written: list[Path]
+    figures: list  # Futures (or Deferred) of the PNG paths, in the report's order
+
+
+def simulate_and_write(
+    request: ComparisonRequest,
+    names: list[str],
+    work: ComparisonWork,
+    progress: Callable[[int], None] | None,
+    on_comparison: Callable[[pd.DataFrame], None] | None,
+) -> ComparisonOutcome:
+    """The comparison on `work`: every replicate handed out, then scenario by scenario its
+    runs collected, its tables written and its figures handed out; then the comparison's
+    own files, and each directory's report and manifest once its figures are drawn."""
+    from model.analysis.comparison import comparison_table
+    from model.analysis.replicates import combine_replicates, summary_of_headlines
+    from model.analysis.study import Study, analysis_tables, plan_studies
+    from model.report.compare_directory import (
+        comparison_provenance,
+        write_compare_report_and_manifest,
+        write_compare_tables,
+    )
+    from model.report.figures import comparison_figure_jobs, run_figure_jobs
+    from model.report.run_directory import (
+        RunRecord,
+        manifest,
+        prepare_run_directory,
+        seconds_since,
+        write_run_manifest,
+        write_run_report,
+        write_run_tables,
+    )
+
+    started_at = datetime.now(UTC)
+    scenarios, files, seed, out_dir = (
+        request.scenarios, request.files, request.chosen_seed, request.out_dir
+    )  # fmt: skip
+    replicates, years = request.replicates, scenarios[0].years
+    runs, plans = plan_studies(scenarios, request.panel, request.marginal)
 
     clock = time.perf_counter()
-    studies, earlier = [], []
-    for scenario in scenarios:
-        study = run_study(
-            scenario, seed, request.replicates, progress, keep_panel=request.panel,
-            marginal=request.marginal, earlier=earlier,
-        )  # fmt: skip
-        studies.append(study)
-        earlier += [study.results] + ([study.counterfactual] if study.counterfactual else [])
-    simulation_seconds = time.perf_counter() - clock
+    finished_at = [clock]
+    submitted = []
+    for run in runs:
+        futures = [
+            work.simulate(run.scenario, seed, r, run.keep_panel, progress)
+            for r in range(replicates)
+        ]
+        for future in futures:
+            future.add_done_callback(lambda _: finished_at.append(time.perf_counter()))
+        submitted.append(futures)
+    collected: dict[int, RunResults] = {}
 
-    tables = [analysis_tables(study) for study in studies]
-    headlines = {study.name: study.results.headlines() for study in studies}
-    comparison = comparison_table(headlines)
-    if on_comparison is not None:
-        on_comparison(comparison)
+    def results_of(run: int) -> RunResults:
+        if run not in collected:
+            collected[run] = combine_replicates(
+                runs[run].scenario, seed,
+                [work.simulated(future, years, progress) for future in submitted[run]],
+            )  # fmt: skip
+        return collected[run]
+
+    tables, headlines, pending = [], {}, []
     try:
-        for name, path, study, study_tables in zip(names, files, studies, tables, strict=True):
+        for name, path, plan in zip(names, files, plans, strict=True):
+            study = Study(
+                results_of(plan.results),
+                None if plan.counterfactual is None else results_of(plan.counterfactual),
+                {label: results_of(run) for label, run in plan.left_out.items()},
+            )
+            tables.append(analysis_tables(study))
+            headlines[study.name] = study.results.headlines()
             record = RunRecord(
                 scenario=study.results.scenario, scenario_file=path.resolve(), seed=seed,
-                replicates=request.replicates, yearly=study.results.yearly,
+                replicates=replicates, yearly=study.results.yearly,
                 summary=summary_of_headlines(headlines[study.name]),
-                command_line=request.command_line,
-                started_at=started_at, simulation_seconds=simulation_seconds,
-                tables=study_tables, panel=study.results.panel,
+                command_line=request.command_line, started_at=started_at,
+                simulation_seconds=0.0, tables=tables[-1], panel=study.results.panel,
             )  # fmt: skip
-            write_run_directory(out_dir / name, record)
+            run_dir = prepare_run_directory(out_dir / name, record.scenario_file)
+            written = write_run_tables(run_dir, record)
+            figures = [work.draw(job) for job in run_figure_jobs(run_dir)]
+            pending.append(PendingRunDirectory(run_dir, record, written, figures))
+        simulation_seconds = max(finished_at) - clock
+        comparison = comparison_table(headlines)
+        if on_comparison is not None:
+            on_comparison(comparison)
+        compare_written = write_compare_tables(out_dir, comparison, tables)
+        compare_figures = [work.draw(job) for job in comparison_figure_jobs(out_dir)]
+        for run_dir in pending:
+            drawn = [figure.result() for figure in run_dir.figures]
+            provenance = manifest(
+                replace(run_dir.record, simulation_seconds=simulation_seconds),
+                seconds_since(started_at),
+            )
+            report = write_run_report(run_dir.path, provenance, drawn)
+            write_run_manifest(run_dir.path, provenance, [*run_dir.written, *drawn, report])
         provenance = comparison_provenance(
             [{"name": s.name, "file": str(p.resolve()), "directory": n}
              for s, p, n in zip(scenarios, files, names, strict=True)],
-            seed, request.replicates, request.command_line,
-            started_at.isoformat(timespec="seconds"), simulation_seconds, runs,
+            seed, replicates, request.command_line,
+            started_at.isoformat(timespec="seconds"), simulation_seconds, len(runs),
         )  # fmt: skip
-        write_compare_directory(out_dir, comparison, tables, provenance)
+        drawn = [figure.result() for figure in compare_figures]
+        write_compare_report_and_manifest(out_dir, provenance, compare_written, drawn)
     except OSError as exc:
         raise UserError(f"--out {out_dir}: could not write the comparison: {exc}") from None
     return ComparisonOutcome(
-        out_dir, names, seed, request.replicates, runs, simulation_seconds, comparison
+        out_dir, names, seed, replicates, len(runs), simulation_seconds, comparison
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,51 @@ def test_plot_redraws_the_same_figures_from_saved_results(comparison):
     result = run_cli("plot", comparison)
     assert result.returncode == 0, result.stderr
     assert {p: digest(p) for p in files} == before
+
+
+def result_files(directory: Path) -> dict[str, str]:
+    """Hash of every file a comparison writes but the manifests and reports (they record
+    the command line and timings), by path."""
+    return {
+        path.relative_to(directory).as_posix(): digest(path)
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name not in ("manifest.json", "report.html")
+    }
+
+
+def test_one_and_two_workers_write_the_same_bytes(tmp_path):
+    """Each replicate is a pure function of (scenario, seed, replicate) and each figure of
+    its table: tables, CSVs, the household panel (Parquet) and the PNGs are identical
+    whether one process or two ran the comparison; so are the hashes the manifests list."""
+    written = {}
+    for workers in (1, 2):
+        out = tmp_path / f"workers{workers}"
+        result = run_cli(
+            "compare", "scenarios/baseline.yaml", "scenarios/dibao_only.yaml",
+            "scenarios/five_batches.yaml", *COMPARE_RUN, "--panel", "--workers", workers,
+            "--out", out,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        written[workers] = result_files(out)
+    one, two = written[1], written[2]
+    assert one == two
+    assert {"dibao_only/households.parquet", "comparison.csv", "plots/comparison.png"} <= set(one)
+    for manifest_path in sorted((tmp_path / "workers1").rglob("manifest.json")):
+        other = tmp_path / "workers2" / manifest_path.relative_to(tmp_path / "workers1")
+        listed = [json.loads(path.read_text())["files"] for path in (manifest_path, other)]
+        for files in listed:
+            files.pop("report.html", None)
+        assert listed[0] == listed[1]
+
+
+def test_compare_refuses_workers_below_one(tmp_path):
+    out = tmp_path / "cmp"
+    result = run_cli(
+        "compare", "scenarios/baseline.yaml", "scenarios/dibao_only.yaml", "--workers", "0",
+        "--out", out,
+    )  # fmt: skip
+    assert_user_error(result, "--workers")
+    assert not out.exists()
 
 
 def test_run_with_panel_writes_every_household_year_consistent_with_yearly(tmp_path):
