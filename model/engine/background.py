@@ -24,6 +24,14 @@ def submit(function, *args) -> Future:
     return _executor.submit(function, *args)
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (what pools of worker processes are sized by)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def _forget_after_fork() -> None:
     """A forked worker (sweeps) inherits the executor object but not its thread."""
     global _executor
@@ -35,3 +43,11 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 ENABLED_BY_DEFAULT = os.environ.get("POVERTY_SIM_DRAW_AHEAD", "1") != "0"
 """Whether simulations use the background thread (environment POVERTY_SIM_DRAW_AHEAD=0
 turns it off, e.g. to compare: the numbers are the same either way)."""
+
+
+def set_enabled(enabled: bool) -> None:
+    """Whether simulations made from now on in this process use the background thread: a
+    worker of a pool that already keeps every core busy turns it off (a second thread per
+    worker would only compete; 7.0 against 6.85 s for a 2-worker compare)."""
+    global ENABLED_BY_DEFAULT
+    ENABLED_BY_DEFAULT = bool(enabled)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from model.engine import background
 from model.errors import UserError
 from model.report.files import parquet_bytes
 
@@ -194,14 +195,17 @@ def release_standard_streams() -> None:
         os.close(devnull)
 
 
-def start_worker(parent_pid: int | None) -> None:
+def start_worker(parent_pid: int | None, background_thread: bool = True) -> None:
     """Worker initializer: Ctrl-C reaches the whole process group but only the client acts
     on it; the worker ends when its parent dies (a SIGKILL of the main process alone must
     not leave workers of hundreds of MB running), and it lets go of the parent's output.
 
     `parent_pid` is the process that started the pool; None when a fork server starts the
-    workers (their parent is the fork server, which itself ends with the main process)."""
+    workers (their parent is the fork server, which itself ends with the main process).
+    `background_thread`: whether the worker's simulations draw ahead on a second thread
+    (model/engine/background.py); not when the pool's workers already fill every core."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    background.set_enabled(background_thread)
     parent_pid = os.getppid() if parent_pid is None else parent_pid
     if not die_with_parent():
         watch_parent(parent_pid)
@@ -251,7 +255,10 @@ def local_executor(workers: int) -> TaskExecutor:
         context.set_forkserver_preload(FORKSERVER_PRELOAD)
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=start_worker,
-        initargs=(None if start_method == "forkserver" else os.getpid(),),
+        initargs=(
+            None if start_method == "forkserver" else os.getpid(),
+            workers < background.available_cpus(),  # a core left for each drawing thread
+        ),
     )  # fmt: skip
 
     def stop() -> None:
@@ -300,6 +307,8 @@ def dask_executor(address: str) -> TaskExecutor:
 
     pool = client.get_executor(pure=False)
     workers = len(client.nthreads())
+    # A cluster's threads are sized to its cores: no second, drawing thread per task.
+    client.run(background.set_enabled, False)
 
     def stop() -> None:
         """Nothing more starts; run_tasks cancelled the waiting futures (which cancels the

@@ -14,12 +14,12 @@ progress then counts a replicate's years when the replicate is collected.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from model.engine import background
 from model.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,11 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def default_workers(replicates: int) -> int:
     """One worker per CPU this process may use, but no more than there are replicates."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, replicates))
+    return max(1, min(background.available_cpus(), replicates))
 
 
 def chosen_workers(workers: int | None, replicates: int) -> int:
