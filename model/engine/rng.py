@@ -35,17 +35,30 @@ def _shape(size) -> tuple[int, ...]:
     return (int(size),) if np.ndim(size) == 0 else tuple(int(s) for s in size)
 
 
+REUSED_DRAW_BYTES = 1 << 22
+"""A yearly stream's draws of 4 MiB or more are written into a buffer it keeps for each
+kind of draw (method, dtype and every dimension but the last). Allocating them anew each
+year costs more than drawing them where fresh pages are slow to map (2.5 ms per MB on
+the project's virtual machines; benchmarks/RESULTS.md)."""
+
+
 class Stream:
     """One process's generator, with the draws already made ahead for it, in order.
 
     `random` and `standard_normal` (the calls the yearly rules make) return the next draw
     made ahead if there is one, else draw now; every other `numpy.random.Generator` method
-    is passed through, and refuses while draws made ahead are waiting (they come first)."""
+    is passed through, and refuses while draws made ahead are waiting (they come first).
 
-    def __init__(self, name: str, generator: np.random.Generator):
+    A `yearly` stream makes each kind of draw once a year and its callers use it within
+    that year: its large draws reuse a buffer per kind, so each is valid until the
+    stream's next draw of that kind."""
+
+    def __init__(self, name: str, generator: np.random.Generator, yearly: bool = False):
         self.name = name
         self.generator = generator
+        self.yearly = yearly
         self._ahead: deque[tuple[tuple, Future]] = deque()
+        self._buffers: dict[tuple, np.ndarray] = {}
 
     def draw_ahead(self, method: str, size, dtype=np.float64) -> None:
         """Start `generator.<method>(size, dtype=dtype)` on the background thread; the next
@@ -63,9 +76,11 @@ class Stream:
         return self._take("standard_normal", size, dtype)
 
     def _take(self, method: str, size, dtype):
-        if not self._ahead or size is None:
+        if size is None:
             self._refuse_if_waiting(method)
-            return getattr(self.generator, method)(size, dtype=dtype)
+            return getattr(self.generator, method)(dtype=dtype)
+        if not self._ahead:
+            return self._draw(method, _shape(size), np.dtype(dtype))
         key, future = self._ahead.popleft()
         asked = (method, _shape(size), np.dtype(dtype))
         if key != asked:
@@ -76,7 +91,15 @@ class Stream:
         return future.result()
 
     def _draw(self, method: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        return getattr(self.generator, method)(shape, dtype=dtype)
+        count = int(np.prod(shape))
+        if not self.yearly or count * dtype.itemsize < REUSED_DRAW_BYTES:
+            return getattr(self.generator, method)(shape, dtype=dtype)
+        kind = (method, dtype, shape[:-1])  # one draw of each kind a year
+        buffer = self._buffers.get(kind)
+        if buffer is None or buffer.size < count:  # room to grow: person rows increase
+            buffer = self._buffers[kind] = np.empty(count + count // 8, dtype=dtype)
+        out = buffer[:count].reshape(shape)
+        return getattr(self.generator, method)(shape, dtype=dtype, out=out)
 
     def _refuse_if_waiting(self, method: str) -> None:
         if self._ahead:
@@ -98,14 +121,14 @@ class Streams:
         self.replicate = int(replicate)
         self._streams: dict[str, Stream] = {}
 
-    def generator(self, name: str) -> Stream:
+    def generator(self, name: str, yearly: bool = False) -> Stream:
         """The stream for process `name` (created once, then shared); used like a
-        `numpy.random.Generator`."""
+        `numpy.random.Generator`. `yearly`: its large draws reuse one buffer (Stream)."""
         stream = self._streams.get(name)
         if stream is None:
             sequence = np.random.SeedSequence(
                 entropy=self.seed, spawn_key=(self.replicate, stream_key(name))
             )
             generator = np.random.Generator(np.random.PCG64(sequence))
-            stream = self._streams[name] = Stream(name, generator)
+            stream = self._streams[name] = Stream(name, generator, yearly)
         return stream

@@ -155,7 +155,7 @@ class Intervention:
         self.label = config.label
         self.channel_row = CHANNELS.index(self.channel) if self.channel else None
         # Own stream, keyed by the label: adding an instrument leaves every other stream alone.
-        self.rng = sim.streams.generator(f"intervention:{self.label}")
+        self.rng = sim.streams.generator(f"intervention:{self.label}", yearly=True)
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
         self.failure_draw = self.loss_draw = self.extra_draw = None
         self.capacity_lifted = False  # set while unspent money is re-allocated (Allocator)

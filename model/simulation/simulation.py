@@ -14,7 +14,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from model.config.scenario import Scenario
-from model.engine import background, dynamics, policy
+from model.engine import background, dynamics, heap, policy
 from model.engine.budget import Ledger
 from model.engine.income_rows import refresh_income_rows
 from model.engine.population import synthesize
@@ -28,15 +28,24 @@ from model.simulation.metrics import yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
 from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
 
+YEARLY_STREAMS = (
+    "demography", "schooling", "health", "migration", "income_shocks", "identification",
+    "detection", "exit_inspection", "registry_rebuild",
+)  # fmt: skip
+"""The engine's processes that draw once a year for every row, used within the year."""
+
 
 class Simulation:
     """One replicate of one scenario: a pure function of (scenario, seed, replicate)."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0):
+        heap.keep_freed_memory()  # once per process (model/engine/heap.py)
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         self.replicate = replicate
         self.streams = Streams(self.seed, replicate)
+        for name in YEARLY_STREAMS:  # each year's draw replaces the last (rng.Stream)
+            self.streams.generator(name, yearly=True)
         self.base_year = scenario.start_year - 1  # identification year; prices are of this year
         self.year = self.base_year
         population_replicate = replicate if scenario.population.vary_by_replicate else 0

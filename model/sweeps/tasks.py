@@ -58,34 +58,6 @@ def task_table(point_values: dict[str, Any], yearly: pd.DataFrame) -> pd.DataFra
     return pd.concat([leading, yearly.reset_index(drop=True)], axis=1)
 
 
-GLIBC_M_TRIM_THRESHOLD, GLIBC_M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
-_malloc_checked = False
-
-
-def undo_dask_malloc_trim() -> bool:
-    """Give the engine's large temporaries back glibc's usual heap reuse under a Dask nanny.
-
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536. Setting it switches off
-    glibc's dynamic mmap threshold, so every array above 128 KB (a 100k-household year
-    makes hundreds) is mapped from and returned to the kernel each time, page faults
-    included: tasks ran 20-25% slower than in a plain process (benchmarks/RESULTS.md).
-    Setting the thresholds to glibc's dynamic maxima (32 MiB mmap, 64 MiB trim) restores
-    the reuse. Only where that variable is set and glibc is present; True if changed."""
-    global _malloc_checked
-    if _malloc_checked or "MALLOC_TRIM_THRESHOLD_" not in os.environ:
-        return False
-    _malloc_checked = True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(GLIBC_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
-        libc.mallopt(GLIBC_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to undo
-        return False
-    return True
-
-
 def run_task(
     scenario_data: dict[str, Any],
     point_values: dict[str, Any],
@@ -108,7 +80,6 @@ def run_task(
     from model.config.scenario import Scenario
     from model.simulation.simulation import Simulation
 
-    undo_dask_malloc_trim()
     scenario = Scenario.model_validate(scenario_data)
     simulation = Simulation(scenario, seed=seed, replicate=replicate)
     yearly = yearly_frame(scenario, simulation.run())

@@ -149,18 +149,22 @@ def test_policy_holders_dibao_reaches_exited_households_during_continuation_only
     assert continuing_paid > 0, "no exited household received its continued dibao"
 
 
-def test_drawing_ahead_on_a_thread_changes_no_byte(monkeypatch, library_scenario):
-    """The year's large draws made on the background thread (model/engine/rng.py) are the
-    numbers the stages would have drawn themselves."""
-    from model.engine import background
+def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, library_scenario):
+    """The year's large draws made on the background thread (model/engine/rng.py), and
+    written into buffers the streams keep (here every draw of a yearly stream, not only
+    those of 4 MiB or more), are the numbers the stages would have drawn themselves."""
+    from model.engine import background, rng
 
     scenario = library_scenario("five_batches", households=3000, years=6)
     runs = {}
-    for ahead in (False, True):
+    for ahead, reuse_every_draw in ((False, False), (True, False), (True, True), (False, True)):
         monkeypatch.setattr(background, "ENABLED_BY_DEFAULT", ahead)
+        if reuse_every_draw:
+            monkeypatch.setattr(rng, "REUSED_DRAW_BYTES", 0)
         sim = Simulation(scenario, seed=4, replicate=1)
         assert sim.draw_ahead is ahead
         sim.run()
         records = json.dumps(sim.records, sort_keys=True)  # NaN-safe, to the last digit
-        runs[ahead] = (records, sim.households.farm_income.tobytes(), sim.persons.n)
-    assert runs[True] == runs[False]
+        state = [sim.households.farm_income.tobytes(), sim.persons.school_stage.tobytes()]
+        runs[ahead, reuse_every_draw] = (records, state, sim.persons.n)
+    assert all(run == runs[False, False] for run in runs.values())
