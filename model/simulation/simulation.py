@@ -503,13 +503,20 @@ class Simulation:
         v.exit_year[exiting] = self.year
 
     def record_indicators(self) -> None:
-        """The year's indicators and panel row; lasting exits of three years back."""
+        """The year's indicators and panel row; lasting exits of three years back. The
+        panel row (copies of the year's arrays, which nothing here changes) is written on
+        the background thread while the indicators are computed."""
         income_pc = self.net_income_per_capita()
+        if self.draw_ahead:
+            panel_row = background.submit(self.panel.record, self, income_pc)
+        else:
+            self.panel.record(self, income_pc)
         record = yearly_indicators(self, self._idle_funds, income_pc)
         record.update(self.campaign.indicators(self, income_pc, record))
+        if self.draw_ahead:
+            panel_row.result()
         self.households.poor_last_year[:] = income_pc < self.poverty_line
         self.records.append(record)
-        self.panel.record(self, income_pc)
         self._complete_lasting_exits()
 
     def _inspected(self, passing: np.ndarray) -> np.ndarray:

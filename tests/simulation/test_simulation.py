@@ -166,5 +166,6 @@ def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, libr
         sim.run()
         records = json.dumps(sim.records, sort_keys=True)  # NaN-safe, to the last digit
         state = [sim.households.farm_income.tobytes(), sim.persons.school_stage.tobytes()]
+        state.append(sim.panel.to_frame(1).to_csv())  # written on the background thread
         runs[ahead, reuse_every_draw] = (records, state, sim.persons.n)
     assert all(run == runs[False, False] for run in runs.values())
