@@ -24,6 +24,13 @@ def submit(function, *args) -> Future:
     return _executor.submit(function, *args)
 
 
+def done(value) -> Future:
+    """A Future that already holds `value` (what a caller gets when it runs a task now)."""
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
 def available_cpus() -> int:
     """CPUs this process may run on (what pools of worker processes are sized by)."""
     try:

@@ -148,9 +148,9 @@ class CampaignRecord:
         self.identification_income = disposable_income_per_capita(sim)
         self.spell_years = np.where(poor, SPELL_UNKNOWN, 0).astype(np.int16)
 
-    def indicators(self, sim: YearContext, income_pc: np.ndarray, record: dict) -> dict:
-        """This year's campaign columns; advances the spells. `record` is the year's row of
-        the other indicators (exits, missed poor, idle funds)."""
+    def indicators(self, sim: YearContext, income_pc: np.ndarray) -> dict:
+        """This year's campaign columns but those `shares_of_the_record` adds; advances the
+        spells. Reads the year's arrays only, so it may run beside `yearly_indicators`."""
         income_pc = survey_income_per_capita(sim, income_pc)
         h = sim.households
         line = sim.national_poverty_line
@@ -179,12 +179,7 @@ class CampaignRecord:
             "disposable_income_per_capita": income,
             "disposable_income_index": ratio(income, self.identification_income),
             "budget_total": budget,
-            "idle_share_of_budget": ratio(record["idle_funds"], budget),
             "removed_households": int(sim.events.get("removed", np.zeros(0)).size),
-            "missed_poor_share": ratio(record["missed_poor_households"], record["poor_households"]),
-            "wrongly_exited_share_of_exits_year": ratio(
-                record["wrongly_exited_households"], record["exits_households"]
-            ),
         }
         exited = sim.events["exited"]
         row["missed_poor_share_national"] = ratio((poor & ~h.registered).sum(), poor.sum())
@@ -192,6 +187,19 @@ class CampaignRecord:
         for source, yuan in by_source.items():
             row[f"income_share_{source}"] = ratio(yuan, total)
         return row
+
+
+def shares_of_the_record(record: dict) -> dict:
+    """The campaign columns computed from the year's other indicators (`record`, which
+    already holds `CampaignRecord.indicators`' columns): idle funds, missed poor and
+    wrongly exited households as shares."""
+    return {
+        "idle_share_of_budget": ratio(record["idle_funds"], record["budget_total"]),
+        "missed_poor_share": ratio(record["missed_poor_households"], record["poor_households"]),
+        "wrongly_exited_share_of_exits_year": ratio(
+            record["wrongly_exited_households"], record["exits_households"]
+        ),
+    }
 
 
 def ratio(part: float, whole: float) -> float:

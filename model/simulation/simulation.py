@@ -23,7 +23,7 @@ from model.engine.schedule import value_in_year
 from model.engine.state import CAUSE_NONE, NEVER
 from model.interventions import REGISTRY
 from model.simulation.allocation import Allocator
-from model.simulation.campaign_metrics import CampaignRecord
+from model.simulation.campaign_metrics import CampaignRecord, shares_of_the_record
 from model.simulation.metrics import yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
 from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
@@ -504,20 +504,25 @@ class Simulation:
 
     def record_indicators(self) -> None:
         """The year's indicators and panel row; lasting exits of three years back. The
-        panel row (copies of the year's arrays, which nothing here changes) is written on
-        the background thread while the indicators are computed."""
+        campaign's columns and the panel row only read the year's arrays, which nothing
+        here changes: they are computed on the background thread meanwhile."""
         income_pc = self.net_income_per_capita()
-        if self.draw_ahead:
-            panel_row = background.submit(self.panel.record, self, income_pc)
-        else:
-            self.panel.record(self, income_pc)
+        campaign = self._run(self.campaign.indicators, self, income_pc)
+        panel_row = self._run(self.panel.record, self, income_pc)
         record = yearly_indicators(self, self._idle_funds, income_pc)
-        record.update(self.campaign.indicators(self, income_pc, record))
-        if self.draw_ahead:
-            panel_row.result()
+        record.update(campaign.result())
+        record.update(shares_of_the_record(record))
+        panel_row.result()
         self.households.poor_last_year[:] = income_pc < self.poverty_line
         self.records.append(record)
         self._complete_lasting_exits()
+
+    def _run(self, function, *args):
+        """`function(*args)` on the background thread when the simulation uses it, else
+        now; its `.result()` either way."""
+        if self.draw_ahead:
+            return background.submit(function, *args)
+        return background.done(function(*args))
 
     def _inspected(self, passing: np.ndarray) -> np.ndarray:
         """The households of `passing` that also pass the county's exit inspection, which

@@ -44,13 +44,6 @@ def chosen_workers(workers: int | None, replicates: int) -> int:
     return workers
 
 
-def done_future(value) -> Future:
-    """A Future that already holds `value`."""
-    future: Future = Future()
-    future.set_result(value)
-    return future
-
-
 class Deferred:
     """A task of this process run when its result is first asked for: with one worker the
     figures are drawn after every replicate is simulated, as they always were."""
@@ -99,7 +92,8 @@ class ComparisonWork:
         from model.analysis.replicates import simulate_replicate
 
         if self.executor is None:
-            return done_future(simulate_replicate(scenario, seed, replicate, progress, keep_panel))
+            results = simulate_replicate(scenario, seed, replicate, progress, keep_panel)
+            return background.done(results)
         return self.executor.pool.submit(
             simulate_replicate, scenario, seed, replicate, None, keep_panel
         )
