@@ -66,3 +66,21 @@ def test_a_forked_child_draws_ahead_on_its_own_thread():
     child = os.read(read, 64)
     os.waitpid(pid, 0)
     assert child == Streams(5).generator("x").random(4).tobytes()
+
+
+def test_a_yearly_stream_reuses_one_buffer_per_kind_of_draw(monkeypatch):
+    from model.engine import rng
+
+    monkeypatch.setattr(rng, "REUSED_DRAW_BYTES", 0)  # every draw counts as large
+    yearly, plain = Streams(9).generator("x", yearly=True), Streams(9).generator("x")
+    first = yearly.random((2, 50), dtype=np.float32)
+    expected = plain.random((2, 50), dtype=np.float32)
+    assert first.tobytes() == expected.tobytes()
+    other_kind = yearly.standard_normal(50)  # another kind: its own buffer
+    assert not np.shares_memory(first, other_kind)
+    assert other_kind.tobytes() == plain.standard_normal(50).tobytes()
+    second = yearly.random((2, 60), dtype=np.float32)  # the next year, more rows
+    assert second.tobytes() == plain.random((2, 60), dtype=np.float32).tobytes()
+    third = yearly.random((2, 55), dtype=np.float32)  # fits: the same buffer again
+    assert np.shares_memory(second, third)
+    assert third.tobytes() == plain.random((2, 55), dtype=np.float32).tobytes()
