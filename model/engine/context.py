@@ -70,6 +70,9 @@ class YearContext(Protocol):
     def assistance_group(self, target: str) -> np.ndarray:
         """Households an instrument with this `target` may serve this year (read-only)."""
 
-    def per_year(self, key: str, compute: Callable[[], T], of_persons_only: bool = False) -> T:
-        """`compute()` once per policy year, for summaries of persons several callers read;
-        one `of_persons_only` may be computed ahead on the background thread."""
+    def per_year(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per policy year, for summaries of persons several callers read."""
+
+    def persons_summary(self, key: str, summary: Callable[[YearContext], T]) -> T:
+        """`summary(context)` once per policy year, for a summary of the persons only (it
+        may be computed ahead, on the background thread)."""

@@ -30,15 +30,16 @@ def count_members(sim: YearContext, mask: np.ndarray) -> np.ndarray:
 def profile(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
     """(households x kernels.MEMBER_COLUMNS) member counts and the labourers' skill sum,
     computed once a year (persons do not change during the year's assistance)."""
+    return sim.persons_summary("member_profile", member_profile)
 
-    def compute():
-        p, n = sim.persons, sim.persons.n
-        return kernels.member_profile(
-            p.household[:n], p.alive[:n], p.age[:n], p.labour[:n], p.migrant[:n], p.skill[:n],
-            sim.households.n,
-        )  # fmt: skip
 
-    return sim.per_year("member_profile", compute, of_persons_only=True)
+def member_profile(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
+    """The year's member profile, in one compiled pass over the person rows."""
+    p, n = sim.persons, sim.persons.n
+    return kernels.member_profile(
+        p.household[:n], p.alive[:n], p.age[:n], p.labour[:n], p.migrant[:n], p.skill[:n],
+        sim.households.n,
+    )  # fmt: skip
 
 
 def members(sim: YearContext, column: int) -> np.ndarray:

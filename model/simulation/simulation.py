@@ -78,7 +78,7 @@ class Simulation:
         self.records: list[dict[str, float]] = []
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
         self.draw_ahead = background.ENABLED_BY_DEFAULT  # model/engine/background.py
-        self._computed_ahead: dict[str, object] = {}  # per_year summaries made in background
+        self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
         self._draw_ahead_demography()
@@ -152,20 +152,25 @@ class Simulation:
             self._cache[key] = value
         return value
 
-    def per_year(self, key: str, compute, of_persons_only: bool = False):
+    def per_year(self, key: str, compute):
         """`compute()` once per policy year: for household summaries of the persons (e.g.
         members by age) that several instruments or calls read while persons do not change
-        (between this year's economy and the next year's demography). A summary
-        `of_persons_only` (it reads nothing assistance changes) is computed on the
-        background thread from the next year on, while the assistance stage starts."""
+        (between this year's economy and the next year's demography)."""
         value = self._year_cache.get(key)
         if value is None:
             value = self._year_cache[key] = compute()
-            if of_persons_only and self.draw_ahead:
-                self._computed_ahead[key] = compute
         elif isinstance(value, Future):
             value = self._year_cache[key] = value.result()
         return value
+
+    def persons_summary(self, key: str, summary):
+        """`summary(self)` once per policy year, for a summary that reads only the persons
+        (no instrument changes them): from the year after it is first asked for, it is
+        computed on the background thread as soon as the economy has run. `summary` is a
+        module-level function, so that the simulation keeps no reference to itself."""
+        if self.draw_ahead:
+            self._computed_ahead[key] = summary
+        return self.per_year(key, lambda: summary(self))
 
     def total_income(self) -> np.ndarray:
         """Household income from all sources this year (yuan/year), before expenses:
@@ -273,7 +278,7 @@ class Simulation:
         self.households.expense_relief[:] = 0.0
         self.invalidate_income()
         self._year_cache: dict[str, object] = {
-            key: background.submit(compute) for key, compute in self._computed_ahead.items()
+            key: background.submit(summary, self) for key, summary in self._computed_ahead.items()
         }
         sd = self.scenario.policy.identification.measurement_error_sd
         z = self.streams.generator("identification").standard_normal(self.households.n)
