@@ -7,8 +7,9 @@ every year touches fresh pages again. Fresh pages cost about 0.25 us each on a p
 machine and about 2.5 ms per MB on the virtual machines this project runs on
 (benchmarks/RESULTS.md): at a million households that was two seconds of a run.
 `keep_freed_memory` tells glibc to serve every allocation from its heap and to keep up to
-1 GiB of freed memory for reuse. Peak memory does not change (1.80 against 1.80 GB for
-five_batches at a million households); memory is handed back when the process ends.
+1 GiB of freed memory for reuse. The price is a somewhat higher peak, as freed blocks are
+not always reused whole (about 250 bytes per household for `run.py run`; the memory
+estimate, model/simulation/memory.py, counts it); memory goes back when the process ends.
 
 Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 for its workers, which made every large
 temporary a fresh mapping (tasks ran 20-25% slower); this overrides that too.
