@@ -28,7 +28,7 @@ def ranks_within_groups(groups, n_groups):  # fmt: skip
     return ranks
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def older_full_labourers(household, alive, labour, age, from_age, n_households):  # fmt: skip
     """Living full labourers aged `from_age` or more, per household: what
     `np.bincount(household[alive & (labour == LABOUR_FULL) & (age >= from_age)])` counts.
@@ -56,7 +56,7 @@ def villages_with_unsafe_water(village, active, safe_water, n_villages):  # fmt:
     return lacking
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def covered_students(
     household, alive, school_stage, covered, stipend_by_stage, waiver_by_stage, n_households
 ):
@@ -106,6 +106,44 @@ def start_and_count_premiums(
 
 
 @numba.njit(cache=True)
+def start_and_count_premiums_of(
+    aided_rows, alive, school_stage, labour, household, premium_year, year, duration_years,
+    n_households,
+):  # fmt: skip
+    """`start_and_count_premiums` for the unique person rows `aided_rows` (the aided
+    persons, any order) instead of a mask over every person: the same starts and the same
+    counts. Education aid reaches a small share of the persons, so this loop skips the
+    other rows instead of testing each."""
+    graduates = np.zeros(n_households, dtype=np.int64)
+    for i in aided_rows:
+        working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE
+        if not working:
+            continue
+        if premium_year[i] == NEVER:
+            premium_year[i] = year
+        if year - np.int64(premium_year[i]) < duration_years:
+            graduates[household[i]] += 1
+    return graduates
+
+
+@numba.njit(cache=True)
+def mark_newly_aided(students, household, served, aided):  # fmt: skip
+    """Education aid's new aided persons: of the person rows `students` (ascending), those
+    whose household is `served` and who are not yet `aided`; marks them aided and returns
+    them (ascending). What `s = students[served[household[students]]]`,
+    `new = s[~aided[s]]`, `aided[new] = True` do, in one pass."""
+    out = np.empty(students.size, dtype=np.int64)
+    found = 0
+    for i in range(students.size):
+        r = students[i]
+        if served[household[r]] and not aided[r]:
+            aided[r] = True
+            out[found] = r
+            found += 1
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
 def lost_streams(start_year, loss_draw, loss_risk):  # fmt: skip
     """Rows of running streams (start_year != NEVER) whose draw falls below their loss
     risk: `np.flatnonzero((start_year != NEVER) & (loss_draw < loss_risk))` in one pass."""
@@ -147,3 +185,67 @@ def relieve_expense(households, relief, expense, channel_relief):  # fmt: skip
             moved[found] = h
             found += 1
     return moved[:found].copy()
+
+
+@numba.njit(cache=True)
+def rows_where(rows, mask):  # fmt: skip
+    """`rows[mask[rows]]` in one pass: the rows (of an ascending list) whose entry of
+    the full-length boolean `mask` holds, without a temporary mask over `rows`."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        out[found] = rows[i]
+        found += mask[rows[i]]
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def rows_where_not(rows, mask):  # fmt: skip
+    """`rows[~mask[rows]]` in one pass (e.g. the applicants not yet served once)."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        out[found] = rows[i]
+        found += not mask[rows[i]]
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def maximum(a, b):  # fmt: skip
+    """`np.maximum` of two floats: `a` unless `b` is larger (NaN `a` propagates)."""
+    return a if (a >= b or np.isnan(a)) else b
+
+
+@numba.njit(cache=True)
+def minimum(a, b):  # fmt: skip
+    """`np.minimum` of two floats: `a` unless `b` is smaller (NaN `a` propagates)."""
+    return a if (a <= b or np.isnan(a)) else b
+
+
+@numba.njit(cache=True)
+def three_layer_relief(
+    households, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
+    outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible, critical_share,
+    assistance_share, cap, capped,
+):  # fmt: skip
+    """Health insurance's relief due (HealthInsurance.relief_due) for each of
+    `households`, in one pass: the bill the three layers leave (personal_share_after_tiers
+    on the inpatient cost at the household's basic rate or `inpatient_rate` if higher,
+    plus the chronic cost at its outpatient rate or `outpatient_rate`, at most `cap` if
+    `capped`) taken from the current out-of-pocket bill, never below 0. The same float64
+    operations in the same order as the NumPy formulation, so the same bytes."""
+    out = np.empty(households.size, dtype=np.float64)
+    keep_after_assistance = 1.0 - assistance_share
+    for i in range(households.size):
+        h = households[i]
+        basic = maximum(inpatient_reimbursement[h], inpatient_rate)
+        after_basic = inpatient_cost[h] * (1.0 - basic)
+        above = maximum(after_basic - deductible, 0.0)
+        after_critical = after_basic - critical_share * above
+        inpatient = after_critical * keep_after_assistance
+        chronic_rate = maximum(outpatient_reimbursement[h], outpatient_rate)
+        bill = inpatient + chronic_cost[h] * (1.0 - chronic_rate)
+        if capped:
+            bill = minimum(bill, cap)
+        out[i] = maximum(medical_oop[h] - bill, 0.0)
+    return out
