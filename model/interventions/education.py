@@ -204,6 +204,9 @@ class EducationAid(Intervention):
         """Households with a living member in a school stage the plan covers."""
         return self.covered_students[rows] > 0
 
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return kernels.rows_above(rows, self.covered_students, 0)  # without a mask over rows
+
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Stipends plus waived fees of the household's students (yuan)."""
         return self.stipend[households] + self.waiver[households]

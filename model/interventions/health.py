@@ -161,6 +161,9 @@ class HealthInsurance(Intervention):
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         return sim.households.active[rows]
 
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return kernels.rows_where(rows, sim.households.active)  # without a mask over rows
+
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return self.premiums(sim, households) + self.relief_due(sim, households)
 
@@ -221,6 +224,9 @@ class ChronicDiseaseAssistance(Intervention):
 
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         return sim.households.chronic_cost[rows] > 0
+
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return kernels.rows_above(rows, sim.households.chronic_cost, 0.0)  # without a mask
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """The share of the chronic out-of-pocket cost, capped, and never more than the

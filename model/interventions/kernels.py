@@ -249,3 +249,72 @@ def three_layer_relief(
             bill = minimum(bill, cap)
         out[i] = maximum(medical_oop[h] - bill, 0.0)
     return out
+
+
+@numba.njit(cache=True)
+def rows_above(rows, values, threshold):  # fmt: skip
+    """`rows[values[rows] > threshold]` in one pass (e.g. households with a student)."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        out[found] = rows[i]
+        found += values[rows[i]] > threshold
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def dibao_candidates(
+    rows, measured, standard, full_labourers, registered, only_without_labour, last_resort
+):  # fmt: skip
+    """Dibao.eligible_among as rows, in one pass: those of `rows` measured below the
+    `standard`, and, if `only_without_labour`, without a full labourer or (when the
+    `last_resort` rule applies this year) registered."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        r = rows[i]
+        if not measured[r] < standard:
+            continue
+        if only_without_labour and not (full_labourers[r] == 0 or (last_resort and registered[r])):
+            continue
+        out[found] = r
+        found += 1
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def wubao_candidates(rows, full_labourers, working_age, elderly):  # fmt: skip
+    """Wubao.eligible_among as rows, in one pass: those of `rows` without a full
+    labourer, without a member of working age and with an elderly member."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        r = rows[i]
+        out[found] = r
+        found += (full_labourers[r] == 0) & (working_age[r] == 0) & (elderly[r] > 0)
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def relief_candidates(
+    rows, measured, line, village, disaster, price_shock, medical_oop, total_income,
+    large_bill_share,
+):  # fmt: skip
+    """TemporaryRelief.eligible_among as rows, in one pass: those of `rows` measured below
+    `line` whose village had a disaster or a price shock, or whose out-of-pocket medical
+    bill is positive and at least `large_bill_share` of their total income (at least 1)."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        r = rows[i]
+        if not measured[r] < line:
+            continue
+        v = village[r]
+        hit = disaster[v] or price_shock[v]
+        if not hit:
+            bill = medical_oop[r]
+            hit = bill > 0 and bill >= large_bill_share * maximum(total_income[r], 1.0)
+        if hit:
+            out[found] = r
+            found += 1
+    return out[:found].copy()
