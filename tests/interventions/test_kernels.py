@@ -220,3 +220,22 @@ def test_mark_newly_aided_as_numpy_indexing():
     newly = kernels.mark_newly_aided(students, household, served, aided)
     assert np.array_equal(newly, expected) and expected.size > 0
     assert np.array_equal(aided, expected_aided)
+
+
+@pytest.mark.parametrize("duration", [-1, 3])
+def test_paying_streams_as_the_numpy_selection(duration):
+    from model.engine.state import NEVER
+
+    rng = np.random.default_rng(17)
+    start = np.where(rng.random(600) < 0.4, rng.integers(2010, 2021, 600), NEVER)
+    start = start.astype(np.int16)
+    year, lag = 2020, 1
+    rows = np.flatnonzero(start != NEVER)
+    years_paid = year - start[rows].astype(np.int32) - lag
+    paying = years_paid >= 0
+    if duration >= 0:
+        paying &= years_paid < duration
+    got_rows, got_years = kernels.paying_streams(start, year, lag, duration)
+    assert np.array_equal(got_rows, rows[paying])
+    assert got_years.dtype == np.int32 and np.array_equal(got_years, years_paid[paying])
+    assert (~paying).any() and paying.any()
