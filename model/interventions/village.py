@@ -200,20 +200,12 @@ def village_sum(sim: YearContext, values: np.ndarray) -> np.ndarray:
 def village_local_wages(sim: YearContext) -> np.ndarray:
     """Local wage income of each village's active households (`local_wage_income`),
     once a year: wages, migrants and households do not change during the assistance."""
-    return sim.per_year(
-        "village_local_wages",
-        lambda: village_sum(sim, local_wage_income(sim)),
-        of_persons_only=True,  # made ahead on the background thread from the next year on
-    )
+    return sim.per_year("village_local_wages", lambda: village_sum(sim, local_wage_income(sim)))
 
 
 def village_farm_income(sim: YearContext) -> np.ndarray:
     """Farm income of each village's active households, once a year (as the wages)."""
-    return sim.per_year(
-        "village_farm_income",
-        lambda: village_sum(sim, sim.households.farm_income),
-        of_persons_only=True,  # the economy's farm income: the assistance leaves it alone
-    )
+    return sim.per_year("village_farm_income", lambda: village_sum(sim, sim.households.farm_income))
 
 
 # --- road ----------------------------------------------------------------------------------
