@@ -290,17 +290,16 @@ def dibao_candidates(
 ):  # fmt: skip
     """Dibao.eligible_among as rows, in one pass: those of `rows` measured below the
     `standard`, and, if `only_without_labour`, without a full labourer or (when the
-    `last_resort` rule applies this year) registered."""
+    `last_resort` rule applies this year) registered. Without a branch on the data, which
+    would be mispredicted where many are below the standard."""
+    any_labour = not only_without_labour
     out = np.empty(rows.size, dtype=np.int64)
     found = 0
     for i in range(rows.size):
         r = rows[i]
-        if not measured[r] < standard:
-            continue
-        if only_without_labour and not (full_labourers[r] == 0 or (last_resort and registered[r])):
-            continue
+        qualifies = any_labour | (full_labourers[r] == 0) | (last_resort & registered[r])
         out[found] = r
-        found += 1
+        found += (measured[r] < standard) & qualifies
     return out[:found].copy()
 
 
