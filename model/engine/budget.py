@@ -23,6 +23,10 @@ class Ledger:
 
     def __init__(self, funds: Mapping[str, object], n_households: int):
         self.funds = dict(funds)
+        # Fixed for the run: read by every affordability test and booking of the year.
+        self._integrated_funds = [
+            name for name, config in self.funds.items() if getattr(config, "integrated", False)
+        ]
         self.n_households = n_households
         self.available: dict[str, float] = {}
         self.opening_balance: dict[str, float] = {}
@@ -58,13 +62,14 @@ class Ledger:
     @property
     def integrated_funds(self) -> list[str]:
         """The funds of the integrated pool, in scenario order."""
-        return [name for name, config in self.funds.items() if getattr(config, "integrated", False)]
+        return self._integrated_funds
 
     def spendable(self, fund: str) -> float:
         """Money an instrument paid by `fund` may draw on now: its fund, or the whole
         integrated pool when the fund is integrated (yuan)."""
-        if fund in self.integrated_funds:
-            return sum(self.available[name] for name in self.integrated_funds)
+        pool = self._integrated_funds
+        if fund in pool:
+            return sum(self.available[name] for name in pool)
         return self.available[fund]
 
     def open_year(self, year: int, registry_persons: float = 0.0) -> None:
@@ -140,10 +145,11 @@ class Ledger:
             self.available[source] -= paid
             self.spent_by_fund_year[(source, year)] += paid
         self.spent_by_instrument_year[(instrument, year)] += total
-        received = self.received_by_instrument.setdefault(
-            instrument, np.zeros(self.n_households, dtype=np.float64)
-        )
-        ever = self.ever_received.setdefault(instrument, np.zeros(self.n_households, dtype=bool))
+        received = self.received_by_instrument.get(instrument)
+        if received is None:  # the first booking of the instrument
+            received = self.received_by_instrument[instrument] = np.zeros(self.n_households)
+            self.ever_received[instrument] = np.zeros(self.n_households, dtype=bool)
+        ever = self.ever_received[instrument]
         # households are unique within one booking, so each adds once, as NumPy's `+=` does
         add_bookings(households, amounts, self.received_this_year, received, ever)
 

@@ -176,6 +176,20 @@ class Intervention:
             raise NotImplementedError
         return self.eligible(sim)[rows]
 
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """The households of `rows` (ascending) that `eligible_among` admits, in order:
+        what `propose` ranks. An instrument may redefine it as one compiled pass that
+        makes the same test without a mask over `rows` (a class that redefines its
+        eligibility without this falls back to the mask; `__init_subclass__`)."""
+        return where_true(rows, self._eligible_rows(sim, rows))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        if ("eligible" in own or "eligible_among" in own) and "candidates_among" not in own:
+            cls.candidates_among = Intervention.candidates_among  # an inherited fast path
+            # would test the parent's eligibility
+
     def priority(self, sim: YearContext) -> np.ndarray:
         """Score over households; higher is served first when capacity or money runs out.
         The default serves the poorest (lowest measured per-capita income) first."""
@@ -283,10 +297,10 @@ class Intervention:
             return None
         rows = self.target_rows(sim)  # the tests below on these rows only, ascending
         if allowed is not None:
-            rows = where_true(rows, allowed[rows])
+            rows = kernels.rows_where(rows, allowed)
         if self.once_per_household and self.label in sim.ledger.ever_received:
-            rows = where_true(rows, ~sim.ledger.ever_received[self.label][rows])
-        candidates = where_true(rows, self._eligible_rows(sim, rows))
+            rows = kernels.rows_where_not(rows, sim.ledger.ever_received[self.label])
+        candidates = self.candidates_among(sim, rows)
         if candidates.size == 0:
             return None
         key = -self._priority_rows(sim, candidates)  # ascending key: best first

@@ -133,6 +133,8 @@ class EducationAid(Intervention):
         self.waiver = np.zeros(sim.households.n)
         self.covered_students = np.zeros(sim.households.n, dtype=np.int64)
         self.students = np.zeros(0, dtype=np.int64)  # this year's covered student rows
+        self.aided_rows = np.zeros(0, dtype=np.int64)  # rows where `aided` holds, ascending
+        self._students_known = False  # the year's students found (`_know_the_students`)
 
     # --- per-stage rates -----------------------------------------------------------------
     def stipend_by_stage(self) -> np.ndarray:
@@ -180,46 +182,76 @@ class EducationAid(Intervention):
 
     # --- the year ------------------------------------------------------------------------
     def begin_year(self, sim: YearContext) -> None:
-        """Draws, then this year's stipend and waiver per household from its students."""
+        """Draws; this year's students are found at their first use (`_know_the_students`)."""
         super().begin_year(sim)
+        self._grow_person_arrays(sim.persons.n)
+        self._students_known = False
+
+    def _know_the_students(self, sim: YearContext) -> None:
+        """This year's students, stipends and waivers per household (the attributes
+        `students`, `covered_students`, `stipend`, `waiver`), at their first use in the
+        year: made on the background thread from the second year on, they are asked for
+        as late as possible, when the instrument proposes, so that the thread has had the
+        year's first phases to make them."""
+        if not self._students_known:
+            self.students, self.covered_students, self.stipend, self.waiver = sim.per_year(
+                f"covered_students:{self.label}", lambda: self._students_of_the_year(sim),
+                of_persons_only=True,
+            )  # fmt: skip
+            self._students_known = True
+
+    def _students_of_the_year(self, sim: YearContext) -> tuple[np.ndarray, ...]:
+        """Living students of a covered stage, and per household their count, stipends and
+        waivers (np.flatnonzero and np.bincount), in one compiled pass over the persons.
+        It reads persons and the year only, so from the second year on the simulation makes
+        it on its background thread while the year's assistance starts (Simulation.per_year)."""
         p, n = sim.persons, sim.persons.n
-        self._grow_person_arrays(n)
-        # living students of a covered stage, and per household their count, stipends and
-        # waivers (np.flatnonzero and np.bincount), in one compiled pass over the persons
-        self.students, self.covered_students, self.stipend, self.waiver = (
-            kernels.covered_students(
-                p.household[:n], p.alive[:n], p.school_stage[:n], self.covered_stage(),
-                self.stipend_by_stage(), self.waiver_by_stage(sim), sim.households.n,
-            )
+        return kernels.covered_students(
+            p.household[:n], p.alive[:n], p.school_stage[:n], self.covered_stage(),
+            self.stipend_by_stage(), self.waiver_by_stage(sim), sim.households.n,
         )  # fmt: skip
 
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Households with a living member in a school stage the plan covers."""
+        self._know_the_students(sim)
         return self.covered_students[rows] > 0
+
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        self._know_the_students(sim)
+        return kernels.rows_above(rows, self.covered_students, 0)  # without a mask over rows
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Stipends plus waived fees of the household's students (yuan)."""
+        self._know_the_students(sim)
         return self.stipend[households] + self.waiver[households]
 
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
     ) -> None:
         """Pay the stipends, waive the fees and mark the students as aided."""
+        self._know_the_students(sim)
         served = households[np.flatnonzero(succeeded)]
         self.pay(sim, served, self.stipend[served])
         self.relieve(sim, served, self.waiver[served], "schooling_cost")
         aided_home = np.zeros(sim.households.n, dtype=bool)
         aided_home[served] = True
-        rows = self.students  # persons do not change during the year's assistance
-        self.aided[rows[aided_home[sim.persons.household[rows]]]] = True
+        # the students (persons do not change during the year's assistance) of the served
+        # homes not aided before, now marked
+        newly = kernels.mark_newly_aided(
+            self.students, sim.persons.household, aided_home, self.aided
+        )
+        # kept ascending (both are), so end_year reads the person arrays in memory order
+        self.aided_rows = np.insert(self.aided_rows, np.searchsorted(self.aided_rows, newly), newly)
 
     def end_year(self, sim: YearContext) -> None:
         """Start the premium of aided persons now out of school and working (once per
         person), then pay every running premium of a person still working."""
+        self._know_the_students(sim)  # the year's students are kept, delivered or not
         p, n = sim.persons, sim.persons.n
         self._grow_person_arrays(n)
-        graduates = kernels.start_and_count_premiums(
-            self.aided[:n], p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
+        # the aided rows only (kernels.start_and_count_premiums would test every person)
+        graduates = kernels.start_and_count_premiums_of(
+            self.aided_rows, p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
             self.premium_year[:n], sim.year, self.config.premium_duration_years,
             sim.households.n,
         )  # fmt: skip

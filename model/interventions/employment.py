@@ -258,12 +258,22 @@ class PublicWelfarePost(Intervention):
         self.held_last_year = self.held_this_year
         self.held_this_year = np.zeros(sim.households.n, dtype=bool)
 
+    def older_full_labourers(self, sim: YearContext) -> np.ndarray:
+        """Living full labourers aged `older_labourer_age` or more, per household: a pass
+        over the persons, which the year's assistance does not change, so from the second
+        year on it is made on the simulation's background thread (Simulation.per_year)."""
+        age = self.config.older_labourer_age
+
+        def compute() -> np.ndarray:
+            p, n = sim.persons, sim.persons.n
+            return kernels.older_full_labourers(
+                p.household[:n], p.alive[:n], p.labour[:n], p.age[:n], age, sim.households.n
+            )
+
+        return sim.per_year(f"older_full_labourers:{age}", compute, of_persons_only=True)
+
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
-        p, n = sim.persons, sim.persons.n
-        older_full = kernels.older_full_labourers(
-            p.household[:n], p.alive[:n], p.labour[:n], p.age[:n],
-            self.config.older_labourer_age, sim.households.n,
-        )  # fmt: skip
+        older_full = self.older_full_labourers(sim)
         low_mobility = members(sim, MEMBERS_PARTIAL)[rows] + older_full[rows]
         return (low_mobility > 0) & (members(sim, MEMBERS_MIGRANTS)[rows] == 0)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from model.interventions import kernels
 from model.interventions.base import Intervention, InterventionConfig, register
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,6 +42,9 @@ class HousingRenovation(Intervention):
 
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         return ~sim.households.housing_safe[rows]
+
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return kernels.rows_where_not(rows, sim.households.housing_safe)  # without a mask
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         return np.full(households.size, self.config.cost_yuan_per_household)

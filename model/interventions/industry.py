@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from model.engine.kernels import MEMBERS_LABOURERS
+from model.interventions import kernels
 from model.interventions.base import (
     Intervention,
     InterventionConfig,
@@ -212,6 +213,9 @@ class CooperativeDividend(StreamInstrument):
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Any household: asset income needs no labour (the target group narrows it)."""
         return sim.households.active[rows]
+
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        return kernels.rows_where(rows, sim.households.active)  # without a mask over rows
 
     def priority_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         score = super().priority_among(sim, rows)

@@ -28,7 +28,7 @@ def ranks_within_groups(groups, n_groups):  # fmt: skip
     return ranks
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def older_full_labourers(household, alive, labour, age, from_age, n_households):  # fmt: skip
     """Living full labourers aged `from_age` or more, per household: what
     `np.bincount(household[alive & (labour == LABOUR_FULL) & (age >= from_age)])` counts.
@@ -56,7 +56,7 @@ def villages_with_unsafe_water(village, active, safe_water, n_villages):  # fmt:
     return lacking
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def covered_students(
     household, alive, school_stage, covered, stipend_by_stage, waiver_by_stage, n_households
 ):
@@ -106,15 +106,75 @@ def start_and_count_premiums(
 
 
 @numba.njit(cache=True)
+def start_and_count_premiums_of(
+    aided_rows, alive, school_stage, labour, household, premium_year, year, duration_years,
+    n_households,
+):  # fmt: skip
+    """`start_and_count_premiums` for the unique person rows `aided_rows` (the aided
+    persons, any order) instead of a mask over every person: the same starts and the same
+    counts. Education aid reaches a small share of the persons, so this loop skips the
+    other rows instead of testing each."""
+    graduates = np.zeros(n_households, dtype=np.int64)
+    for i in aided_rows:
+        working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE
+        if not working:
+            continue
+        if premium_year[i] == NEVER:
+            premium_year[i] = year
+        if year - np.int64(premium_year[i]) < duration_years:
+            graduates[household[i]] += 1
+    return graduates
+
+
+@numba.njit(cache=True)
+def mark_newly_aided(students, household, served, aided):  # fmt: skip
+    """Education aid's new aided persons: of the person rows `students` (ascending), those
+    whose household is `served` and who are not yet `aided`; marks them aided and returns
+    them (ascending). What `s = students[served[household[students]]]`,
+    `new = s[~aided[s]]`, `aided[new] = True` do, in one pass."""
+    out = np.empty(students.size, dtype=np.int64)
+    found = 0
+    for i in range(students.size):
+        r = students[i]
+        if served[household[r]] and not aided[r]:
+            aided[r] = True
+            out[found] = r
+            found += 1
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
 def lost_streams(start_year, loss_draw, loss_risk):  # fmt: skip
     """Rows of running streams (start_year != NEVER) whose draw falls below their loss
-    risk: `np.flatnonzero((start_year != NEVER) & (loss_draw < loss_risk))` in one pass."""
+    risk: `np.flatnonzero((start_year != NEVER) & (loss_draw < loss_risk))` in one pass.
+    The draw and the risk are read for running streams only (a small share of rows)."""
     rows = np.empty(start_year.size, dtype=np.int64)
     found = 0
     for i in range(start_year.size):
-        rows[found] = i
-        found += (start_year[i] != NEVER) & (loss_draw[i] < loss_risk[i])
+        if start_year[i] != NEVER and loss_draw[i] < loss_risk[i]:
+            rows[found] = i
+            found += 1
     return rows[:found].copy()
+
+
+@numba.njit(cache=True)
+def paying_streams(start_year, year, lag_years, duration_years):  # fmt: skip
+    """Rows of running streams (start_year != NEVER) that pay in `year`, and the years
+    each has paid before: `k = year - start_year - lag_years` with `0 <= k` and, if
+    `duration_years` >= 0, `k < duration_years`. IncomeStreams.paying's selection in one
+    pass over the rows instead of a mask, its flatnonzero and two filters."""
+    rows = np.empty(start_year.size, dtype=np.int64)
+    years_paid = np.empty(start_year.size, dtype=np.int32)
+    found = 0
+    for i in range(start_year.size):
+        if start_year[i] == NEVER:
+            continue
+        k = np.int32(year) - np.int32(start_year[i]) - np.int32(lag_years)
+        if k >= 0 and (duration_years < 0 or k < duration_years):
+            rows[found] = i
+            years_paid[found] = k
+            found += 1
+    return rows[:found].copy(), years_paid[:found].copy()
 
 
 @numba.njit(cache=True)
@@ -147,3 +207,138 @@ def relieve_expense(households, relief, expense, channel_relief):  # fmt: skip
             moved[found] = h
             found += 1
     return moved[:found].copy()
+
+
+@numba.njit(cache=True)
+def rows_where(rows, mask):  # fmt: skip
+    """`rows[mask[rows]]` in one pass: the rows (of an ascending list) whose entry of
+    the full-length boolean `mask` holds, without a temporary mask over `rows`."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        out[found] = rows[i]
+        found += mask[rows[i]]
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def rows_where_not(rows, mask):  # fmt: skip
+    """`rows[~mask[rows]]` in one pass (e.g. the applicants not yet served once)."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        out[found] = rows[i]
+        found += not mask[rows[i]]
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def maximum(a, b):  # fmt: skip
+    """`np.maximum` of two floats: `a` unless `b` is larger (NaN `a` propagates)."""
+    return a if (a >= b or np.isnan(a)) else b
+
+
+@numba.njit(cache=True)
+def minimum(a, b):  # fmt: skip
+    """`np.minimum` of two floats: `a` unless `b` is smaller (NaN `a` propagates)."""
+    return a if (a <= b or np.isnan(a)) else b
+
+
+@numba.njit(cache=True)
+def three_layer_relief(
+    households, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
+    outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible, critical_share,
+    assistance_share, cap, capped,
+):  # fmt: skip
+    """Health insurance's relief due (HealthInsurance.relief_due) for each of
+    `households`, in one pass: the bill the three layers leave (personal_share_after_tiers
+    on the inpatient cost at the household's basic rate or `inpatient_rate` if higher,
+    plus the chronic cost at its outpatient rate or `outpatient_rate`, at most `cap` if
+    `capped`) taken from the current out-of-pocket bill, never below 0. The same float64
+    operations in the same order as the NumPy formulation, so the same bytes."""
+    out = np.empty(households.size, dtype=np.float64)
+    keep_after_assistance = 1.0 - assistance_share
+    for i in range(households.size):
+        h = households[i]
+        basic = maximum(inpatient_reimbursement[h], inpatient_rate)
+        after_basic = inpatient_cost[h] * (1.0 - basic)
+        above = maximum(after_basic - deductible, 0.0)
+        after_critical = after_basic - critical_share * above
+        inpatient = after_critical * keep_after_assistance
+        chronic_rate = maximum(outpatient_reimbursement[h], outpatient_rate)
+        bill = inpatient + chronic_cost[h] * (1.0 - chronic_rate)
+        if capped:
+            bill = minimum(bill, cap)
+        out[i] = maximum(medical_oop[h] - bill, 0.0)
+    return out
+
+
+@numba.njit(cache=True)
+def rows_above(rows, values, threshold):  # fmt: skip
+    """`rows[values[rows] > threshold]` in one pass (e.g. households with a student)."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        out[found] = rows[i]
+        found += values[rows[i]] > threshold
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def dibao_candidates(
+    rows, measured, standard, full_labourers, registered, only_without_labour, last_resort
+):  # fmt: skip
+    """Dibao.eligible_among as rows, in one pass: those of `rows` measured below the
+    `standard`, and, if `only_without_labour`, without a full labourer or (when the
+    `last_resort` rule applies this year) registered. Without a branch on the data, which
+    would be mispredicted where many are below the standard."""
+    any_labour = not only_without_labour
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        r = rows[i]
+        qualifies = any_labour | (full_labourers[r] == 0) | (last_resort & registered[r])
+        out[found] = r
+        found += (measured[r] < standard) & qualifies
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def wubao_candidates(rows, full_labourers, working_age, elderly):  # fmt: skip
+    """Wubao.eligible_among as rows, in one pass: those of `rows` without a full
+    labourer, without a member of working age and with an elderly member."""
+    out = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        r = rows[i]
+        out[found] = r
+        found += (full_labourers[r] == 0) & (working_age[r] == 0) & (elderly[r] > 0)
+    return out[:found].copy()
+
+
+@numba.njit(cache=True)
+def relief_candidates(
+    rows, measured, line, village, disaster, price_shock, medical_oop, total_income,
+    large_bill_share,
+):  # fmt: skip
+    """TemporaryRelief.eligible_among as rows: those of `rows` measured below `line`
+    whose village had a disaster or a price shock, or whose out-of-pocket medical bill is
+    positive and at least `large_bill_share` of their total income (at least 1). Two
+    passes without a branch on the data (a third of the county is near the line, so a
+    branch per test would be mispredicted about as often as not): the rows near the line,
+    then those of them hit by a shock."""
+    near = np.empty(rows.size, dtype=np.int64)
+    found = 0
+    for i in range(rows.size):
+        near[found] = rows[i]
+        found += measured[rows[i]] < line
+    out = np.empty(found, dtype=np.int64)
+    hit = 0
+    for i in range(found):
+        r = near[i]
+        v = village[r]
+        bill = medical_oop[r]
+        large_bill = (bill > 0) & (bill >= large_bill_share * maximum(total_income[r], 1.0))
+        out[hit] = r
+        hit += disaster[v] | price_shock[v] | large_bill
+    return out[:hit].copy()

@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 from model.engine.kernels import MEMBERS_ELDERLY, MEMBERS_WORKING_AGE
 from model.engine.params import Schedule, _check_schedule
 from model.engine.schedule import value_in_year
+from model.interventions import kernels
 from model.interventions.base import (
     Intervention,
     InterventionConfig,
@@ -102,6 +103,17 @@ class Dibao(Intervention):
             below[poor] = qualifies
         return below
 
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """`eligible_among` as rows, in one compiled pass: the dibao is means-tested over
+        the whole county by default, so the mask would be county-long."""
+        last_resort = self.config.registered_last_resort_from
+        h = sim.households
+        return kernels.dibao_candidates(
+            rows, sim.measured_income_per_capita(), float(self.standard_per_person(sim)),
+            h.full_labourers, h.registered, self.config.only_without_labour,
+            last_resort is not None and sim.year >= last_resort,
+        )  # fmt: skip
+
     def end_year(self, sim: YearContext) -> None:
         """'Two lines merged': hand the year's recipients without a full labourer to the
         registry's re-check (YearContext._register reads `sim.merged_with_registry`)."""
@@ -180,6 +192,12 @@ class Wubao(Intervention):
         eligible[some] = (working[rows[some]] == 0) & (elderly[rows[some]] > 0)
         return eligible
 
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """`eligible_among` as rows, in one compiled pass (over the whole county by
+        default, like the dibao)."""
+        working, elderly = members_by_age(sim)
+        return kernels.wubao_candidates(rows, sim.households.full_labourers, working, elderly)
+
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         _, elderly = members_by_age(sim)
         return self.stipend_per_person(sim) * elderly[households]
@@ -245,6 +263,17 @@ class TemporaryRelief(Intervention):
         some = np.flatnonzero(near)  # a share of the county: test the shocks of those only
         near[some] = self.hit_by_shock(sim, rows[some])
         return near
+
+    def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """`eligible_among` as rows, in one compiled pass (over the whole county by
+        default, like the dibao)."""
+        h, v = sim.households, sim.villages
+        line = self.config.near_line_multiple * sim.poverty_line
+        return kernels.relief_candidates(
+            rows, sim.measured_income_per_capita(), float(line), h.village, v.disaster,
+            v.price_shock, h.medical_oop, sim.total_income(),
+            float(self.config.large_bill_share_of_income),
+        )  # fmt: skip
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         below = sim.measured_income_per_capita()[households] < sim.poverty_line

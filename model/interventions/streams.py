@@ -88,12 +88,8 @@ class IncomeStreams:
     def paying(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """The households whose stream pays in `year` and what each pays (yuan/year);
         computed on the running rows only, a small share of the county."""
-        rows = np.flatnonzero(self.running)
-        years_paid = year - self.start_year[rows].astype(np.int32) - self.lag_years
-        paying = years_paid >= 0
-        if self.duration_years is not None:
-            paying &= years_paid < self.duration_years
-        rows, years_paid = rows[paying], years_paid[paying]
+        duration = -1 if self.duration_years is None else self.duration_years
+        rows, years_paid = kernels.paying_streams(self.start_year, year, self.lag_years, duration)
         return rows, self.amount[rows] * (1.0 - self.decay_per_year) ** years_paid
 
     @property

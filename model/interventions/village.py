@@ -30,8 +30,8 @@ from model.interventions.base import (
     InterventionConfig,
     Proposal,
     Target,
+    group_rows,
     register,
-    where_true,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,11 +123,12 @@ class VillageInvestment(Intervention):
     def open_villages(self, sim: YearContext, allowed: np.ndarray | None = None) -> np.ndarray:
         """Eligible villages not yet served that hold a household of the target group
         (within `allowed`, a household mask, if given)."""
-        members = self.target_rows(sim)
-        if allowed is not None:
-            members = where_true(members, allowed[members])
-        has_members = np.zeros(sim.villages.n, dtype=bool)
-        has_members[sim.households.village[members]] = True
+        if allowed is None:
+            has_members = villages_of_group(sim, self.target_mask(sim))
+        else:
+            members = kernels.rows_where(self.target_rows(sim), allowed)
+            has_members = np.zeros(sim.villages.n, dtype=bool)
+            has_members[sim.households.village[members]] = True
         return self.eligible_villages(sim) & has_members & ~self.invested
 
     def eligible(self, sim: YearContext) -> np.ndarray:
@@ -171,6 +172,23 @@ class VillageInvestment(Intervention):
         self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
         succeeded = self.village_failure_draw[villages] >= self.config.failure_risk
         self.apply_village_effect(sim, villages, succeeded)
+
+
+def villages_of_group(sim: YearContext, mask: np.ndarray) -> np.ndarray:
+    """Villages with at least one household of the group `mask`: computed once a year for
+    a read-only group mask (the year's assistance groups, as `group_rows`) and shared by
+    the village works of that group; a writable mask is read afresh each time."""
+
+    def compute() -> np.ndarray:
+        has_members = np.zeros(sim.villages.n, dtype=bool)
+        has_members[sim.households.village[group_rows(sim, mask)]] = True
+        return has_members
+
+    if mask.flags.writeable:
+        return compute()
+    # The cached pair holds the mask, so no other mask can take its id while it is kept.
+    held, villages = sim.per_year(f"villages_of_group:{id(mask)}", lambda: (mask, compute()))
+    return villages if held is mask else compute()
 
 
 def village_sum(sim: YearContext, values: np.ndarray) -> np.ndarray:

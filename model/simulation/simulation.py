@@ -230,16 +230,36 @@ class Simulation:
 
     def measured_income_per_capita(self) -> np.ndarray:
         """Per-capita income as the office measures it (its income concept, with error)."""
+        if "measured_per_capita" not in self._cache:
+            self._cache_all_incomes()
+        return self._cache["measured_per_capita"]
+
+    def _cache_all_incomes(self) -> None:
+        """Total, net per-capita and measured per-capita income of every household, cached
+        in one compiled pass (refresh_income_rows over all rows: the operations of
+        `total_income`, `net_income_per_capita` and the measure, in their order, so the
+        same bytes) instead of a NumPy pass per operation. The first instrument of each
+        year asks for them after the economy changed every income."""
         h = self.households
-
-        def compute() -> np.ndarray:
-            if self.scenario.policy.identification.income_concept == "income":
-                value = np.divide(self.total_income(), h.size, out=np.zeros(h.n), where=h.size > 0)
-            else:
-                value = self.net_income_per_capita()
-            return value * self._measurement_noise
-
-        return self._cached("measured_per_capita", compute)
+        arrays = [np.empty(h.n) for _ in range(3)]
+        refresh_income_rows(
+            np.arange(h.n),
+            h.farm_income,
+            h.wage_income,
+            h.pension_income,
+            h.assisted_total,
+            h.medical_oop,
+            h.schooling_cost,
+            h.size,
+            self._measurement_noise,
+            self.scenario.policy.identification.income_concept == "income",
+            *arrays,
+        )
+        for key, array in zip(
+            ("total", "net_per_capita", "measured_per_capita"), arrays, strict=True
+        ):
+            array.flags.writeable = False
+            self._cache[key] = array
 
     # --- the year -------------------------------------------------------------------
     def advance_economy(self) -> None:

@@ -148,3 +148,94 @@ def test_add_income_and_relieve_expense_as_numpy_scatter():
     assert np.array_equal(rows, households[moved])
     assert expense.tobytes() == want_expense.tobytes()
     assert channel.tobytes() == want_channel.tobytes()
+
+
+def test_start_and_count_premiums_of_the_aided_rows_as_over_the_mask():
+    from model.engine.state import NEVER
+
+    rng = np.random.default_rng(13)
+    n_households, rows, year, duration = 30, 500, 2020, 4
+    aided, alive = rng.random(rows) < 0.4, rng.random(rows) < 0.9
+    stage = rng.integers(0, 3, rows).astype(np.int8)
+    labour = rng.integers(0, 3, rows).astype(np.int8)
+    household = rng.integers(0, n_households, rows)
+    premium_year = np.where(rng.random(rows) < 0.5, NEVER, rng.integers(2010, 2020, rows))
+    premium_year = premium_year.astype(np.int16)
+    expected_year = premium_year.copy()
+    graduates = kernels.start_and_count_premiums(
+        aided, alive, stage, labour, household, expected_year, year, duration, n_households
+    )
+    aided_rows = rng.permutation(np.flatnonzero(aided))  # any order
+    counts = kernels.start_and_count_premiums_of(
+        aided_rows, alive, stage, labour, household, premium_year, year, duration, n_households
+    )
+    assert np.array_equal(premium_year, expected_year)
+    assert np.array_equal(counts, graduates) and graduates.any()
+
+
+def test_rows_where_and_rows_where_not_as_boolean_indexing():
+    rng = np.random.default_rng(14)
+    mask = rng.random(500) < 0.3
+    rows = np.flatnonzero(rng.random(500) < 0.6)
+    assert np.array_equal(kernels.rows_where(rows, mask), rows[mask[rows]])
+    assert np.array_equal(kernels.rows_where_not(rows, mask), rows[~mask[rows]])
+    empty = np.zeros(0, dtype=np.int64)
+    assert kernels.rows_where(empty, mask).size == kernels.rows_where_not(empty, mask).size == 0
+
+
+@pytest.mark.parametrize("cap", [None, 1500.0])
+def test_three_layer_relief_as_the_numpy_tiers(cap):
+    from model.interventions.health import Tiers, personal_share_after_tiers
+
+    rng = np.random.default_rng(15)
+    n = 400
+    inpatient = np.where(rng.random(n) < 0.6, 0.0, rng.exponential(9000, n))
+    chronic = np.where(rng.random(n) < 0.5, 0.0, rng.exponential(2000, n))
+    inpatient_rate, outpatient_rate = rng.random(n), rng.random(n) * 0.6
+    oop = rng.random(n) * 8000
+    households = rng.permutation(n)[:250]
+    tiers = Tiers(np.maximum(inpatient_rate[households], 0.55), 3000.0, 0.6, 0.7)
+    bill = personal_share_after_tiers(inpatient[households], tiers)
+    bill = bill + chronic[households] * (1.0 - np.maximum(outpatient_rate[households], 0.3))
+    if cap is not None:
+        bill = np.minimum(bill, cap)
+    expected = np.maximum(oop[households] - bill, 0.0)
+    relief = kernels.three_layer_relief(
+        households, oop, inpatient, inpatient_rate, chronic, outpatient_rate, 0.55, 0.3,
+        3000.0, 0.6, 0.7, 0.0 if cap is None else cap, cap is not None,
+    )  # fmt: skip
+    assert relief.tobytes() == expected.tobytes()
+    assert (expected == 0).any() and (expected > 0).any()
+
+
+def test_mark_newly_aided_as_numpy_indexing():
+    rng = np.random.default_rng(16)
+    household = rng.integers(0, 60, 700)
+    students = np.flatnonzero(rng.random(700) < 0.4)
+    served, aided = rng.random(60) < 0.5, rng.random(700) < 0.3
+    expected_aided = aided.copy()
+    chosen = students[served[household[students]]]
+    expected = chosen[~expected_aided[chosen]]
+    expected_aided[expected] = True
+    newly = kernels.mark_newly_aided(students, household, served, aided)
+    assert np.array_equal(newly, expected) and expected.size > 0
+    assert np.array_equal(aided, expected_aided)
+
+
+@pytest.mark.parametrize("duration", [-1, 3])
+def test_paying_streams_as_the_numpy_selection(duration):
+    from model.engine.state import NEVER
+
+    rng = np.random.default_rng(17)
+    start = np.where(rng.random(600) < 0.4, rng.integers(2010, 2021, 600), NEVER)
+    start = start.astype(np.int16)
+    year, lag = 2020, 1
+    rows = np.flatnonzero(start != NEVER)
+    years_paid = year - start[rows].astype(np.int32) - lag
+    paying = years_paid >= 0
+    if duration >= 0:
+        paying &= years_paid < duration
+    got_rows, got_years = kernels.paying_streams(start, year, lag, duration)
+    assert np.array_equal(got_rows, rows[paying])
+    assert got_years.dtype == np.int32 and np.array_equal(got_years, years_paid[paying])
+    assert (~paying).any() and paying.any()
