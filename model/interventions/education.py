@@ -194,17 +194,16 @@ class EducationAid(Intervention):
         as late as possible, when the instrument proposes, so that the thread has had the
         year's first phases to make them."""
         if not self._students_known:
-            self.students, self.covered_students, self.stipend, self.waiver = sim.per_year(
-                f"covered_students:{self.label}", lambda: self._students_of_the_year(sim),
-                of_persons_only=True,
-            )  # fmt: skip
+            self.students, self.covered_students, self.stipend, self.waiver = (
+                sim.persons_summary(f"covered_students:{self.label}", self._students_of_the_year)
+            )
             self._students_known = True
 
     def _students_of_the_year(self, sim: YearContext) -> tuple[np.ndarray, ...]:
         """Living students of a covered stage, and per household their count, stipends and
         waivers (np.flatnonzero and np.bincount), in one compiled pass over the persons.
         It reads persons and the year only, so from the second year on the simulation makes
-        it on its background thread while the year's assistance starts (Simulation.per_year)."""
+        it on its background thread while the year's assistance starts (persons_summary)."""
         p, n = sim.persons, sim.persons.n
         return kernels.covered_students(
             p.household[:n], p.alive[:n], p.school_stage[:n], self.covered_stage(),

@@ -261,16 +261,16 @@ class PublicWelfarePost(Intervention):
     def older_full_labourers(self, sim: YearContext) -> np.ndarray:
         """Living full labourers aged `older_labourer_age` or more, per household: a pass
         over the persons, which the year's assistance does not change, so from the second
-        year on it is made on the simulation's background thread (Simulation.per_year)."""
+        year on it is made on the simulation's background thread (persons_summary)."""
         age = self.config.older_labourer_age
+        return sim.persons_summary(f"older_full_labourers:{age}", self._older_full_labourers)
 
-        def compute() -> np.ndarray:
-            p, n = sim.persons, sim.persons.n
-            return kernels.older_full_labourers(
-                p.household[:n], p.alive[:n], p.labour[:n], p.age[:n], age, sim.households.n
-            )
-
-        return sim.per_year(f"older_full_labourers:{age}", compute, of_persons_only=True)
+    def _older_full_labourers(self, sim: YearContext) -> np.ndarray:
+        p, n = sim.persons, sim.persons.n
+        return kernels.older_full_labourers(
+            p.household[:n], p.alive[:n], p.labour[:n], p.age[:n],
+            self.config.older_labourer_age, sim.households.n,
+        )  # fmt: skip
 
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         older_full = self.older_full_labourers(sim)

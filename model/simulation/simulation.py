@@ -167,7 +167,8 @@ class Simulation:
         """`summary(self)` once per policy year, for a summary that reads only the persons
         (no instrument changes them): from the year after it is first asked for, it is
         computed on the background thread as soon as the economy has run. `summary` is a
-        module-level function, so that the simulation keeps no reference to itself."""
+        module-level function or an instrument's method (which holds no simulation), so
+        that the simulation keeps no reference to itself."""
         if self.draw_ahead:
             self._computed_ahead[key] = summary
         return self.per_year(key, lambda: summary(self))
