@@ -208,10 +208,9 @@ def kaplan_meier(
         steps, step_survival, step_at_risk, step_events = kaplan_meier_steps(durations, observed)
         # undefined where S is 0 or 1 (NaN or infinite terms): handled below
         with np.errstate(divide="ignore", invalid="ignore"):
-            variance = (
-                1 / np.log(step_survival) ** 2
-                * np.cumsum(step_events / (step_at_risk * (step_at_risk - step_events)))
-            )
+            inverse_log_squared = 1 / np.log(step_survival) ** 2  # scipy's order of operations
+            greenwood = np.cumsum(step_events / (step_at_risk * (step_at_risk - step_events)))
+            variance = inverse_log_squared * greenwood
             z_se = special.ndtri(1 / 2 + level / 2) * np.sqrt(variance)
             log_minus_log = np.log(-np.log(step_survival))
             step_low = np.clip(np.exp(-np.exp(log_minus_log + z_se)), 0, 1)
