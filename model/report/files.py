@@ -37,8 +37,14 @@ PANEL_NAME = "households.parquet"
 REPORT_NAME = "report.html"
 RUN_FILE_NAMES = frozenset(
     {
-        "scenario.yaml", "yearly.csv", "summary.json", *ANALYSIS_TABLES, PANEL_NAME, "plots",
-        REPORT_NAME, MANIFEST_NAME,
+        "scenario.yaml",
+        "yearly.csv",
+        "summary.json",
+        *ANALYSIS_TABLES,
+        PANEL_NAME,
+        "plots",
+        REPORT_NAME,
+        MANIFEST_NAME,
     }
 )
 """Names a run directory may hold; any other entry means DIR is not a run directory."""
@@ -48,12 +54,21 @@ CSV_FLOAT_FORMAT = "%.12g"
 
 PACKAGE_NAME = "poverty-exit-sim"
 RECORDED_PACKAGES = (
-    "numpy", "pandas", "scipy", "mesa", "pydantic", "pyarrow", "matplotlib", "pyyaml", "tqdm",
+    "numpy",
+    "pandas",
+    "scipy",
+    "mesa",
+    "pydantic",
+    "pyarrow",
+    "matplotlib",
+    "pyyaml",
+    "tqdm",
 )
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- atomic files ----------------------------------------------------------------------
+
 
 def current_umask() -> int:
     """The process umask (read by setting and restoring it; there is no getter)."""
@@ -90,6 +105,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 # --- file contents -----------------------------------------------------------------------
 
+
 def csv_text(frame: pd.DataFrame) -> str:
     """A table as CSV text: no index, `\\n` line ends, floats to 12 significant digits."""
     return frame.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
@@ -124,12 +140,17 @@ def json_text(data: Any) -> str:
 
 # --- provenance --------------------------------------------------------------------------
 
+
 def code_version() -> str:
     """`git describe --always --dirty` of the checkout, else the installed package version."""
     try:
         result = subprocess.run(
             ["git", "describe", "--always", "--dirty"],
-            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=False,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         if result.returncode == 0 and result.stdout.strip():
             return result.stdout.strip()

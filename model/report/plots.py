@@ -210,7 +210,9 @@ def band_figure(yearly: pd.DataFrame, title: str, ylabel: str, lines: dict[str, 
 def poverty_over_time(yearly: pd.DataFrame) -> Figure:
     """Income-poor (truth) and registered (the office's list) households by year."""
     return band_figure(
-        yearly, "Poor and registered households", "households",
+        yearly,
+        "Poor and registered households",
+        "households",
         {"poor_households": "income-poor (true)", "registered_households": "registered poor"},
     )
 
@@ -218,7 +220,9 @@ def poverty_over_time(yearly: pd.DataFrame) -> Figure:
 def exits_and_relapses(yearly: pd.DataFrame) -> Figure:
     """Registered households exiting, and exited households falling back, per year."""
     return band_figure(
-        yearly, "Exits and relapses per year", "households per year",
+        yearly,
+        "Exits and relapses per year",
+        "households per year",
         {"exits_households": "exits", "relapses_households": "relapses"},
     )
 
