@@ -18,8 +18,6 @@ added up over replicates before probabilities are taken.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -159,11 +157,46 @@ def exit_spells(panel: HouseholdPanel) -> pd.DataFrame:
     return pd.DataFrame(spell)
 
 
+def kaplan_meier_steps(
+    durations: np.ndarray, observed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(times, survival, at risk, events) at each distinct duration, the Kaplan-Meier steps
+    exactly as scipy.stats.ecdf computes them (same operations, so the same floats) without
+    importing scipy.stats, which took 0.3 s of a comparison. Needs one observed event."""
+    if observed.all():  # scipy's uncensored branch: 1 - the empirical CDF
+        times, events = np.unique(np.sort(durations), return_counts=True)
+        events_so_far = np.cumsum(events)
+        n = durations.size
+        survival = 1 - events_so_far / n
+        at_risk = np.concatenate(([n], n - events_so_far[:-1]))
+        return times, survival, at_risk, events
+    # scipy's right-censored branch: events first, censored after, sorted by duration
+    ended = np.concatenate((durations[observed], durations[~observed]))
+    died = np.asarray([1] * int(observed.sum()) + [0] * int((~observed).sum()))
+    order = np.argsort(ended)
+    ended, died = ended[order], died[order]
+    at_risk_each = np.arange(ended.size, 0, -1)
+    distinct = np.diff(ended, prepend=-np.inf, append=np.inf) > 0
+    first, last = distinct[:-1], distinct[1:]
+    at_risk = at_risk_each[first]
+    events = np.diff(np.cumsum(died)[last], prepend=0)
+    survival = np.cumprod((at_risk - events) / at_risk)
+    return ended[first], survival, at_risk, events
+
+
+def step_values(steps: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """A survival step function (1 before the first step) read at `at`: the value of the last
+    step at or before each point, as scipy's ecdf evaluates it (interp1d, kind 'previous')."""
+    index = np.searchsorted(steps, at, side="right")
+    return np.where(index == 0, 1.0, values[np.maximum(index - 1, 0)])
+
+
 def kaplan_meier(
     durations: np.ndarray, observed: np.ndarray, times: np.ndarray, level: float = INTERVAL_LEVEL
 ) -> pd.DataFrame:
-    """Kaplan-Meier survival S(t) at `times` with its interval (scipy.stats.ecdf, Greenwood
-    variance on the log-log scale), the number at risk at t and the events at t."""
+    """Kaplan-Meier survival S(t) at `times` with its interval (Greenwood variance on the
+    log-log scale, the "exponential Greenwood" of scipy.stats.ecdf's confidence_interval,
+    whose numbers these are), the number at risk at t and the events at t."""
     durations = np.asarray(durations, dtype=np.float64)
     observed = np.asarray(observed, dtype=bool)
     at_risk = (durations[None, :] >= times[:, None]).sum(axis=1)
@@ -172,15 +205,18 @@ def kaplan_meier(
     low = np.full(times.size, np.nan)
     high = np.full(times.size, np.nan)
     if observed.any():
-        from scipy import stats  # ~1 s to import; only when there is something to estimate
-
-        data = stats.CensoredData(uncensored=durations[observed], right=durations[~observed])
-        estimate = stats.ecdf(data).sf
-        survival = estimate.evaluate(times)
-        with warnings.catch_warnings():  # undefined where S is 0 or 1: handled below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            interval = estimate.confidence_interval(level, method="log-log")
-            low, high = interval.low.evaluate(times), interval.high.evaluate(times)
+        steps, step_survival, step_at_risk, step_events = kaplan_meier_steps(durations, observed)
+        # undefined where S is 0 or 1 (NaN or infinite terms): handled below
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inverse_log_squared = 1 / np.log(step_survival) ** 2  # scipy's order of operations
+            greenwood = np.cumsum(step_events / (step_at_risk * (step_at_risk - step_events)))
+            variance = inverse_log_squared * greenwood
+            z_se = special.ndtri(1 / 2 + level / 2) * np.sqrt(variance)
+            log_minus_log = np.log(-np.log(step_survival))
+            step_low = np.clip(np.exp(-np.exp(log_minus_log + z_se)), 0, 1)
+            step_high = np.clip(np.exp(-np.exp(log_minus_log - z_se)), 0, 1)
+        survival = step_values(steps, step_survival, times)
+        low, high = step_values(steps, step_low, times), step_values(steps, step_high, times)
     before_any_event = times < (durations[observed].min() if observed.any() else np.inf)
     low[before_any_event], high[before_any_event] = 1.0, 1.0  # S = 1 exactly there
     unobserved = at_risk == 0  # after the longest spell S is not estimated

@@ -14,12 +14,11 @@ import matplotlib.style
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from model.engine.state import EXIT_CHANNELS
-from model.report.plots import DPI, thousands
+from model.report.plots import agg_figure, thousands
 from model.report.style import (
     HATCHES,
     MAX_BAR_WIDTH,
@@ -276,8 +275,7 @@ def comparison_panel(comparison: pd.DataFrame) -> Figure:
     axes_height = 0.45 * max(len(scenarios), 2)  # inches
     gap, top, bottom = 1.0, 1.0, 0.6  # inches between panel rows, above and below them
     height = top + bottom + rows_count * axes_height + (rows_count - 1) * gap
-    figure = Figure(figsize=(PANEL_WIDTH_INCHES, height), dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure = agg_figure((PANEL_WIDTH_INCHES, height))
     figure.subplots_adjust(
         left=0.16, right=0.98, bottom=bottom / height, top=1 - top / height, wspace=0.55,
         hspace=gap / axes_height,

@@ -52,25 +52,38 @@ SURVIVAL_EVENTS = {
 # --- relapse risk --------------------------------------------------------------------------
 
 
-def relapse_rows(relapse_curve: pd.DataFrame, group: str, horizon: int) -> pd.DataFrame:
-    """One group's bins at one horizon with data, by ratio, with the bin midpoint as `ratio`."""
+NO_ROWS = pd.DataFrame()
+"""What a split gives for a label it does not hold (`.empty`, like a filter finding nothing)."""
+
+
+def split_by(rows: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
+    """`rows` split by the label `column`, in order of first appearance, the rows' order kept:
+    one pass over the labels instead of a text comparison of the whole file per curve."""
+    labels = text_column(rows, column).to_numpy()
+    return {label: rows[labels == label] for label in dict.fromkeys(labels)}
+
+
+def relapse_curves(relapse_curve: pd.DataFrame, horizon: int, by: str = "group") -> dict:
+    """The bins at one horizon with data, split by the label column `by` (group, scenario):
+    each by ratio, with the bin midpoint as `ratio`."""
     rows = relapse_curve[
-        (text_column(relapse_curve, "group") == group)
-        & (relapse_curve["horizon_years"] == horizon)
+        (relapse_curve["horizon_years"] == horizon)
         & relapse_curve["probability"].notna()
         & (relapse_curve["household_years"] >= MIN_HOUSEHOLD_YEARS)
-    ].sort_values("ratio_low")
-    return rows.assign(ratio=(rows["ratio_low"] + rows["ratio_high"]) / 2)
+    ].sort_values("ratio_low", kind="stable")
+    return split_by(rows.assign(ratio=(rows["ratio_low"] + rows["ratio_high"]) / 2), by)
 
 
 def draw_probability(axes: Axes, rows: pd.DataFrame, label: str, index: int, **style) -> None:
     """A probability line over the ratio with its interval band."""
+    ratio = rows["ratio"].to_numpy(dtype=float)
     (line,) = axes.plot(
-        rows["ratio"], rows["probability"], label=label, markersize=4,
+        ratio, rows["probability"].to_numpy(dtype=float), label=label, markersize=4,
         **{**series_style(index), **style},
     )  # fmt: skip
     axes.fill_between(
-        rows["ratio"], rows["probability_low"], rows["probability_high"],
+        ratio, rows["probability_low"].to_numpy(dtype=float),
+        rows["probability_high"].to_numpy(dtype=float),
         color=line.get_color(), alpha=BAND_ALPHA, linewidth=0,
     )  # fmt: skip
 
@@ -105,8 +118,9 @@ def relapse_risk_curve(relapse_curve: pd.DataFrame, scenario: str | None = None)
         title += f" ({scenario})"
     figure, axes = relapse_axes(title)
     drawn = 0
+    everyone = rows[text_column(rows, "group") == "all"]
     for index, horizon in enumerate(HORIZONS_YEARS):
-        curve = relapse_rows(rows, "all", horizon)
+        curve = relapse_curves(everyone, horizon).get("all", NO_ROWS)
         if curve.empty:
             continue
         label = f"within {horizon} year" + ("" if horizon == 1 else "s")
@@ -127,14 +141,15 @@ def relapse_risk_by_cause(
     rows = pick_scenario(relapse_curve, scenario)
     figure, axes = relapse_axes(f"Risk of falling below the line within {horizon} years, by cause")
     groups = [*CAUSES, *sorted(set(text_column(rows, "group")) - {"all", *CAUSES})]
+    curves = relapse_curves(rows, horizon)
     drawn = 0
     for group in groups:
-        curve = relapse_rows(rows, group, horizon)
+        curve = curves.get(group, NO_ROWS)
         if curve.empty:
             continue
         draw_probability(axes, curve, group.replace("_", " "), drawn)
         drawn += 1
-    everyone = relapse_rows(rows, "all", horizon)
+    everyone = curves.get("all", NO_ROWS)
     if not everyone.empty:
         draw_probability(axes, everyone, "all households", 0, color=ALL_COLOUR, linewidth=2)
     finish_probability_axes(axes, drawn + (not everyone.empty))
@@ -149,9 +164,11 @@ def relapse_risk_by_scenario(relapse_curve: pd.DataFrame, horizon: int = 3) -> F
     figure, axes = relapse_axes(
         f"Risk of falling below the line within {horizon} years, by scenario"
     )
+    everyone = relapse_curve[text_column(relapse_curve, "group") == "all"]
+    curves = relapse_curves(everyone, horizon, by="scenario")
     drawn = 0
     for scenario in scenario_names(relapse_curve):
-        curve = relapse_rows(pick_scenario(relapse_curve, scenario), "all", horizon)
+        curve = curves.get(scenario, NO_ROWS)
         if curve.empty:
             continue
         draw_probability(axes, curve, scenario, drawn)
@@ -165,14 +182,11 @@ def relapse_risk_by_scenario(relapse_curve: pd.DataFrame, horizon: int = 3) -> F
 # --- survival after exit -------------------------------------------------------------------
 
 
-def survival_rows(survival: pd.DataFrame, channel: str, event: str) -> pd.DataFrame:
-    """One exit channel's Kaplan-Meier rows for `event`, by years since exit."""
-    rows = survival[
-        (text_column(survival, "exit_channel") == channel)
-        & (text_column(survival, "event") == event)
-        & survival["survival"].notna()
-    ]
-    return rows.sort_values("years_since_exit")
+def survival_curves_by(survival: pd.DataFrame, event: str, by: str) -> dict[str, pd.DataFrame]:
+    """The Kaplan-Meier rows of `event` split by the label column `by` (exit channel,
+    scenario), each by years since exit."""
+    rows = survival[(text_column(survival, "event") == event) & survival["survival"].notna()]
+    return split_by(rows.sort_values("years_since_exit", kind="stable"), by)
 
 
 def channel_exits(rows: pd.DataFrame) -> int:
@@ -183,6 +197,8 @@ def channel_exits(rows: pd.DataFrame) -> int:
 def followed_a_year(rows: pd.DataFrame) -> int:
     """Exits of a curve still followed one year after exit (at risk at year 1): exits in a
     run's last year, e.g. a deadline's, have no follow-up and would draw a flat line."""
+    if rows.empty:
+        return 0
     year_one = rows[rows["years_since_exit"] == 1]
     return 0 if year_one.empty else int(np.nan_to_num(year_one["at_risk"].max()))
 
@@ -191,11 +207,12 @@ def draw_survival(axes: Axes, rows: pd.DataFrame, label: str, index: int, **styl
     """A Kaplan-Meier step curve with its interval band."""
     years = rows["years_since_exit"].to_numpy(dtype=float)
     (line,) = axes.step(
-        years, rows["survival"], where="post", label=label, markersize=4,
+        years, rows["survival"].to_numpy(dtype=float), where="post", label=label, markersize=4,
         **{**series_style(index), **style},
     )  # fmt: skip
     axes.fill_between(
-        years, rows["survival_low"], rows["survival_high"], step="post",
+        years, rows["survival_low"].to_numpy(dtype=float),
+        rows["survival_high"].to_numpy(dtype=float), step="post",
         color=line.get_color(), alpha=BAND_ALPHA, linewidth=0,
     )  # fmt: skip
 
@@ -235,18 +252,18 @@ def survival_curves(
     """Kaplan-Meier share of exited households without `event` by years since exit, one step
     curve per exit channel with at least MIN_EXITS_FOR_SURVIVAL exits followed a year, all
     channels in black."""
-    rows = pick_scenario(survival, scenario)
+    curves = survival_curves_by(pick_scenario(survival, scenario), event, "exit_channel")
     figure, axes = survival_axes(event, "exit channel")
     drawn, lowest = 0, np.inf
     for channel in EXIT_CHANNELS:
-        curve = survival_rows(rows, channel, event)
+        curve = curves.get(channel, NO_ROWS)
         exits = channel_exits(curve)
         if followed_a_year(curve) < MIN_EXITS_FOR_SURVIVAL:
             continue
         draw_survival(axes, curve, f"{channel.replace('_', ' ')} ({exits:,} exits)", drawn)
         lowest = min(lowest, lowest_share(curve))
         drawn += 1
-    everyone = survival_rows(rows, "all", event)
+    everyone = curves.get("all", NO_ROWS)
     if not everyone.empty:
         label = f"all channels ({channel_exits(everyone):,} exits)"
         draw_survival(axes, everyone, label, 0, color=ALL_COLOUR, linewidth=2)
@@ -266,9 +283,11 @@ def survival_by_scenario(survival: pd.DataFrame, event: str = "poor_again") -> F
     """Kaplan-Meier share of exited households without `event`, all exit channels together,
     one step curve per scenario of a comparison."""
     figure, axes = survival_axes(event, "scenario")
+    everyone = survival[text_column(survival, "exit_channel") == "all"]
+    curves = survival_curves_by(everyone, event, "scenario")
     drawn, lowest = 0, np.inf
     for scenario in scenario_names(survival):
-        curve = survival_rows(pick_scenario(survival, scenario), "all", event)
+        curve = curves.get(scenario, NO_ROWS)
         if curve.empty:
             continue
         draw_survival(axes, curve, f"{scenario} ({channel_exits(curve):,} exits)", drawn)

@@ -12,6 +12,7 @@ files, CSV/JSON/Parquet serialisation with fixed bytes, hashes and code/package 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -36,8 +37,14 @@ PANEL_NAME = "households.parquet"
 REPORT_NAME = "report.html"
 RUN_FILE_NAMES = frozenset(
     {
-        "scenario.yaml", "yearly.csv", "summary.json", *ANALYSIS_TABLES, PANEL_NAME, "plots",
-        REPORT_NAME, MANIFEST_NAME,
+        "scenario.yaml",
+        "yearly.csv",
+        "summary.json",
+        *ANALYSIS_TABLES,
+        PANEL_NAME,
+        "plots",
+        REPORT_NAME,
+        MANIFEST_NAME,
     }
 )
 """Names a run directory may hold; any other entry means DIR is not a run directory."""
@@ -47,12 +54,21 @@ CSV_FLOAT_FORMAT = "%.12g"
 
 PACKAGE_NAME = "poverty-exit-sim"
 RECORDED_PACKAGES = (
-    "numpy", "pandas", "scipy", "mesa", "pydantic", "pyarrow", "matplotlib", "pyyaml", "tqdm",
+    "numpy",
+    "pandas",
+    "scipy",
+    "mesa",
+    "pydantic",
+    "pyarrow",
+    "matplotlib",
+    "pyyaml",
+    "tqdm",
 )
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- atomic files ----------------------------------------------------------------------
+
 
 def current_umask() -> int:
     """The process umask (read by setting and restoring it; there is no getter)."""
@@ -89,6 +105,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 # --- file contents -----------------------------------------------------------------------
 
+
 def csv_text(frame: pd.DataFrame) -> str:
     """A table as CSV text: no index, `\\n` line ends, floats to 12 significant digits."""
     return frame.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
@@ -123,12 +140,17 @@ def json_text(data: Any) -> str:
 
 # --- provenance --------------------------------------------------------------------------
 
+
 def code_version() -> str:
     """`git describe --always --dirty` of the checkout, else the installed package version."""
     try:
         result = subprocess.run(
             ["git", "describe", "--always", "--dirty"],
-            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=False,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         if result.returncode == 0 and result.stdout.strip():
             return result.stdout.strip()
@@ -142,13 +164,21 @@ def code_version() -> str:
 
 def package_versions(names: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str, str | None]:
     """Installed versions of the packages a result depends on (None if not installed)."""
-    versions: dict[str, str | None] = {}
+    return dict(installed_versions(names))
+
+
+@functools.cache
+def installed_versions(names: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    """(name, version) of `names`, read once per process: parsing the packages' metadata
+    took 6 ms a manifest, and a comparison writes six. Read once, they are the versions
+    this process imported, even if a package is upgraded while it runs."""
+    versions = []
     for name in names:
         try:
-            versions[name] = metadata.version(name)
+            versions.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+            versions.append((name, None))
+    return tuple(versions)
 
 
 def recorded_manifest(out_dir: Path) -> dict | None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from model.report.plots import DPI, FIGSIZE_INCHES, MARGINS
+from model.report.plots import FIGSIZE_INCHES, MARGINS, agg_figure
 
 BAND_ALPHA = 0.15
 LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 2)), (0, (8, 2)))
@@ -37,8 +36,7 @@ def new_axes(
     title: str, xlabel: str, ylabel: str, figsize: tuple[float, float] = FIGSIZE_INCHES
 ) -> tuple[Figure, Axes]:
     """A figure on its own Agg canvas with one titled, labelled, gridded axes."""
-    figure = Figure(figsize=figsize, dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure = agg_figure(figsize)
     figure.subplots_adjust(**MARGINS)
     axes = figure.add_subplot()
     axes.set_title(title)

@@ -14,6 +14,7 @@ progress then counts a replicate's years when the replicate is collected.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -79,7 +80,14 @@ class ComparisonWork:
 
     def start(self) -> None:
         """Start the worker processes now (a fork pool forks at its first task): before
-        this process starts a thread (a progress bar's), so that they may be forked."""
+        this process starts a thread (a progress bar's), so that they may be forked.
+
+        Everything imported so far (the model, pandas, numba, matplotlib: a few hundred
+        thousand objects) is frozen out of the garbage collector's full collections, here
+        and in the forked workers, which inherit it: each full collection traversed them
+        all, about a tenth of the time of drawing a figure. `stop` and `close` unfreeze
+        this process (a long-lived web app collects them again); a worker ends frozen."""
+        gc.freeze()
         if self.executor is not None:
             self.executor.pool.submit(int).result()
 
@@ -119,11 +127,13 @@ class ComparisonWork:
 
     def stop(self) -> None:
         """Drop what waits and end the workers now (on an error or a cancel)."""
+        gc.unfreeze()
         if self.executor is not None:
             self.executor.stop()
 
     def close(self) -> None:
         """Wait for the workers to exit (every task was collected)."""
+        gc.unfreeze()
         if self.executor is not None:
             self.executor.close()
 

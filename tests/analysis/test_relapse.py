@@ -55,6 +55,39 @@ def test_kaplan_meier_without_events_stays_at_one():
     assert table["survival"].tolist() == [1.0, 1.0, 1.0]
 
 
+@pytest.mark.parametrize("share_observed", [0.0, 0.1, 0.6, 1.0])
+def test_kaplan_meier_gives_scipy_stats_ecdf_numbers_exactly(share_observed):
+    # kaplan_meier repeats scipy.stats.ecdf's operations (to avoid importing scipy.stats):
+    # the same floats, not merely close ones, at steps, between them and past the last
+    import warnings
+
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    durations = rng.integers(0, 12, 300).astype(float)
+    observed = rng.random(300) < share_observed
+    times = np.arange(15)
+    table = kaplan_meier(durations, observed, times)
+    if not observed.any():
+        assert (table["survival"].dropna() == 1.0).all()
+        return
+    estimate = stats.ecdf(
+        stats.CensoredData(uncensored=durations[observed], right=durations[~observed])
+    ).sf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = estimate.confidence_interval(0.9, method="log-log")
+    followed = table["at_risk"] > 0
+    after_first = times >= durations[observed].min()
+    for column, expected in (
+        ("survival", estimate.evaluate(times)),
+        ("survival_low", interval.low.evaluate(times)),
+        ("survival_high", interval.high.evaluate(times)),
+    ):
+        chosen = followed & (after_first if column != "survival" else True)
+        np.testing.assert_array_equal(table[column][chosen], expected[chosen])
+
+
 def tiny_panel() -> HouseholdPanel:
     """Three households over rows 0-3 (identification year 2013 and three policy years)."""
     panel = HouseholdPanel(np.array([0, 0, 1]), n_years=4, first_year=2013)
@@ -160,9 +193,10 @@ def test_fixed_households_give_every_replicate_the_same_start_and_a_vulnerabilit
     # households far below the line at identification are more often poor next year
     low = table["income_to_line_ratio_at_start"] < 0.7
     high = table["income_to_line_ratio_at_start"] > 2.0
-    assert table.loc[low, "poor_next_year_probability"].mean() > table.loc[
-        high, "poor_next_year_probability"
-    ].mean()
+    assert (
+        table.loc[low, "poor_next_year_probability"].mean()
+        > table.loc[high, "poor_next_year_probability"].mean()
+    )
 
     varying = fixed.model_copy(update={"population": fixed.population.model_copy(
         update={"vary_by_replicate": True})})  # fmt: skip
