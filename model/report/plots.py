@@ -10,10 +10,9 @@ whose canvas reuses a renderer between figures of one size (SharedRendererCanvas
 
 from __future__ import annotations
 
+import io
 import math
-import struct
 import threading
-import zlib
 from collections import OrderedDict
 from pathlib import Path
 
@@ -39,8 +38,11 @@ LEGEND_OUTSIDE_RIGHT = 0.8
 """Right margin when the legend sits to the right of the axes."""
 BAND_QUANTILES = (0.05, 0.95)
 CAUSES = ("illness", "disability", "schooling", "lack_of_labour", "other")
-PNG_ZLIB_LEVEL = 3
-"""zlib level 3 instead of the usual 6: half the time compressing for files a fifth larger."""
+PNG_METADATA = {"Software": None}
+"""Drops matplotlib's version stamp so PNG bytes do not change with the matplotlib release."""
+PNG_COMPRESSION = {"compress_level": 3}
+"""zlib level 3 instead of Pillow's 6: a third less time compressing (about 4% of drawing a
+figure) for files 2% larger; the pixels are the same."""
 
 
 SHARED_RENDERERS_KEPT = 8
@@ -120,47 +122,13 @@ def plot_band(
     return line
 
 
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data and the CRC of type and data."""
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
-    """An 8-bit RGBA image (height x width x 4) as a PNG with its dpi (pHYs) and nothing else
-    (no software or date stamp, so the same pixels give the same bytes).
-
-    Rows are stored unfiltered (PNG filter type 0). Pillow, which savefig uses, picks a
-    filter per row by trying all five, two thirds of its time; on figures of flat colours
-    and thin lines the files are no larger without (within 1%), and a figure is encoded in
-    about 2.5 ms instead of 7."""
-    height, width, channels = rgba.shape
-    if channels != 4 or rgba.dtype != np.uint8:
-        raise ValueError(f"png_bytes needs 8-bit RGBA pixels, not {rgba.shape} {rgba.dtype}")
-    rows = np.zeros((height, 1 + width * 4), dtype=np.uint8)  # each row: filter type 0, pixels
-    rows[:, 1:] = rgba.reshape(height, width * 4)
-    pixels_per_metre = int(dpi / 0.0254 + 0.5)
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
-            png_chunk(b"pHYs", struct.pack(">IIB", pixels_per_metre, pixels_per_metre, 1)),
-            png_chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_ZLIB_LEVEL)),
-            png_chunk(b"IEND", b""),
-        ]
-    )
-
-
 def save_png(figure: Figure, path: Path) -> Path:
-    """Draw the figure on its Agg canvas and write its pixels as a PNG atomically (a crash
-    never leaves half a PNG). The pixels are those savefig would write (it draws the same
-    way at the figure's dpi); only the encoding differs (png_bytes)."""
-    if not isinstance(figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(figure)
-    if figure.dpi != DPI:  # as savefig(dpi=DPI) drew every figure before
-        figure.set_dpi(DPI)
-    figure.canvas.draw()
-    rgba = np.asarray(figure.canvas.buffer_rgba())
-    return atomic_write_bytes(path, png_bytes(rgba, figure.dpi))
+    """Render to memory, then write atomically (a crash never leaves half a PNG)."""
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer, format="png", dpi=DPI, metadata=PNG_METADATA, pil_kwargs=PNG_COMPRESSION
+    )
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 BAR_WIDTH = 0.7

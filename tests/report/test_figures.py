@@ -16,7 +16,7 @@ from model.engine.state import CAUSES, EXIT_CHANNELS
 from model.report import figures_efficiency, figures_relapse
 from model.report.files import CSV_FLOAT_FORMAT, MANIFEST_NAME, json_text
 from model.report.html import read_csv_file, write_report
-from model.report.plots import cause_composition, png_bytes, save_png, spending_by_year
+from model.report.plots import save_png
 
 SCENARIOS = ("baseline", "jobs_first")
 YEARS = range(2014, 2018)
@@ -230,32 +230,6 @@ def test_empty_inputs_draw_a_note_instead_of_failing():
     assert "no household-years" in figure.axes[0].texts[-1].get_text()
     figure = figures_efficiency.efficiency_bars(read(efficiency_frame()).iloc[:0])
     assert figure.axes[0].texts
-
-
-def test_stacked_bars_keep_their_legends_and_stack_to_the_total():
-    yearly = read(yearly_frame())
-    spending = spending_by_year(yearly).axes[0]
-    labels = [text.get_text() for text in spending.get_legend().get_texts()]
-    assert labels == ["total", "dibao"]  # the band's line, then the bars by instrument
-    causes = cause_composition(yearly).axes[0]
-    labels = [text.get_text() for text in causes.get_legend().get_texts()]
-    assert labels == [cause.replace("_", " ") for cause in CAUSES]
-    (bars,) = causes.collections  # one collection of bars, stacked to 100% each year
-    tops = [path.vertices[:, 1].max() for path in bars.get_paths()]
-    assert max(tops) == pytest.approx(1.0)
-    assert len(tops) == len(CAUSES) * len(YEARS)
-
-
-def test_png_bytes_decode_to_the_same_pixels_and_dpi():
-    from PIL import Image
-
-    rgba = np.random.default_rng(3).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    image = Image.open(io.BytesIO(png_bytes(rgba, 100)))
-    assert image.mode == "RGBA" and image.info["dpi"] == pytest.approx((100, 100), abs=0.01)
-    np.testing.assert_array_equal(np.asarray(image), rgba)
-    assert png_bytes(rgba, 100) == png_bytes(rgba.copy(), 100)  # byte-stable
-    with pytest.raises(ValueError, match="RGBA"):
-        png_bytes(rgba[..., :3], 100)
 
 
 # --- report.html and `run.py plot` ----------------------------------------------------------
