@@ -7,9 +7,11 @@ memory available (or `--max-memory`) first and refuses with the figures.
 The coefficients are measured peaks of `run.py run` (GNU time's maximum resident set,
 one replicate of 7 years, 20,000 and 300,000 households; docs/reliability.md gives the
 commands): the interpreter with NumPy, pandas, numba and matplotlib loaded takes about
-350 MB; the baseline adds about 620 bytes per household and five_batches (16 instruments)
-about 1,020, i.e. about 25 bytes per household and instrument; every further replicate
-keeps about 320 bytes per household of results (the panels the relapse analysis reads).
+280 MB; the baseline adds about 1,180 bytes per household and five_batches (16
+instruments) about 1,570, i.e. about 25 bytes per household and instrument; every further
+replicate keeps about 80 bytes per household of results (the panels the relapse analysis
+reads). Since issue 16 a year's draws are made ahead and the process keeps the memory it
+frees (model/engine/heap.py): faster, and about 400 bytes per household more at the peak.
 The estimate rounds these up, so it errs on the side of refusing slightly early rather
 than of a MemoryError after minutes.
 """
@@ -20,12 +22,13 @@ from pathlib import Path
 
 INTERPRETER_BYTES = 400 * 2**20
 """Python with the model's libraries loaded, and drawing the figures (measured ~350 MB)."""
-BYTES_PER_HOUSEHOLD = 700
-"""A run's peak per household without instruments (measured ~620, persons included)."""
+BYTES_PER_HOUSEHOLD = 1300
+"""A run's peak per household without instruments (measured ~1,180, persons included)."""
 BYTES_PER_HOUSEHOLD_AND_INSTRUMENT = 30
 """Added per household by each instrument (measured ~25: its state and proposals)."""
 BYTES_PER_HOUSEHOLD_AND_REPLICATE = 350
-"""Results kept per household for every replicate after the first (measured ~320)."""
+"""Results kept per household for every replicate after the first (measured ~80 since
+issue 16, ~320 before: kept at the older figure, the safe side)."""
 PANEL_BYTES_PER_HOUSEHOLD_YEAR = 40
 """--panel: the household panel kept per household, year and replicate (20 on disk)."""
 
