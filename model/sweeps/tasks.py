@@ -43,8 +43,10 @@ keeps its workers busy (measured: 2 left Dask about 15% behind local processes).
 
 COUNTERFACTUALS_KEPT = 64
 """No-intervention runs a worker keeps (yearly rows only, a few kB each)."""
-FORKSERVER_PRELOAD = ["model.analysis.replicates"]
-"""Imported once by the fork server, so each worker it forks starts with the model loaded."""
+FORKSERVER_PRELOAD = ["model.analysis.replicates", "model.report.figures"]
+"""Imported once by the fork server, so each worker it forks starts with the model loaded,
+and with matplotlib for a comparison's figures (the web app's comparisons start their
+workers from its server's thread, so through the fork server)."""
 
 
 # --- one task (runs in a worker process, maybe on another machine) --------------------------
