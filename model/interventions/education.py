@@ -248,8 +248,7 @@ class EducationAid(Intervention):
         self._know_the_students(sim)  # the year's students are kept, delivered or not
         p, n = sim.persons, sim.persons.n
         self._grow_person_arrays(n)
-        # the aided rows only (kernels.start_and_count_premiums would test every person)
-        graduates = kernels.start_and_count_premiums_of(
+        graduates = kernels.start_and_count_premiums(
             self.aided_rows, p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
             self.premium_year[:n], sim.year, self.config.premium_duration_years,
             sim.households.n,

@@ -85,35 +85,15 @@ def covered_students(
 
 @numba.njit(cache=True)
 def start_and_count_premiums(
-    aided, alive, school_stage, labour, household, premium_year, year, duration_years, n_households
-):
-    """Education aid's wage premium, over the aided person rows: a premium starts (its
-    first year is `year`) for an aided person now out of school and working whose premium
-    has not started; returns per household the number of aided persons still working whose
-    premium runs (started fewer than `duration_years` years ago), after the starts."""
-    graduates = np.zeros(n_households, dtype=np.int64)
-    for i in range(aided.size):
-        if not aided[i]:
-            continue
-        working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE
-        if not working:
-            continue
-        if premium_year[i] == NEVER:
-            premium_year[i] = year
-        if year - np.int64(premium_year[i]) < duration_years:
-            graduates[household[i]] += 1
-    return graduates
-
-
-@numba.njit(cache=True)
-def start_and_count_premiums_of(
     aided_rows, alive, school_stage, labour, household, premium_year, year, duration_years,
     n_households,
 ):  # fmt: skip
-    """`start_and_count_premiums` for the unique person rows `aided_rows` (the aided
-    persons, any order) instead of a mask over every person: the same starts and the same
-    counts. Education aid reaches a small share of the persons, so this loop skips the
-    other rows instead of testing each."""
+    """Education aid's wage premium, over `aided_rows` (the unique rows of the aided persons,
+    any order): a premium starts (its first year is `year`) for an aided person now out of
+    school and working whose premium has not started; returns per household the number of
+    aided persons still working whose premium runs (started fewer than `duration_years`
+    years ago), after the starts. Education aid reaches a small share of the persons, so
+    the loop visits its rows only."""
     graduates = np.zeros(n_households, dtype=np.int64)
     for i in aided_rows:
         working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE

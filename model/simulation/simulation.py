@@ -28,6 +28,9 @@ from model.simulation.metrics import yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
 from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
 
+CACHED_INCOMES = ("total", "net_per_capita", "measured_per_capita")
+"""The incomes Simulation caches between payments (keys of its income cache)."""
+
 YEARLY_STREAMS = (
     "demography", "schooling", "health", "migration", "income_shocks", "identification",
     "detection", "exit_inspection", "registry_rebuild",
@@ -117,15 +120,22 @@ class Simulation:
         (an instrument pays a small share of the county, and many instruments pay a year)."""
         if not self._cache:
             return
-        h = self.households
-        none = np.zeros(0)
-        keys = ("total", "net_per_capita", "measured_per_capita")
-        cached = [self._cache.get(key) for key in keys]
+        cached = [self._cache.get(key) for key in CACHED_INCOMES]
         for array in cached:
             if array is not None:
                 array.flags.writeable = True
+        self._refresh_incomes(np.asarray(rows, dtype=np.int64), cached)
+        for array in cached:
+            if array is not None:
+                array.flags.writeable = False
+
+    def _refresh_incomes(self, rows: np.ndarray, arrays: list[np.ndarray | None]) -> None:
+        """Write the CACHED_INCOMES of household `rows` into `arrays` (None: not cached), in
+        one compiled pass (model/engine/income_rows.py)."""
+        h = self.households
+        none = np.zeros(0)
         refresh_income_rows(
-            np.asarray(rows, dtype=np.int64),
+            rows,
             h.farm_income,
             h.wage_income,
             h.pension_income,
@@ -135,11 +145,8 @@ class Simulation:
             h.size,
             self._measurement_noise,
             self.scenario.policy.identification.income_concept == "income",
-            *(none if array is None else array for array in cached),
+            *(none if array is None else array for array in arrays),
         )
-        for array in cached:
-            if array is not None:
-                array.flags.writeable = False
 
     def _cached(self, key: str, compute) -> np.ndarray:
         """Incomes are read many times a year (every instrument's eligibility and priority)
@@ -241,24 +248,10 @@ class Simulation:
         `total_income`, `net_income_per_capita` and the measure, in their order, so the
         same bytes) instead of a NumPy pass per operation. The first instrument of each
         year asks for them after the economy changed every income."""
-        h = self.households
-        arrays = [np.empty(h.n) for _ in range(3)]
-        refresh_income_rows(
-            np.arange(h.n),
-            h.farm_income,
-            h.wage_income,
-            h.pension_income,
-            h.assisted_total,
-            h.medical_oop,
-            h.schooling_cost,
-            h.size,
-            self._measurement_noise,
-            self.scenario.policy.identification.income_concept == "income",
-            *arrays,
-        )
-        for key, array in zip(
-            ("total", "net_per_capita", "measured_per_capita"), arrays, strict=True
-        ):
+        n = self.households.n
+        arrays = [np.empty(n) for _ in CACHED_INCOMES]
+        self._refresh_incomes(np.arange(n), arrays)
+        for key, array in zip(CACHED_INCOMES, arrays, strict=True):
             array.flags.writeable = False
             self._cache[key] = array
 

@@ -107,8 +107,9 @@ def test_start_and_count_premiums_as_the_numpy_rule():
     working = aided & alive & (stage == SCHOOL_NONE) & (labour != LABOUR_NONE)
     expected_year[working & (expected_year == NEVER)] = year
     paying = working & (year - expected_year.astype(np.int32) < duration)
+    aided_rows = rng.permutation(np.flatnonzero(aided))  # any order
     graduates = kernels.start_and_count_premiums(
-        aided, alive, stage, labour, household, premium_year, year, duration, n_households
+        aided_rows, alive, stage, labour, household, premium_year, year, duration, n_households
     )
     assert np.array_equal(premium_year, expected_year)
     assert np.array_equal(graduates, np.bincount(household[paying], minlength=n_households))
@@ -148,29 +149,6 @@ def test_add_income_and_relieve_expense_as_numpy_scatter():
     assert np.array_equal(rows, households[moved])
     assert expense.tobytes() == want_expense.tobytes()
     assert channel.tobytes() == want_channel.tobytes()
-
-
-def test_start_and_count_premiums_of_the_aided_rows_as_over_the_mask():
-    from model.engine.state import NEVER
-
-    rng = np.random.default_rng(13)
-    n_households, rows, year, duration = 30, 500, 2020, 4
-    aided, alive = rng.random(rows) < 0.4, rng.random(rows) < 0.9
-    stage = rng.integers(0, 3, rows).astype(np.int8)
-    labour = rng.integers(0, 3, rows).astype(np.int8)
-    household = rng.integers(0, n_households, rows)
-    premium_year = np.where(rng.random(rows) < 0.5, NEVER, rng.integers(2010, 2020, rows))
-    premium_year = premium_year.astype(np.int16)
-    expected_year = premium_year.copy()
-    graduates = kernels.start_and_count_premiums(
-        aided, alive, stage, labour, household, expected_year, year, duration, n_households
-    )
-    aided_rows = rng.permutation(np.flatnonzero(aided))  # any order
-    counts = kernels.start_and_count_premiums_of(
-        aided_rows, alive, stage, labour, household, premium_year, year, duration, n_households
-    )
-    assert np.array_equal(premium_year, expected_year)
-    assert np.array_equal(counts, graduates) and graduates.any()
 
 
 def test_rows_where_and_rows_where_not_as_boolean_indexing():
