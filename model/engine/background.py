@@ -4,7 +4,8 @@ summaries of the persons computed while the main thread delivers assistance.
 One thread is enough on the 2-core machines the project targets: the main thread keeps
 the other core. NumPy's random fills and the numba kernels (nogil) run without the GIL,
 so the two threads really work at once. What runs here must be a pure function of arrays
-no other code changes until its result is taken.
+no other code changes until its result is taken, and must not wait for another task of
+this thread (with one thread it would wait for ever).
 """
 
 from __future__ import annotations
