@@ -163,32 +163,20 @@ class Intervention:
     # --- what an instrument defines -------------------------------------------------
     def eligible(self, sim: YearContext) -> np.ndarray:
         """Boolean mask over households that may receive the instrument this year. An
-        instrument defines this or `eligible_among` (by default each reads the other)."""
-        if type(self).eligible_among is Intervention.eligible_among:
-            raise NotImplementedError
+        instrument defines this or `eligible_among` (each reads the other)."""
         return self.eligible_among(sim, every_row(sim))
 
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """Whether each household of `rows` may receive the instrument this year: the same
         test as `eligible`, made on the rows of the target group only (a small share of
         the county for most instruments), which is what `propose` asks for."""
-        if type(self).eligible is Intervention.eligible:
-            raise NotImplementedError
-        return self.eligible(sim)[rows]
+        raise NotImplementedError
 
     def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         """The households of `rows` (ascending) that `eligible_among` admits, in order:
         what `propose` ranks. An instrument may redefine it as one compiled pass that
-        makes the same test without a mask over `rows` (a class that redefines its
-        eligibility without this falls back to the mask; `__init_subclass__`)."""
-        return where_true(rows, self._eligible_rows(sim, rows))
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        own = vars(cls)
-        if ("eligible" in own or "eligible_among" in own) and "candidates_among" not in own:
-            cls.candidates_among = Intervention.candidates_among  # an inherited fast path
-            # would test the parent's eligibility
+        makes the same test without a mask over `rows`."""
+        return where_true(rows, self.eligible_among(sim, rows))
 
     def priority(self, sim: YearContext) -> np.ndarray:
         """Score over households; higher is served first when capacity or money runs out.
@@ -199,6 +187,28 @@ class Intervention:
         """The score of each household of `rows`, as `priority` gives it; `propose` scores
         the applicants only. The default serves the poorest first."""
         return -sim.measured_income_per_capita()[rows]
+
+    def _eligible_mask_at(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """`eligible_among` of a class that defines the whole-county `eligible`."""
+        return self.eligible(sim)[rows]
+
+    def _priority_at(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
+        """`priority_among` of a class that defines the whole-county `priority`."""
+        return self.priority(sim)[rows]
+
+    def __init_subclass__(cls, **kwargs):
+        """The nearest definition wins: a class that (re)defines a whole-county rule
+        (`eligible`, `priority`) gets the row versions that read it, and one that redefines
+        its eligibility gets the plain `candidates_among`, instead of inheriting a parent's
+        row versions, which would apply the parent's rule."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        if "eligible" in own and "eligible_among" not in own:
+            cls.eligible_among = Intervention._eligible_mask_at
+        if "priority" in own and "priority_among" not in own:
+            cls.priority_among = Intervention._priority_at
+        if ("eligible" in own or "eligible_among" in own) and "candidates_among" not in own:
+            cls.candidates_among = Intervention.candidates_among
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan paid for each of `households` this year, before the per-recipient costs."""
@@ -303,26 +313,12 @@ class Intervention:
         candidates = self.candidates_among(sim, rows)
         if candidates.size == 0:
             return None
-        key = -self._priority_rows(sim, candidates)  # ascending key: best first
+        key = -self.priority_among(sim, candidates)  # ascending key: best first
         cap = self.yearly_capacity()
         if self.config.capacity_households_per_village is None and cap is not None:
             return self._priced(sim, candidates[best_first(key, cap)])
         ranked = candidates[best_first(key, key.size)]
         return self._priced(sim, self._cut_at_capacity(sim, ranked))
-
-    def _eligible_rows(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
-        """`eligible_among`, or, for an instrument that only defines the whole-county
-        `eligible`, that mask read at `rows`."""
-        if type(self).eligible is not Intervention.eligible:
-            return self.eligible(sim)[rows]
-        return self.eligible_among(sim, rows)
-
-    def _priority_rows(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
-        """`priority_among`, or, for an instrument that only redefines the whole-county
-        `priority`, that score read at `rows`."""
-        if type(self).priority is not Intervention.priority:
-            return self.priority(sim)[rows]
-        return self.priority_among(sim, rows)
 
     def _cut_at_capacity(self, sim: YearContext, ranked: np.ndarray) -> np.ndarray:
         per_village = self.config.capacity_households_per_village
