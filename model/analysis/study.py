@@ -39,14 +39,10 @@ class Study:
         return self.results.scenario.name
 
 
-def planned_runs(scenario: Scenario, marginal: bool, earlier: list[Scenario] = ()) -> int:
-    """How many runs `run_study` will simulate (for the progress bar), given the scenarios
-    of the `earlier` runs it may reuse."""
-    if not scenario.interventions:
-        return 1
-    counterfactual = without_interventions(scenario)
-    reused = any(same_run(counterfactual, done) for done in earlier)
-    return 1 + (0 if reused else 1) + (len(scenario.interventions) if marginal else 0)
+def planned_runs(scenario: Scenario, marginal: bool) -> int:
+    """How many runs `run_study` will simulate (for the progress bar)."""
+    runs, _ = plan_studies([scenario], marginal=marginal)
+    return len(runs)
 
 
 def run_study(
@@ -56,26 +52,13 @@ def run_study(
     progress: Callable[[int], None] | None = None,
     keep_panel: bool = False,
     marginal: bool = False,
-    earlier: list[RunResults] = (),
 ) -> Study:
-    """Simulate `scenario`, its no-intervention counterfactual (reusing an `earlier` run of
-    the same scenario, e.g. the baseline of a comparison) and, with `marginal`, the scenario
-    without each of its instruments in turn."""
-    results = simulate(scenario, seed, replicates, progress, keep_panel)
-    if not scenario.interventions:
-        return Study(results)
-    counterfactual_scenario = without_interventions(scenario)
-    counterfactual = next(
-        (done for done in earlier if same_run(counterfactual_scenario, done.scenario)), None
-    )
-    if counterfactual is None:
-        counterfactual = simulate(counterfactual_scenario, seed, replicates, progress)
-    left_out = {}
-    if marginal:
-        for spec in scenario.interventions:
-            reduced = without_instrument(scenario, spec.label)
-            left_out[spec.label] = simulate(reduced, seed, replicates, progress)
-    return Study(results, counterfactual, left_out)
+    """Simulate `scenario`, its no-intervention counterfactual and, with `marginal`, the
+    scenario without each of its instruments in turn (the runs `plan_studies` lists), here,
+    one after the other."""
+    runs, (plan,) = plan_studies([scenario], keep_panel, marginal)
+    results = [simulate(run.scenario, seed, replicates, progress, run.keep_panel) for run in runs]
+    return plan.study(results.__getitem__)
 
 
 # --- the runs of several studies, planned before any is simulated ------------------------
@@ -98,16 +81,23 @@ class StudyPlan:
     counterfactual: int | None = None
     left_out: dict[str, int] = field(default_factory=dict)  # instrument label -> run
 
+    def study(self, results_of: Callable[[int], RunResults]) -> Study:
+        """The Study of these runs, given each planned run's results by its index."""
+        return Study(
+            results_of(self.results),
+            None if self.counterfactual is None else results_of(self.counterfactual),
+            {label: results_of(run) for label, run in self.left_out.items()},
+        )
+
 
 def plan_studies(
     scenarios: list[Scenario], keep_panel: bool = False, marginal: bool = False
 ) -> tuple[list[PlannedRun], list[StudyPlan]]:
     """Every run the studies of `scenarios` need, each once, and each study's runs.
 
-    As `run_study` called scenario after scenario with the earlier studies' runs: a
-    paired no-intervention run that an earlier study already has (its scenario's run or its
-    counterfactual, e.g. the baseline) is shared. Knowing every run first lets a comparison
-    hand them all to worker processes at once.
+    A paired no-intervention run that an earlier study already has (its scenario's run or
+    its counterfactual, e.g. the baseline) is shared. Knowing every run first lets a
+    comparison hand them all to worker processes at once.
     """
     runs: list[PlannedRun] = []
     shareable: list[int] = []  # the earlier studies' own and counterfactual runs

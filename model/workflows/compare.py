@@ -151,7 +151,7 @@ def simulate_and_write(
     own files, and each directory's report and manifest once its figures are drawn."""
     from model.analysis.comparison import comparison_table
     from model.analysis.replicates import combine_replicates, summary_of_headlines
-    from model.analysis.study import Study, analysis_tables, plan_studies
+    from model.analysis.study import analysis_tables, plan_studies
     from model.report.compare_directory import (
         comparison_provenance,
         write_compare_report_and_manifest,
@@ -199,11 +199,7 @@ def simulate_and_write(
     tables, headlines, pending = [], {}, []
     try:
         for name, path, plan in zip(names, files, plans, strict=True):
-            study = Study(
-                results_of(plan.results),
-                None if plan.counterfactual is None else results_of(plan.counterfactual),
-                {label: results_of(run) for label, run in plan.left_out.items()},
-            )
+            study = plan.study(results_of)
             tables.append(analysis_tables(study))
             headlines[study.name] = study.results.headlines()
             record = RunRecord(
