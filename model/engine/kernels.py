@@ -343,24 +343,6 @@ def household_income_and_expenses(
         schooling_cost[h] = s[SCHOOLING_COST]
 
 
-@numba.njit(cache=True, nogil=True)
-def members_by_household(household, alive, include, weights, n_households):  # fmt: skip
-    """Per household: the number of living person rows where `include` holds, and the sum
-    of `weights` over them (float64, added in row order from 0.0 as `np.bincount` does;
-    an empty `weights` sums nothing). Instruments use it for member counts (labourers,
-    the elderly) and sums (skill)."""
-    counts = np.zeros(n_households, dtype=np.int64)
-    sums = np.zeros(n_households, dtype=np.float64)
-    weighted = weights.size > 0
-    for i in range(household.size):
-        if alive[i] and include[i]:
-            h = household[i]
-            counts[h] += 1
-            if weighted:
-                sums[h] += weights[i]
-    return counts, sums
-
-
 # Columns of the (households x MEMBER_COLUMNS) counts `member_profile` returns.
 MEMBERS_WORKING_AGE = 0  # living members aged 16-59
 MEMBERS_ELDERLY = 1  # aged 60 or more

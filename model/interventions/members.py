@@ -14,19 +14,6 @@ from model.engine import kernels
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
 
-NO_WEIGHTS = np.zeros(0)  # count only
-
-
-def count_members(sim: YearContext, mask: np.ndarray) -> np.ndarray:
-    """Living members per household among the person rows where `mask` holds (`mask`
-    covers rows 0..persons.n-1)."""
-    p, n = sim.persons, sim.persons.n
-    counts, _ = kernels.members_by_household(
-        p.household[:n], p.alive[:n], mask, NO_WEIGHTS, sim.households.n
-    )
-    return counts
-
-
 def profile(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
     """(households x kernels.MEMBER_COLUMNS) member counts and the labourers' skill sum,
     computed once a year (persons do not change during the year's assistance)."""

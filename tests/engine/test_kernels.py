@@ -646,23 +646,6 @@ def test_years_of_dynamics_as_numpy(name):
     assert state1[0].n > county(7)[0].n, "no births: the test proves less than it says"
 
 
-def test_members_by_household_counts_and_sums_as_bincount():
-    rng = np.random.default_rng(3)
-    n_households, rows = 50, 400
-    household = rng.integers(0, n_households, rows).astype(np.intp)
-    alive, include = rng.random(rows) < 0.9, rng.random(rows) < 0.5
-    weights = rng.random(rows)
-    counts, sums = kernels.members_by_household(household, alive, include, weights, n_households)
-    selected = household[alive & include]
-    assert np.array_equal(counts, np.bincount(selected, minlength=n_households))
-    expected = np.bincount(selected, weights=weights[alive & include], minlength=n_households)
-    assert sums.tobytes() == expected.tobytes()
-    counts_only, nothing = kernels.members_by_household(
-        household, alive, include, np.zeros(0), n_households
-    )
-    assert np.array_equal(counts_only, counts) and not nothing.any()
-
-
 def test_member_profile_counts_each_kind_of_member_as_numpy_does():
     from model.engine.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
 
