@@ -79,21 +79,6 @@ def stacked(tables: list[pd.DataFrame | None]) -> pd.DataFrame | None:
     return pd.concat(present, ignore_index=True) if present else None
 
 
-def write_compare_directory(
-    out_dir: Path,
-    comparison: pd.DataFrame,
-    tables_by_scenario: list[dict[str, pd.DataFrame | None]],
-    provenance: dict,
-) -> Path:
-    """Write the comparison's own files (the scenarios' run directories are written first),
-    its figures and report, then manifest.json."""
-    from model.report.figures import plot_comparison  # matplotlib is slow to import
-
-    written = write_compare_tables(out_dir, comparison, tables_by_scenario)
-    figures = plot_comparison(out_dir)
-    return write_compare_report_and_manifest(out_dir, provenance, written, figures)
-
-
 def write_compare_tables(
     out_dir: Path,
     comparison: pd.DataFrame,

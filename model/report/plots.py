@@ -259,14 +259,3 @@ PLOTS = {
     "spending.png": spending_by_year,
 }
 """File name -> function drawing it from the yearly frame."""
-
-
-def plot_run(yearly: pd.DataFrame, plots_dir: Path) -> list[Path]:
-    """Draw every figure of PLOTS from a run's yearly rows into `plots_dir`; returns the paths."""
-    plots_dir = Path(plots_dir)
-    plots_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    with matplotlib.style.context("default"):
-        for file_name, draw in PLOTS.items():
-            written.append(save_png(draw(yearly), plots_dir / file_name))
-    return written
