@@ -17,7 +17,6 @@ from collections import OrderedDict
 from pathlib import Path
 
 import matplotlib
-import matplotlib.style
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
