@@ -30,9 +30,9 @@ from model.interventions.base import (
     InterventionConfig,
     Proposal,
     Target,
-    group_rows,
     register,
 )
+from model.interventions.selection import group_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext

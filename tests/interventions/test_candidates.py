@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from model.config.scenario import load_scenario, with_overrides
-from model.interventions.base import Intervention, every_row, where_true
+from model.interventions.base import Intervention
 from model.interventions.safety_net import Dibao
+from model.interventions.selection import every_row, where_true
 from model.simulation import Simulation
 from tests.support.paths import SCENARIOS
 

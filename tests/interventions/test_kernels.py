@@ -8,7 +8,7 @@ import pytest
 
 from model.engine.state import LABOUR_FULL
 from model.interventions import kernels
-from model.interventions.base import best_first, stable_argsort
+from model.interventions.selection import best_first, stable_argsort
 
 
 def test_ranks_within_groups_count_earlier_members_of_the_group():

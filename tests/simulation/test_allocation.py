@@ -265,7 +265,7 @@ def test_incomes_updated_row_by_row_after_payments_equal_a_full_recomputation():
 
 @pytest.mark.parametrize("count", [0, 1, 5, 37, 99, 100, 150])
 def test_best_first_is_the_head_of_a_stable_argsort(count):
-    from model.interventions.base import best_first
+    from model.interventions.selection import best_first
 
     rng = np.random.default_rng(count)
     key = rng.integers(0, 12, 100).astype(np.float64)  # many ties, so tie-breaking shows
