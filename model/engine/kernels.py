@@ -378,3 +378,18 @@ def member_profile(household, alive, age, labour, migrant, skill, n_households):
             counts[h, MEMBERS_WORKING_AGE_LABOURERS] += working_age
             skill_sum[h] += np.float64(skill[i])
     return counts, skill_sum
+
+
+@numba.njit(cache=True, nogil=True)
+def persons_by_village(village, size, registered, n_villages):  # fmt: skip
+    """Persons (members of every household) and persons of registered households per
+    village, as float64: what `np.bincount(village, weights=size)` and
+    `np.bincount(village, weights=size * registered)` give (whole numbers, exact), in one
+    pass over the households instead of two weighted counts."""
+    persons = np.zeros(n_villages, dtype=np.float64)
+    on_registry = np.zeros(n_villages, dtype=np.float64)
+    for i in range(village.size):
+        members = np.float64(size[i])
+        persons[village[i]] += members
+        on_registry[village[i]] += members * registered[i]
+    return persons, on_registry

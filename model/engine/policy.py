@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.engine import kernels
 from model.engine.params import DiagnosisParams, IdentificationParams, MonitoringParams
 from model.engine.state import CAUSES, NEVER, OWN_GROWTH, Households
 
@@ -136,9 +137,8 @@ def monitoring_flags(
 
 def registered_incidence_by_village(households: Households, n_villages: int) -> np.ndarray:
     """Share of each village's persons living in registered households."""
-    persons = np.bincount(households.village, weights=households.size, minlength=n_villages)
-    registered = np.bincount(
-        households.village, weights=households.size * households.registered, minlength=n_villages
+    persons, registered = kernels.persons_by_village(
+        households.village, households.size, households.registered, n_villages
     )
     return np.divide(registered, persons, out=np.zeros(n_villages), where=persons > 0)
 

@@ -248,13 +248,12 @@ class EducationAid(Intervention):
         self._know_the_students(sim)  # the year's students are kept, delivered or not
         p, n = sim.persons, sim.persons.n
         self._grow_person_arrays(n)
-        graduates = kernels.start_and_count_premiums(
+        households, graduates = kernels.start_and_count_premiums(
             self.aided_rows, p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
             self.premium_year[:n], sim.year, self.config.premium_duration_years,
             sim.households.n,
         )  # fmt: skip
-        households = np.flatnonzero(graduates)
         if households.size == 0:
             return
         premium = self.config.wage_premium_yuan_per_year * sim.money_index
-        self.pay(sim, households, premium * graduates[households])
+        self.pay(sim, households, premium * graduates)

@@ -90,11 +90,14 @@ def start_and_count_premiums(
 ):  # fmt: skip
     """Education aid's wage premium, over `aided_rows` (the unique rows of the aided persons,
     any order): a premium starts (its first year is `year`) for an aided person now out of
-    school and working whose premium has not started; returns per household the number of
-    aided persons still working whose premium runs (started fewer than `duration_years`
-    years ago), after the starts. Education aid reaches a small share of the persons, so
-    the loop visits its rows only."""
+    school and working whose premium has not started. Returns the households (ascending)
+    with an aided person still working whose premium runs (started fewer than
+    `duration_years` years ago), after the starts, and the number of such persons in each:
+    what `np.flatnonzero` of their count per household and those counts give. Education
+    aid reaches a small share of the persons, so the loop visits its rows only."""
     graduates = np.zeros(n_households, dtype=np.int64)
+    homes = np.empty(aided_rows.size, dtype=np.int64)
+    found = 0
     for i in aided_rows:
         working = alive[i] and school_stage[i] == SCHOOL_NONE and labour[i] != LABOUR_NONE
         if not working:
@@ -102,8 +105,13 @@ def start_and_count_premiums(
         if premium_year[i] == NEVER:
             premium_year[i] = year
         if year - np.int64(premium_year[i]) < duration_years:
-            graduates[household[i]] += 1
-    return graduates
+            h = household[i]
+            if graduates[h] == 0:
+                homes[found] = h
+                found += 1
+            graduates[h] += 1
+    homes = np.sort(homes[:found])
+    return homes, graduates[homes]
 
 
 @numba.njit(cache=True)
@@ -225,6 +233,25 @@ def minimum(a, b):  # fmt: skip
 
 
 @numba.njit(cache=True)
+def _relief_due(
+    h, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
+    outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible, critical_share,
+    keep_after_assistance, cap, capped,
+):  # fmt: skip
+    """The relief due to household `h` (three_layer_relief's formula for one row)."""
+    basic = maximum(inpatient_reimbursement[h], inpatient_rate)
+    after_basic = inpatient_cost[h] * (1.0 - basic)
+    above = maximum(after_basic - deductible, 0.0)
+    after_critical = after_basic - critical_share * above
+    inpatient = after_critical * keep_after_assistance
+    chronic_rate = maximum(outpatient_reimbursement[h], outpatient_rate)
+    bill = inpatient + chronic_cost[h] * (1.0 - chronic_rate)
+    if capped:
+        bill = minimum(bill, cap)
+    return maximum(medical_oop[h] - bill, 0.0)
+
+
+@numba.njit(cache=True)
 def three_layer_relief(
     households, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
     outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible, critical_share,
@@ -239,18 +266,50 @@ def three_layer_relief(
     out = np.empty(households.size, dtype=np.float64)
     keep_after_assistance = 1.0 - assistance_share
     for i in range(households.size):
-        h = households[i]
-        basic = maximum(inpatient_reimbursement[h], inpatient_rate)
-        after_basic = inpatient_cost[h] * (1.0 - basic)
-        above = maximum(after_basic - deductible, 0.0)
-        after_critical = after_basic - critical_share * above
-        inpatient = after_critical * keep_after_assistance
-        chronic_rate = maximum(outpatient_reimbursement[h], outpatient_rate)
-        bill = inpatient + chronic_cost[h] * (1.0 - chronic_rate)
-        if capped:
-            bill = minimum(bill, cap)
-        out[i] = maximum(medical_oop[h] - bill, 0.0)
+        out[i] = _relief_due(
+            households[i], medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
+            outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible,
+            critical_share, keep_after_assistance, cap, capped,
+        )
     return out
+
+
+@numba.njit(cache=True)
+def insure_and_relieve(
+    households, amounts, premium_per_person, size, medical_oop, inpatient_cost,
+    inpatient_reimbursement, chronic_cost, outpatient_reimbursement, inpatient_rate,
+    outpatient_rate, deductible, critical_share, assistance_share, cap, capped, insured,
+    channel_relief,
+):  # fmt: skip
+    """HealthInsurance.apply_effect for unique `households` (the successful deliveries),
+    in one pass: the relief is what was paid beyond the premiums (`amounts` less
+    `premium_per_person` x members), at most the relief due now (three_layer_relief); the
+    household is insured and its reimbursement rates rise to the basic rates; the relief
+    (at least 0, at most the bill) comes off `medical_oop` onto `channel_relief`
+    (relieve_expense). Returns the rows whose bill changed. The same float64 operations in
+    the same order as those NumPy steps, so the same bytes."""
+    moved = np.empty(households.size, dtype=np.int64)
+    found = 0
+    keep_after_assistance = 1.0 - assistance_share
+    for i in range(households.size):
+        h = households[i]
+        paid_relief = amounts[i] - premium_per_person * size[h]
+        due = _relief_due(
+            h, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
+            outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible,
+            critical_share, keep_after_assistance, cap, capped,
+        )
+        relief = minimum(paid_relief, due)
+        insured[h] = True
+        inpatient_reimbursement[h] = maximum(inpatient_reimbursement[h], inpatient_rate)
+        outpatient_reimbursement[h] = maximum(outpatient_reimbursement[h], outpatient_rate)
+        relief = minimum(maximum(relief, 0.0), medical_oop[h])
+        if relief != 0:
+            medical_oop[h] -= relief
+            channel_relief[h] += relief
+            moved[found] = h
+            found += 1
+    return moved[:found].copy()
 
 
 @numba.njit(cache=True)

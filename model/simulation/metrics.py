@@ -120,12 +120,15 @@ def yearly_indicators(
     registered = active & h.registered
     exited = sim.events["exited"]
     relapse_gap = sim.events["relapse_years_since_exit"]
-    registered_at_start = int(sim.events["registered_at_start"].sum())
-    n_registered = int(registered.sum())
-    cause_counts = np.bincount(h.cause[registered], minlength=len(CAUSES))
-    # Person counts: sums of whole numbers, exact in any order, so masked in place.
-    persons, poor_persons = size.sum(), size.sum(where=poor)
-    registered_persons = size.sum(where=registered)
+    registered_at_start = int(np.count_nonzero(sim.events["registered_at_start"]))
+    n_registered = int(np.count_nonzero(registered))
+    # Masks select through their rows (np.flatnonzero): boolean indexing and `where=` over
+    # a county-long mask cost several times more. Person counts are sums of whole numbers,
+    # exact in any order.
+    registered_rows = np.flatnonzero(registered)
+    cause_counts = np.bincount(h.cause[registered_rows], minlength=len(CAUSES))
+    persons, poor_persons = size.sum(), size[np.flatnonzero(poor)].sum()
+    registered_persons = size[registered_rows].sum()
     spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
     # Leakage: money paid to households that were not poor before this year's assistance.
     assisted_pc = np.divide(
@@ -140,9 +143,9 @@ def yearly_indicators(
         "replicate": sim.replicate,
         "year": sim.year,
         "poverty_line": line,
-        "households": int(active.sum()),
+        "households": int(np.count_nonzero(active)),
         "persons": int(persons),
-        "poor_households": int(poor.sum()),
+        "poor_households": int(np.count_nonzero(poor)),
         "poor_persons": int(poor_persons),
         "incidence_persons": share(poor_persons, persons),
         "registered_households": n_registered,
@@ -160,22 +163,27 @@ def yearly_indicators(
         "exits_followed_3y_households": 0,
         "lasting_exits_households": 0,
         "near_poor_share": share(
-            (active & (income_pc >= line) & (income_pc < 1.5 * line)).sum(), active.sum()
+            np.count_nonzero(active & (income_pc >= line) & (income_pc < 1.5 * line)),
+            np.count_nonzero(active),
         ),
-        "monitored_households": int(h.monitored.sum()),
-        "policy_continuation_households": int((sim.policy_holders() & ~h.registered).sum()),
-        "wrongly_exited_households": int(poor[exited].sum()),
-        "missed_poor_households": int((poor & ~h.registered).sum()),
-        "included_non_poor_households": int((registered & ~poor).sum()),
+        "monitored_households": int(np.count_nonzero(h.monitored)),
+        "policy_continuation_households": int(
+            np.count_nonzero(sim.policy_holders() & ~h.registered)
+        ),
+        "wrongly_exited_households": int(np.count_nonzero(poor[exited])),
+        "missed_poor_households": int(np.count_nonzero(poor & ~h.registered)),
+        "included_non_poor_households": int(np.count_nonzero(registered & ~poor)),
         "spending_total": float(sum(spending.values())),
-        "spending_leakage": float(sim.ledger.received_this_year[not_poor_unassisted].sum()),
+        "spending_leakage": float(
+            sim.ledger.received_this_year[np.flatnonzero(not_poor_unassisted)].sum()
+        ),
         "idle_funds": float(idle_funds),
         "fgt1": fgt(income_pc, line, size, 1),
         "fgt2": fgt(income_pc, line, size, 2),
         "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
         "mean_income_per_capita": share((income_pc * size).sum(), persons),
-        "poor_villages": int((v.poor_village & (v.exit_year == NEVER)).sum()),
-        "villages_exited": int((v.exit_year == sim.year).sum()),
+        "poor_villages": int(np.count_nonzero(v.poor_village & (v.exit_year == NEVER))),
+        "villages_exited": int(np.count_nonzero(v.exit_year == sim.year)),
     }
     for index, cause in enumerate(CAUSES):
         record[f"cause_share_{cause}"] = share(cause_counts[index], n_registered)

@@ -119,8 +119,9 @@ class Simulation(YearIncomes):
         return value
 
     def persons_summary(self, key: str, summary):
-        """`summary(self)` once per policy year, for a summary that reads only the persons
-        (no instrument changes them): from the year after it is first asked for, it is
+        """`summary(self)` once per policy year, for a summary that reads only what the
+        year's assistance leaves alone (the persons, and the households' own farm and wage
+        incomes the economy set): from the year after it is first asked for, it is
         computed on the background thread as soon as the economy has run. `summary` is a
         module-level function or an instrument's method (which holds no simulation), so
         that the simulation keeps no reference to itself."""
@@ -263,7 +264,7 @@ class Simulation(YearIncomes):
             candidates,
             measured,
             np.count_nonzero(h.registered & h.active),
-            int(h.active.sum()),
+            np.count_nonzero(h.active),
             self.scenario.policy.identification.quota_share,
         )
         exited_before = h.exit_year[candidates] != NEVER
@@ -339,7 +340,7 @@ class Simulation(YearIncomes):
         self._registered_at_start = h.registered & h.active
         on_file = h.active & (h.registered_year != NEVER)  # registered or exited, kept on file
         self.merged_with_registry = None
-        self.ledger.open_year(self.year, float(h.size[on_file].sum()))
+        self.ledger.open_year(self.year, float(h.size[np.flatnonzero(on_file)].sum()))
         self._group_cache = {}  # the registry is fixed while assistance is delivered
         self.allocator.run_year(self)
         self._group_cache = None
@@ -364,7 +365,7 @@ class Simulation(YearIncomes):
         planned = None
         if exit_rules.planned_share is not None:
             share = min(value_in_year(exit_rules.planned_share, self.year), 1.0)
-            planned = int(np.floor(share * registered_at_start.sum() + 1e-9))
+            planned = int(np.floor(share * np.count_nonzero(registered_at_start) + 1e-9))
         passing = self._inspected(passing)
         exits = policy.select_planned_exits(passing, measured, planned)
         h.registered[exits] = False

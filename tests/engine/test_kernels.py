@@ -681,3 +681,17 @@ def test_member_profile_counts_each_kind_of_member_as_numpy_does():
         household[labourers], weights=skill[labourers].astype(np.float64), minlength=n_households
     )
     assert skill_sum.tobytes() == expected_skill.tobytes()
+
+
+def test_persons_by_village_as_weighted_bincounts():
+    rng = np.random.default_rng(21)
+    n, n_villages = 500, 12
+    village = rng.integers(0, n_villages - 1, n)  # the last village has no household
+    size = rng.integers(0, 7, n).astype(np.int32)
+    registered = rng.random(n) < 0.3
+    persons, on_registry = kernels.persons_by_village(village, size, registered, n_villages)
+    expected = np.bincount(village, weights=size, minlength=n_villages)
+    expected_registry = np.bincount(village, weights=size * registered, minlength=n_villages)
+    assert persons.tobytes() == expected.tobytes()
+    assert on_registry.tobytes() == expected_registry.tobytes()
+    assert persons[-1] == 0 and 0 < on_registry.sum() < persons.sum()

@@ -108,11 +108,13 @@ def test_start_and_count_premiums_as_the_numpy_rule():
     expected_year[working & (expected_year == NEVER)] = year
     paying = working & (year - expected_year.astype(np.int32) < duration)
     aided_rows = rng.permutation(np.flatnonzero(aided))  # any order
-    graduates = kernels.start_and_count_premiums(
+    homes, graduates = kernels.start_and_count_premiums(
         aided_rows, alive, stage, labour, household, premium_year, year, duration, n_households
     )
     assert np.array_equal(premium_year, expected_year)
-    assert np.array_equal(graduates, np.bincount(household[paying], minlength=n_households))
+    counts = np.bincount(household[paying], minlength=n_households)
+    assert homes.tobytes() == np.flatnonzero(counts).tobytes()
+    assert graduates.tobytes() == counts[np.flatnonzero(counts)].tobytes()
     assert paying.any() and (working & ~paying).any(), "the check needs ended premiums too"
 
 
@@ -184,6 +186,49 @@ def test_three_layer_relief_as_the_numpy_tiers(cap):
     )  # fmt: skip
     assert relief.tobytes() == expected.tobytes()
     assert (expected == 0).any() and (expected > 0).any()
+
+
+@pytest.mark.parametrize("cap", [None, 1500.0])
+def test_insure_and_relieve_as_the_numpy_steps(cap):
+    """HealthInsurance.apply_effect's pass equals its steps in NumPy: relief = paid beyond
+    the premiums, at most the relief due; enrol; raise the rates; relieve the bill."""
+    rng = np.random.default_rng(17)
+    n = 400
+    inpatient = np.where(rng.random(n) < 0.6, 0.0, rng.exponential(9000, n))
+    chronic = np.where(rng.random(n) < 0.5, 0.0, rng.exponential(2000, n))
+    size = rng.integers(0, 6, n).astype(np.int32)
+    arrays = {
+        "oop": rng.random(n) * 8000,
+        "inpatient_rate": rng.random(n),
+        "outpatient_rate": rng.random(n) * 0.6,
+        "insured": rng.random(n) < 0.3,
+        "channel": rng.random(n) * 100,
+    }
+    households = rng.permutation(n)[:250]
+    amounts = rng.random(households.size) * 6000 - 500  # some below the premiums
+    rules = (0.55, 0.3, 3000.0, 0.6, 0.7, 0.0 if cap is None else cap, cap is not None)
+    expected = {key: value.copy() for key, value in arrays.items()}
+    due = kernels.three_layer_relief(
+        households, expected["oop"], inpatient, expected["inpatient_rate"], chronic,
+        expected["outpatient_rate"], *rules,
+    )  # fmt: skip
+    relief = np.minimum(amounts - 180.0 * size[households], due)
+    expected["insured"][households] = True
+    rates = expected["inpatient_rate"], expected["outpatient_rate"]
+    rates[0][households] = np.maximum(rates[0][households], 0.55)
+    rates[1][households] = np.maximum(rates[1][households], 0.3)
+    relief = np.minimum(np.maximum(relief, 0.0), expected["oop"][households])
+    expected_moved = kernels.relieve_expense(
+        households, relief, expected["oop"], expected["channel"]
+    )
+    moved = kernels.insure_and_relieve(
+        households, amounts, 180.0, size, arrays["oop"], inpatient, arrays["inpatient_rate"],
+        chronic, arrays["outpatient_rate"], *rules, arrays["insured"], arrays["channel"],
+    )  # fmt: skip
+    assert moved.tobytes() == expected_moved.tobytes()
+    for key in arrays:
+        assert arrays[key].tobytes() == expected[key].tobytes(), key
+    assert 0 < moved.size < households.size  # some relieved, some not
 
 
 def test_mark_newly_aided_as_numpy_indexing():
