@@ -137,10 +137,18 @@ class Ledger:
         return ever[households]
 
     def book(
-        self, instrument: str, fund: str, year: int, households: np.ndarray, amounts: np.ndarray
+        self,
+        instrument: str,
+        fund: str,
+        year: int,
+        households: np.ndarray,
+        amounts: np.ndarray,
+        total: float | None = None,
     ) -> None:
-        """Pay `amounts` (yuan) to `households` from `fund` for `instrument` in `year`."""
-        total = float(amounts.sum())
+        """Pay `amounts` (yuan) to `households` from `fund` for `instrument` in `year`;
+        `total` is their sum as the caller added them up (default `amounts.sum()`)."""
+        if total is None:
+            total = float(amounts.sum())
         for source, paid in self.draw(fund, total):
             self.available[source] -= paid
             self.spent_by_fund_year[(source, year)] += paid

@@ -25,7 +25,13 @@ from pydantic import ConfigDict, Field
 from model.engine.finite import FiniteModel
 from model.engine.state import CHANNELS
 from model.interventions import kernels
-from model.interventions.selection import best_first, every_row, group_rows, where_true
+from model.interventions.selection import (
+    ascending_order,
+    best_first,
+    every_row,
+    group_rows,
+    where_true,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
@@ -351,7 +357,12 @@ class Intervention:
         if households.size == 0:
             return
         costs = proposal.costs[selected]
-        sim.ledger.book(self.label, self.config.fund, sim.year, households, costs)
-        succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
+        total = float(costs.sum())  # the money, added up in the ranked order
         self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
-        self.apply_effect(sim, households, proposal.amounts[selected], succeeded)
+        # Each household's booking, failure and effect is its own, so they are made in the
+        # order of the rows: the passes then read the county's arrays front to back.
+        order = ascending_order(households)
+        households, costs = households[order], costs[order]
+        sim.ledger.book(self.label, self.config.fund, sim.year, households, costs, total)
+        succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
+        self.apply_effect(sim, households, proposal.amounts[selected][order], succeeded)

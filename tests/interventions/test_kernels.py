@@ -8,7 +8,7 @@ import pytest
 
 from model.engine.state import LABOUR_FULL
 from model.interventions import kernels
-from model.interventions.selection import best_first, stable_argsort
+from model.interventions.selection import ascending_order, best_first, stable_argsort
 
 
 def test_ranks_within_groups_count_earlier_members_of_the_group():
@@ -262,3 +262,9 @@ def test_paying_streams_as_the_numpy_selection(duration):
     assert np.array_equal(got_rows, rows[paying])
     assert got_years.dtype == np.int32 and np.array_equal(got_years, years_paid[paying])
     assert (~paying).any() and paying.any()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 300, 5000])
+def test_ascending_order_is_argsort_for_unique_rows(size):
+    rows = np.random.default_rng(size).permutation(10 * size + 3)[:size].astype(np.int64)
+    assert ascending_order(rows).tobytes() == np.argsort(rows).astype(np.int64).tobytes()
