@@ -341,15 +341,23 @@ class Intervention:
         return None if self.capacity_lifted else self.config.capacity_households_per_year
 
     def _priced(self, sim: YearContext, households: np.ndarray) -> Proposal:
-        amounts = self.yearly_cost(sim, households)
-        new = ~sim.ledger.received_before(self.label, households)
+        """The proposal of the ranked `households`. Each household's cost and gain is its
+        own, so they are worked out in the order of the rows (the county's arrays read
+        front to back) and then put in the ranked order."""
+        order = ascending_order(households)
+        in_rows = households[order]
+        amounts = self.yearly_cost(sim, in_rows)
+        new = ~sim.ledger.received_before(self.label, in_rows)
         costs = (
             amounts
             + self.config.unit_cost_yearly
             + np.where(new, self.config.unit_cost_one_off, 0.0)
         )
-        gain = self.expected_gain(sim, households, amounts)
-        return Proposal(self, households, amounts, costs, gain)
+        gain = self.expected_gain(sim, in_rows, amounts)
+        ranked = [np.empty_like(values) for values in (amounts, costs, gain)]
+        for values, in_rank in zip((amounts, costs, gain), ranked, strict=True):
+            in_rank[order] = values
+        return Proposal(self, households, *ranked)
 
     def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Pay for and apply the `selected` part of `proposal` (indices or a prefix slice)."""
