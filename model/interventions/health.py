@@ -124,22 +124,31 @@ class HealthInsurance(Intervention):
         per_person = value_in_year(self.config.premium_yuan_per_person, sim.year)
         return per_person * sim.households.size[households]
 
+    def relief_rules(self, sim: YearContext) -> tuple:
+        """The three layers' rules this year, as the compiled passes take them: the basic
+        inpatient and outpatient rates, the critical-illness deductible and its
+        reimbursement, medical assistance's share, the yearly cap and whether there is one."""
+        c = self.config
+        inpatient_rate, outpatient_rate = self.basic_rates(sim)
+        cap = c.out_of_pocket_cap_yuan_per_year
+        return (
+            float(inpatient_rate), float(outpatient_rate),
+            float(c.critical_illness_deductible_yuan), float(c.critical_illness_reimbursement),
+            float(c.medical_assistance_share), 0.0 if cap is None else float(cap), cap is not None,
+        )  # fmt: skip
+
     def relief_due(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan to take off each household's current out-of-pocket medical bill: what is
         above the bill the three layers leave (the inpatient cost after `Tiers` at least at
         the basic rates, or the household's own if higher, plus the chronic cost after the
         outpatient rate, within the yearly cap). One compiled pass
         (kernels.three_layer_relief, tested against that NumPy formulation) instead of a
-        temporary per step; asked at the proposal and again at the delivery."""
-        h, c = sim.households, self.config
-        inpatient_rate, outpatient_rate = self.basic_rates(sim)
-        cap = c.out_of_pocket_cap_yuan_per_year
+        temporary per step."""
+        h = sim.households
         return kernels.three_layer_relief(
             np.asarray(households, dtype=np.int64), h.medical_oop, h.inpatient_cost,
             h.inpatient_reimbursement, h.chronic_cost, h.outpatient_reimbursement,
-            float(inpatient_rate), float(outpatient_rate),
-            float(c.critical_illness_deductible_yuan), float(c.critical_illness_reimbursement),
-            float(c.medical_assistance_share), 0.0 if cap is None else float(cap), cap is not None,
+            self.relief_rules(sim),
         )  # fmt: skip
 
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
@@ -168,17 +177,13 @@ class HealthInsurance(Intervention):
         rates stay after the year. One compiled pass (kernels.insure_and_relieve, tested
         against these steps in NumPy)."""
         worked = np.flatnonzero(succeeded)
-        h, c = sim.households, self.config
-        inpatient_rate, outpatient_rate = self.basic_rates(sim)
-        cap = c.out_of_pocket_cap_yuan_per_year
+        h = sim.households
         moved = kernels.insure_and_relieve(
             households[worked], amounts[worked],
-            float(value_in_year(c.premium_yuan_per_person, sim.year)), h.size, h.medical_oop,
-            h.inpatient_cost, h.inpatient_reimbursement, h.chronic_cost,
-            h.outpatient_reimbursement, float(inpatient_rate), float(outpatient_rate),
-            float(c.critical_illness_deductible_yuan), float(c.critical_illness_reimbursement),
-            float(c.medical_assistance_share), 0.0 if cap is None else float(cap),
-            cap is not None, h.insured, h.expense_relief[self.channel_row],
+            float(value_in_year(self.config.premium_yuan_per_person, sim.year)), h.size,
+            h.medical_oop, h.inpatient_cost, h.inpatient_reimbursement, h.chronic_cost,
+            h.outpatient_reimbursement, self.relief_rules(sim), h.insured,
+            h.expense_relief[self.channel_row],
         )  # fmt: skip
         sim.income_changed(moved)  # only rows whose bill changed need their cache updated
 

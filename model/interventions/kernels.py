@@ -235,18 +235,18 @@ def minimum(a, b):  # fmt: skip
 @numba.njit(cache=True)
 def _relief_due(
     h, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
-    outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible, critical_share,
-    keep_after_assistance, cap, capped,
+    outpatient_reimbursement, rules,
 ):  # fmt: skip
     """The relief due to household `h` (three_layer_relief's formula for one row)."""
+    inpatient_rate, outpatient_rate, deductible, critical_share, assistance_share, cap = rules[:6]
     basic = maximum(inpatient_reimbursement[h], inpatient_rate)
     after_basic = inpatient_cost[h] * (1.0 - basic)
     above = maximum(after_basic - deductible, 0.0)
     after_critical = after_basic - critical_share * above
-    inpatient = after_critical * keep_after_assistance
+    inpatient = after_critical * (1.0 - assistance_share)
     chronic_rate = maximum(outpatient_reimbursement[h], outpatient_rate)
     bill = inpatient + chronic_cost[h] * (1.0 - chronic_rate)
-    if capped:
+    if rules[6]:  # capped
         bill = minimum(bill, cap)
     return maximum(medical_oop[h] - bill, 0.0)
 
@@ -254,51 +254,49 @@ def _relief_due(
 @numba.njit(cache=True)
 def three_layer_relief(
     households, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
-    outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible, critical_share,
-    assistance_share, cap, capped,
+    outpatient_reimbursement, rules,
 ):  # fmt: skip
     """Health insurance's relief due (HealthInsurance.relief_due) for each of
     `households`, in one pass: the bill the three layers leave (personal_share_after_tiers
-    on the inpatient cost at the household's basic rate or `inpatient_rate` if higher,
-    plus the chronic cost at its outpatient rate or `outpatient_rate`, at most `cap` if
-    `capped`) taken from the current out-of-pocket bill, never below 0. The same float64
-    operations in the same order as the NumPy formulation, so the same bytes."""
+    on the inpatient cost at the household's basic rate or the basic inpatient rate if
+    higher, plus the chronic cost at its outpatient rate or the basic outpatient rate, at
+    most the cap if capped) taken from the current out-of-pocket bill, never below 0.
+    `rules` is (inpatient rate, outpatient rate, critical-illness deductible, its
+    reimbursement, medical assistance share, cap, capped), as
+    HealthInsurance.relief_rules gives them. The same float64 operations in the same
+    order as the NumPy formulation, so the same bytes."""
     out = np.empty(households.size, dtype=np.float64)
-    keep_after_assistance = 1.0 - assistance_share
     for i in range(households.size):
         out[i] = _relief_due(
             households[i], medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
-            outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible,
-            critical_share, keep_after_assistance, cap, capped,
-        )
+            outpatient_reimbursement, rules,
+        )  # fmt: skip
     return out
 
 
 @numba.njit(cache=True)
 def insure_and_relieve(
     households, amounts, premium_per_person, size, medical_oop, inpatient_cost,
-    inpatient_reimbursement, chronic_cost, outpatient_reimbursement, inpatient_rate,
-    outpatient_rate, deductible, critical_share, assistance_share, cap, capped, insured,
+    inpatient_reimbursement, chronic_cost, outpatient_reimbursement, rules, insured,
     channel_relief,
 ):  # fmt: skip
     """HealthInsurance.apply_effect for unique `households` (the successful deliveries),
     in one pass: the relief is what was paid beyond the premiums (`amounts` less
-    `premium_per_person` x members), at most the relief due now (three_layer_relief); the
-    household is insured and its reimbursement rates rise to the basic rates; the relief
-    (at least 0, at most the bill) comes off `medical_oop` onto `channel_relief`
-    (relieve_expense). Returns the rows whose bill changed. The same float64 operations in
-    the same order as those NumPy steps, so the same bytes."""
+    `premium_per_person` x members), at most the relief due now (three_layer_relief, with
+    the same `rules`); the household is insured and its reimbursement rates rise to the
+    basic rates; the relief (at least 0, at most the bill) comes off `medical_oop` onto
+    `channel_relief` (relieve_expense). Returns the rows whose bill changed. The same
+    float64 operations in the same order as those NumPy steps, so the same bytes."""
+    inpatient_rate, outpatient_rate = rules[0], rules[1]
     moved = np.empty(households.size, dtype=np.int64)
     found = 0
-    keep_after_assistance = 1.0 - assistance_share
     for i in range(households.size):
         h = households[i]
         paid_relief = amounts[i] - premium_per_person * size[h]
         due = _relief_due(
             h, medical_oop, inpatient_cost, inpatient_reimbursement, chronic_cost,
-            outpatient_reimbursement, inpatient_rate, outpatient_rate, deductible,
-            critical_share, keep_after_assistance, cap, capped,
-        )
+            outpatient_reimbursement, rules,
+        )  # fmt: skip
         relief = minimum(paid_relief, due)
         insured[h] = True
         inpatient_reimbursement[h] = maximum(inpatient_reimbursement[h], inpatient_rate)

@@ -180,10 +180,10 @@ def test_three_layer_relief_as_the_numpy_tiers(cap):
     if cap is not None:
         bill = np.minimum(bill, cap)
     expected = np.maximum(oop[households] - bill, 0.0)
+    rules = (0.55, 0.3, 3000.0, 0.6, 0.7, 0.0 if cap is None else cap, cap is not None)
     relief = kernels.three_layer_relief(
-        households, oop, inpatient, inpatient_rate, chronic, outpatient_rate, 0.55, 0.3,
-        3000.0, 0.6, 0.7, 0.0 if cap is None else cap, cap is not None,
-    )  # fmt: skip
+        households, oop, inpatient, inpatient_rate, chronic, outpatient_rate, rules
+    )
     assert relief.tobytes() == expected.tobytes()
     assert (expected == 0).any() and (expected > 0).any()
 
@@ -210,7 +210,7 @@ def test_insure_and_relieve_as_the_numpy_steps(cap):
     expected = {key: value.copy() for key, value in arrays.items()}
     due = kernels.three_layer_relief(
         households, expected["oop"], inpatient, expected["inpatient_rate"], chronic,
-        expected["outpatient_rate"], *rules,
+        expected["outpatient_rate"], rules,
     )  # fmt: skip
     relief = np.minimum(amounts - 180.0 * size[households], due)
     expected["insured"][households] = True
@@ -223,7 +223,7 @@ def test_insure_and_relieve_as_the_numpy_steps(cap):
     )
     moved = kernels.insure_and_relieve(
         households, amounts, 180.0, size, arrays["oop"], inpatient, arrays["inpatient_rate"],
-        chronic, arrays["outpatient_rate"], *rules, arrays["insured"], arrays["channel"],
+        chronic, arrays["outpatient_rate"], rules, arrays["insured"], arrays["channel"],
     )  # fmt: skip
     assert moved.tobytes() == expected_moved.tobytes()
     for key in arrays:
