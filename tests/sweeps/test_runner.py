@@ -86,6 +86,13 @@ def file_states(directory: Path) -> dict[str, tuple[str, int, int]]:
     }
 
 
+def finished_task_states(out_dir: Path) -> dict[str, tuple[str, int, int]]:
+    """`file_states` of OUT/tasks' finished task files: a worker killed while writing one
+    leaves its temp file (`.<name>.<random>.tmp`) behind, which the next run removes."""
+    states = file_states(out_dir / "tasks")
+    return {name: state for name, state in states.items() if name.endswith(".parquet")}
+
+
 def task_files(out_dir: Path) -> set[str]:
     return {path.name for path in (out_dir / "tasks").glob("*.parquet")}
 
@@ -291,6 +298,22 @@ def test_a_directory_without_manifest_is_finished_not_trusted(tiny_runs, tmp_pat
     assert (out_dir / "manifest.json").is_file()
 
 
+def test_a_killed_writes_temp_file_is_removed_and_its_task_run_again(tiny_runs, tmp_path, capsys):
+    """A worker killed while writing a task file leaves `.<name>.<random>.tmp` and no task
+    file: the next run removes the leftover, runs that task and writes the same bytes."""
+    out_dir = tmp_path / "out"
+    shutil.copytree(tiny_runs["workers2"], out_dir)
+    (out_dir / "manifest.json").unlink()
+    lost = sorted((out_dir / "tasks").glob("*.parquet"))[0]
+    leftover = lost.with_name(f".{lost.name}.k1ll3d.tmp")
+    lost.rename(leftover)
+    code, stdout, stderr = run_cli(capsys, "sweep", tiny_runs["sweep"], "--out", out_dir)
+    assert code == 0, stderr
+    assert not leftover.exists() and lost.is_file()
+    expected = (tiny_runs["workers2"] / "results.parquet").read_bytes()
+    assert (out_dir / "results.parquet").read_bytes() == expected
+
+
 def test_a_different_sweep_in_the_same_directory_is_refused(tiny_runs, tmp_path, capsys):
     out_dir = tmp_path / "out"
     shutil.copytree(tiny_runs["workers2"], out_dir)
@@ -344,7 +367,7 @@ def test_ctrl_c_keeps_finished_tasks_and_rerunning_finishes_the_rest(long_sweep,
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "run the same command again" in stderr
     assert "Traceback" not in stderr
-    kept = file_states(out_dir / "tasks")
+    kept = finished_task_states(out_dir)
     assert INTERRUPT_AFTER_TASKS <= len(kept) < LONG_TASKS
     assert f"{len(kept)} of {LONG_TASKS} tasks are done" in stderr
     assert not (out_dir / "results.parquet").exists() and not (out_dir / "manifest.json").exists()
@@ -354,7 +377,7 @@ def test_ctrl_c_keeps_finished_tasks_and_rerunning_finishes_the_rest(long_sweep,
     stdout, stderr = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, stderr
     assert f"ran {LONG_TASKS - len(kept)} tasks, {len(kept)} done before" in stdout
-    after = file_states(out_dir / "tasks")
+    after = finished_task_states(out_dir)
     assert {name: after[name] for name in kept} == kept  # none of them run or written again
     second = logged_tasks(out_dir, 2)
     assert second.isdisjoint(kept) and second | set(kept) == set(after) and len(after) == LONG_TASKS
@@ -373,12 +396,13 @@ def test_a_killed_worker_keeps_finished_tasks_and_rerunning_finishes(long_sweep,
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 1, stderr
     assert "worker process died" in stderr and "run the same command again" in stderr
-    kept = file_states(out_dir / "tasks")
+    kept = finished_task_states(out_dir)
     assert INTERRUPT_AFTER_TASKS <= len(kept) < LONG_TASKS
     assert not (out_dir / "manifest.json").exists()
     run_sweep(sweep, out_dir, 1, quiet=True)
-    after = file_states(out_dir / "tasks")
+    after = finished_task_states(out_dir)
     assert {name: after[name] for name in kept} == kept and len(after) == LONG_TASKS
+    assert not list((out_dir / "tasks").glob(".*.tmp"))  # a killed write's leftover is gone
     reference = long_sweep["reference"] / "results.parquet"
     assert (out_dir / "results.parquet").read_bytes() == reference.read_bytes()
 
