@@ -74,6 +74,5 @@ class YearContext(Protocol):
         """`compute()` once per policy year, for summaries of persons several callers read."""
 
     def persons_summary(self, key: str, summary: Callable[[YearContext], T]) -> T:
-        """`summary(context)` once per policy year, for a summary of what the assistance
-        leaves alone: the persons, the households' own farm and wage incomes (it may be
-        computed ahead, on the background thread)."""
+        """`summary(context)` once per policy year, for a summary of the persons only (it
+        may be computed ahead, on the background thread)."""

@@ -199,22 +199,15 @@ def village_sum(sim: YearContext, values: np.ndarray) -> np.ndarray:
 
 def village_local_wages(sim: YearContext) -> np.ndarray:
     """Local wage income of each village's active households (`local_wage_income`),
-    once a year: wages, migrants and households do not change during the assistance, so
-    from the second year on it is made on the background thread (persons_summary)."""
-    return sim.persons_summary("village_local_wages", _local_wages_by_village)
+    once a year: wages, migrants and households do not change during the assistance.
+    Computed when first asked (not ahead on the background thread: the village works
+    come first in the year, before that thread has made the instruments' summaries)."""
+    return sim.per_year("village_local_wages", lambda: village_sum(sim, local_wage_income(sim)))
 
 
 def village_farm_income(sim: YearContext) -> np.ndarray:
     """Farm income of each village's active households, once a year (as the wages)."""
-    return sim.persons_summary("village_farm_income", _farm_income_by_village)
-
-
-def _local_wages_by_village(sim: YearContext) -> np.ndarray:
-    return village_sum(sim, local_wage_income(sim))
-
-
-def _farm_income_by_village(sim: YearContext) -> np.ndarray:
-    return village_sum(sim, sim.households.farm_income)
+    return sim.per_year("village_farm_income", lambda: village_sum(sim, sim.households.farm_income))
 
 
 # --- road ----------------------------------------------------------------------------------

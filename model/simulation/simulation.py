@@ -119,9 +119,8 @@ class Simulation(YearIncomes):
         return value
 
     def persons_summary(self, key: str, summary):
-        """`summary(self)` once per policy year, for a summary that reads only what the
-        year's assistance leaves alone (the persons, and the households' own farm and wage
-        incomes the economy set): from the year after it is first asked for, it is
+        """`summary(self)` once per policy year, for a summary that reads only the persons
+        (no instrument changes them): from the year after it is first asked for, it is
         computed on the background thread as soon as the economy has run. `summary` is a
         module-level function or an instrument's method (which holds no simulation), so
         that the simulation keeps no reference to itself."""
