@@ -57,6 +57,8 @@ class SharedRendererCanvas(FigureCanvasAgg):
     a figure. Sharing the renderer (cleared before each draw, so the pixels are the same)
     lets a process drawing dozens of figures measure "2015" or "20%" once. Kept per thread
     (the web app compares in a worker thread), the least recently used size dropped first.
+    It overrides only `get_renderer`, the hook FigureCanvasAgg draws through, and sets
+    the canvas's `renderer` as that method does; no private state of matplotlib.
     """
 
     def get_renderer(self) -> RendererAgg:
@@ -70,7 +72,7 @@ class SharedRendererCanvas(FigureCanvasAgg):
             while len(by_size) > SHARED_RENDERERS_KEPT:
                 by_size.popitem(last=False)
         by_size.move_to_end(key)
-        self.renderer, self._lastKey = by_size[key], key
+        self.renderer = by_size[key]  # what draw(), print_png() and buffer_rgba() use
         return self.renderer
 
 
