@@ -10,6 +10,9 @@ draws failures from its own random stream and hands the recipients to `apply_eff
 
 A new instrument is one module: a config class with a `type` literal and a class with
 `eligible`, `priority`, `yearly_cost` and `apply_effect`, registered with `@register`.
+`yearly_cost`, `expected_gain`, `failure_probability` and `apply_effect` treat each
+household on its own: they receive the households in the order of their rows, not in
+the ranked order (`Intervention._priced`, `Intervention.deliver`).
 Instruments whose effect lasts beyond the year of delivery (a project, a job, a move)
 keep it in an `IncomeStreams` (model/interventions/streams.py) and pay it each year.
 """
