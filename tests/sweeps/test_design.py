@@ -13,14 +13,10 @@ from scipy import stats
 from scipy.stats import qmc
 
 from model.errors import ScenarioError
-from model.sweeps.design import (
-    Factor,
-    SweepSpec,
-    design_points,
-    factor_column,
-    load_sweep,
-    scenario_for_point,
-)
+from model.sweeps.design import design_points, factor_column, scenario_for_point
+from model.sweeps.factors import Factor
+from model.sweeps.load import load_sweep
+from model.sweeps.spec import SweepSpec
 from tests.support.paths import REPO_ROOT
 
 REPO = REPO_ROOT
