@@ -1,8 +1,8 @@
 """The factors of a sweep file: what a factor is (a key path and a list, range or
 distribution of values) and how a design's unit-interval samples become its values.
 
-Kept apart from the designs (model/sweeps/design.py) because it is the part of the sweep
-schema a user writes most: each distribution with its parameters and inverse CDF.
+Kept apart from the rest of the sweep file's schema (model/sweeps/spec.py) because it is
+the part a user writes most: each distribution with its parameters and inverse CDF.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from pydantic import ValidationError
 
 from model.errors import UserError
 from model.report.files import MANIFEST_NAME
-from model.sweeps.design import BASE_FACTOR, SweepSpec, point_columns
+from model.sweeps.design import point_columns
 from model.sweeps.directory import POINTS_NAME, RESULTS_NAME, SWEEP_NAME
+from model.sweeps.spec import BASE_FACTOR, SweepSpec
 
 FINISH_HINT = "run the `run.py sweep` command that made it again: it resumes and finishes it"
 

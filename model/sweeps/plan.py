@@ -17,7 +17,7 @@ from model.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.config.scenario import Scenario
-    from model.sweeps.design import SweepSpec
+    from model.sweeps.spec import SweepSpec
 
 Task = tuple[int, int]
 """(point_id, replicate)."""
@@ -83,7 +83,8 @@ def plan_sweep(sweep_file: Path, households: int | None = None) -> SweepPlan:
 
     Every problem of the input surfaces here, before the output directory is touched.
     """
-    from model.sweeps.design import design_points, load_sweep, point_columns
+    from model.sweeps.design import design_points, point_columns
+    from model.sweeps.load import load_sweep
 
     sweep_file = Path(sweep_file)
     if not sweep_file.is_file():

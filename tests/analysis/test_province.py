@@ -105,7 +105,7 @@ def test_a_province_sweep_writes_the_counties_combined(tmp_path):
 )  # fmt: skip
 def test_bad_province_files_name_the_county_and_key(tmp_path, counties, extra, message):
     from model.errors import ScenarioError
-    from model.sweeps.design import load_sweep
+    from model.sweeps.load import load_sweep
 
     with pytest.raises(ScenarioError) as caught:
         load_sweep(write_province(tmp_path, counties, extra))

@@ -22,7 +22,7 @@ from model.config.scenario import Scenario, validate_data
 from model.engine.finite import MAX_MAGNITUDE, MAX_WHOLE_NUMBER, FiniteModel
 from model.errors import ScenarioError
 from model.interventions import REGISTRY
-from model.sweeps.design import SweepSpec
+from model.sweeps.spec import SweepSpec
 
 NON_FINITE = (math.nan, math.inf, -math.inf)
 

@@ -8,7 +8,7 @@ import pytest
 
 from model.analysis.replicates import yearly_columns
 from model.config.scenario import Scenario
-from model.sweeps.design import SweepSpec, design_points
+from model.sweeps.design import design_points
 from model.sweeps.sensitivity import (
     TABLE_COLUMNS,
     indicator_means,
@@ -18,6 +18,7 @@ from model.sweeps.sensitivity import (
     saltelli_arrays,
     sobol_indices_from_points,
 )
+from model.sweeps.spec import SweepSpec
 
 FACTORS = ["x.one", "x.two", "x.three"]
 Z_TOLERANCE = 4.0
