@@ -22,7 +22,7 @@ import pandas as pd
 from model.config.scenario import Scenario, set_by_path
 from model.errors import SweepError
 from model.sweeps.factors import Factor
-from model.sweeps.load import _validated, mix_scenario, resolve_key
+from model.sweeps.load import mix_scenario, resolve_key, validated_scenario
 from model.sweeps.spec import BASE_FACTOR, SETTINGS, SweepSpec
 
 
@@ -189,7 +189,7 @@ def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
             resolved, problem = resolve_key(tree, key)
             set_by_path(raw, resolved, value)
             applied.append((int(row["point_id"]), key, resolved, value))
-        return _validated(spec, raw, applied, county.name, where="counties")
+        return validated_scenario(spec, raw, applied, county.name, where="counties")
     for i, factor in enumerate(spec.factors):
         if factor.key == BASE_FACTOR:
             continue
@@ -200,4 +200,4 @@ def scenario_for_point(base: Scenario, spec: SweepSpec, row: Any) -> Scenario:
         set_by_path(raw, resolved, value)
         applied.append((i, factor.key, resolved, value))
     point = _python(row["point_id"], True) if "point_id" in row else "?"
-    return _validated(spec, raw, applied, point)
+    return validated_scenario(spec, raw, applied, point)

@@ -21,6 +21,7 @@ from scipy import special
 from model.engine.finite import FiniteModel
 
 UNIT_CLIP = 1e-12
+"""Unit samples are kept inside (0, 1) before an unbounded ppf, so no point is infinite."""
 
 
 class SweepModel(FiniteModel):

@@ -166,7 +166,8 @@ def load_sweep(path: str | Path, households: int | None = None) -> tuple[SweepSp
     spec._file = str(path)
     if not (path.parent / spec.base).is_file():
         raise SweepError([f"{path}: base: file not found: {path.parent / spec.base}"])
-    base = _validated(spec, load_scenario(path.parent / spec.base).model_dump(mode="python"), [])
+    base_data = load_scenario(path.parent / spec.base).model_dump(mode="python")
+    base = validated_scenario(spec, base_data, [])
     if problems := base_problems(spec, base):
         raise SweepError(problems)
     return spec, base
@@ -183,7 +184,7 @@ def _mix_scenario(path: str, _mtime_ns: int) -> Scenario:
     return load_scenario(path)
 
 
-def _validated(
+def validated_scenario(
     spec: SweepSpec, raw: dict, applied: list, point: Any = None, where: str = "factors"
 ) -> Scenario:
     """Validate `raw` with the households/years overrides; problems in a factor's key name

@@ -19,7 +19,7 @@ from model.engine.finite import SEED_MAX
 from model.sweeps.factors import Factor, SweepModel
 
 DEFAULT_INDICATORS = ("exit_rate_mean", "relapse_within_3y_share_of_exits", "spending_per_exit")
-"""Unit samples are kept inside (0, 1) before an unbounded ppf, so no point is infinite."""
+"""Indicators a sweep reports when its file names none."""
 SETTINGS = {"households": "population.n_households", "years": "years"}
 """Sweep keys that override a scenario key for every point."""
 BASE_FACTOR = "base"
