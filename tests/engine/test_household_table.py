@@ -1,4 +1,5 @@
-"""The household table (model/engine/household_table.py): loading, defaults, runs, errors."""
+"""The household table (model/engine/household_table.py, population_table.py): loading, defaults,
+runs, errors."""
 
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ from model.config.scenario import Scenario, load_scenario, with_overrides
 from model.engine.household_table import (
     COLUMNS,
     HouseholdTableError,
-    load_household_table,
     read_household_table,
     schema_markdown,
-    to_household_table,
 )
 from model.engine.population import synthesize
+from model.engine.population_table import load_household_table, to_household_table
 from model.engine.state import (
     DISABILITY_NONE,
     DISABILITY_PARTIAL,
