@@ -1,5 +1,5 @@
-"""The household table (model/engine/household_table.py, population_table.py): loading, defaults,
-runs, errors."""
+"""The household table (model/engine/household_schema.py, household_table.py, population_table.py):
+loading, defaults, runs, errors."""
 
 from __future__ import annotations
 
@@ -12,12 +12,8 @@ import pandas as pd
 import pytest
 
 from model.config.scenario import Scenario, load_scenario, with_overrides
-from model.engine.household_table import (
-    COLUMNS,
-    HouseholdTableError,
-    read_household_table,
-    schema_markdown,
-)
+from model.engine.household_schema import COLUMNS, schema_markdown
+from model.engine.household_table import HouseholdTableError, read_household_table
 from model.engine.population import synthesize
 from model.engine.population_table import load_household_table, to_household_table
 from model.engine.state import (
