@@ -1,25 +1,19 @@
-"""Household table: a county's own registry (CSV, one row per person) as the population.
+"""Household table: a county's own registry (CSV, one row per person), read and validated.
 
 A registry export lists every member of every household, with the household's
-fields repeated on each member's row. `load_household_table` reads such a table and
-returns the same arrays as `model.engine.population.synthesize`, so the rest of the model
-cannot tell a registry from a synthetic county. The column schema is `COLUMNS`,
-documented for users in docs/household_table.md.
+fields repeated on each member's row. `read_household_table` reads such a table into a
+`HouseholdTable`, persons grouped by household, which model.engine.population_table turns
+into the same arrays as `model.engine.population.synthesize`. The columns it may hold are
+`COLUMNS` of model.engine.household_schema, documented for users in docs/household_table.md.
 
 Everything a user can get wrong in the file is reported as a `HouseholdTableError`
 (a `UserError`): the file, the column, the first few line numbers and what is allowed,
 with every problem found listed at once so that a county fixes its export in one go.
-
-Columns left out (or cells left blank) take documented defaults. Drawn defaults come
-from the population stream in a fixed order, for every row whether or not the table
-gives the value, so that adding a column changes only that column's values (common
-random numbers, as in model.engine.rng).
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,41 +21,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.engine.dynamics import stationary_persistent_sd
-from model.engine.params import DynamicsParams, PopulationParams
-from model.engine.population import school_stage_for_age, synthesize_villages
-from model.engine.state import (
-    DISABILITY_NONE,
-    DISABILITY_PARTIAL,
-    DISABILITY_SEVERE,
-    LABOUR_NONE,
-    SCHOOL_COLLEGE,
-    SCHOOL_COMPULSORY,
-    SCHOOL_HIGH,
-    SCHOOL_NONE,
-    SCHOOL_PRESCHOOL,
-    Households,
-    Persons,
-    Villages,
+from model.engine.household_schema import (
+    ALLOWED_NAMES,
+    BOOLEAN_CODES,
+    COLUMN_BY_NAME,
+    COLUMNS,
+    DISABILITY_CODES,
+    HOUSEHOLD,
+    KEY,
+    MAX_AGE,
+    PERSON,
+    SCHOOL_CODES,
+    SEX_CODES,
+    Column,
 )
 from model.errors import UserError
 
-MAX_AGE = 110
 LINES_SHOWN = 5  # line numbers quoted per problem; the rest are counted
 ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel writes
-
-BOOLEAN_CODES = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1}
-SEX_CODES = {"m": 0, "male": 0, "男": 0, "f": 1, "female": 1, "女": 1}
-DISABILITY_CODES = {
-    "none": DISABILITY_NONE, "partial": DISABILITY_PARTIAL, "severe": DISABILITY_SEVERE,
-    "0": DISABILITY_NONE, "1": DISABILITY_PARTIAL, "2": DISABILITY_SEVERE,
-}
-SCHOOL_CODES = {
-    "none": SCHOOL_NONE, "preschool": SCHOOL_PRESCHOOL, "compulsory": SCHOOL_COMPULSORY,
-    "high_school": SCHOOL_HIGH, "college": SCHOOL_COLLEGE,
-    "0": SCHOOL_NONE, "1": SCHOOL_PRESCHOOL, "2": SCHOOL_COMPULSORY, "3": SCHOOL_HIGH,
-    "4": SCHOOL_COLLEGE,
-}
 
 
 class HouseholdTableError(UserError):
@@ -77,68 +54,6 @@ class HouseholdTableError(UserError):
         noun = "problem" if count == 1 else "problems"
         header = f"household table {self.path} is invalid ({count} {noun}):"
         return header + "\n" + "\n".join(f"  - {p}" for p in self.problems)
-
-
-# --- the schema --------------------------------------------------------------------------
-
-PERSON, HOUSEHOLD, KEY = "person", "household", "key"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the table: whether it is required, at which level, what it may hold."""
-
-    name: str
-    required: bool
-    level: str  # PERSON: per member; HOUSEHOLD: same on every row of a household; KEY: an id
-    allowed: str  # what a cell may hold, quoted in error messages and the docs
-    default: str  # what a missing column or blank cell means, for the docs
-    meaning: str  # with units, for the docs
-
-
-BOOLEAN_ALLOWED = "0 or 1 (also false/true, no/yes)"
-
-COLUMNS: tuple[Column, ...] = (
-    Column("household_id", True, KEY, "any text or number, unique in the county", "-",
-           "the household (a registry household number); its rows may be anywhere in the file"),
-    Column("village_id", True, HOUSEHOLD, "any text or number", "-",
-           "the administrative village the household lives in"),
-    Column("age", True, PERSON, f"a whole number of years from 0 to {MAX_AGE}", "-",
-           "age in completed years in the identification year"),
-    Column("sex", True, PERSON, "M or F (also male/female, 男/女; any case)", "-", "sex"),
-    Column("chronic_illness", False, PERSON, BOOLEAN_ALLOWED, "0",
-           "1 if the person has a chronic illness needing regular care"),
-    Column("disability", False, PERSON, "none, partial or severe (or 0, 1, 2)", "none",
-           "partial: able to do at most partial labour; severe: unable to work"),
-    Column("school_stage", False, PERSON,
-           "none, preschool, compulsory, high_school or college (or 0-4)",
-           "by age, continuation drawn",
-           "the stage the person is enrolled in (college includes vocational)"),
-    Column("skill", False, PERSON, "a number greater than 0", "drawn (lognormal, mean 1)",
-           "wage multiplier, 1 = an average worker's wage"),
-    Column("migrant", False, PERSON, BOOLEAN_ALLOWED, "0",
-           "1 if the person works away from the village"),
-    Column("land_mu", False, HOUSEHOLD, "a number >= 0", "drawn (lognormal, by size)",
-           "farmland the household holds, in mu"),
-    Column("housing_safe", False, HOUSEHOLD, BOOLEAN_ALLOWED, "1",
-           "0 if the house is rated dangerous"),
-    Column("insured", False, HOUSEHOLD, BOOLEAN_ALLOWED, "1",
-           "1 if the household is enrolled in basic medical insurance"),
-)
-COLUMN_BY_NAME = {column.name: column for column in COLUMNS}
-ALLOWED_NAMES = ", ".join(column.name for column in COLUMNS)
-
-
-def schema_markdown() -> str:
-    """The column schema as a Markdown table, as docs/household_table.md shows it."""
-    rows = [
-        "| column | required | level | allowed values | default | meaning |",
-        "|---|---|---|---|---|---|",
-    ]
-    for c in COLUMNS:
-        rows.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.level} | "
-                    f"{c.allowed} | {c.default} | {c.meaning} |")
-    return "\n".join(rows)
 
 
 # --- the table as read -------------------------------------------------------------------
@@ -437,142 +352,6 @@ def _group_by_household(
                   *household_values.values()):
         array.setflags(write=False)
     return table
-
-
-# --- arrays ------------------------------------------------------------------------------
-
-def load_household_table(
-    population: PopulationParams, dynamics: DynamicsParams, rng: np.random.Generator
-) -> tuple[Persons, Households, Villages]:
-    """The population of `population.households_csv`, as `synthesize` returns it."""
-    if not population.households_csv:
-        raise UserError("population.households_csv: required when population.source is csv; "
-                        "name the household table (CSV) to load")
-    path = Path(population.households_csv)
-    table = _read_household_table_cached(str(path), *_file_stamp(path))
-    return build_population(table, population, dynamics, rng)
-
-
-def _file_stamp(path: Path) -> tuple[int, int]:
-    """Modification time and size: a changed file is read again, an unchanged one is not."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return -1, -1  # read_household_table reports the missing file
-    return stat.st_mtime_ns, stat.st_size
-
-
-@functools.lru_cache(maxsize=2)
-def _read_household_table_cached(path: str, mtime_ns: int, size: int) -> HouseholdTable:
-    """Replicates of a run read the table once (its arrays are read-only, so it is shared)."""
-    return read_household_table(path)
-
-
-def build_population(
-    table: HouseholdTable, population: PopulationParams, dynamics: DynamicsParams,
-    rng: np.random.Generator,
-) -> tuple[Persons, Households, Villages]:
-    """Arrays from a validated table; blanks filled with the defaults of docs/household_table.md.
-
-    Draws, in this order and for every row: villages, school continuation and skill per
-    person, land and the persistent income shock per household.
-    """
-    h = population.households
-    size = table.household_size
-    villages = synthesize_villages(table.village_ids.size, population, rng)
-    school_draw = rng.random(size.sum())
-    drawn_skill = np.exp(rng.normal(-0.5 * h.skill_sd**2, h.skill_sd, size.sum()))
-    drawn_land = size * h.land_mu_per_person_mean * np.exp(
-        rng.normal(-0.5 * h.land_sd**2, h.land_sd, size.size)
-    )
-    persistent_shock = rng.normal(0, stationary_persistent_sd(dynamics.income), size.size)
-
-    persons = _persons(table, dynamics, school_draw, drawn_skill)
-    households = _households(table, dynamics, drawn_land, persistent_shock)
-    households.size[:] = size
-    return persons, households, villages
-
-
-def _given_or(table_values: dict[str, np.ndarray], name: str, default: np.ndarray | float,
-              n: int) -> np.ndarray:
-    """The column's values where given, `default` where blank or the column is absent."""
-    values = table_values.get(name, np.full(n, np.nan))
-    return np.where(np.isnan(values), default, values)
-
-
-def _persons(table: HouseholdTable, dynamics: DynamicsParams, school_draw: np.ndarray,
-             drawn_skill: np.ndarray) -> Persons:
-    """Person arrays in household order, like `synthesize_persons` fills them."""
-    values, total = table.person_values, table.person_household.size
-    age = values["age"].astype(np.int16)
-    schooling = dynamics.schooling
-    school_by_age = school_stage_for_age(
-        age, school_draw, schooling.high_school_entry, schooling.college_entry
-    )
-    return Persons(
-        household=table.person_household.astype(np.intp),
-        age=age,
-        female=values["sex"] == 1,
-        alive=np.ones(total, dtype=bool),
-        chronic=_given_or(values, "chronic_illness", 0, total) == 1,
-        episode=np.zeros(total, dtype=bool),
-        disability=_given_or(values, "disability", DISABILITY_NONE, total).astype(np.int8),
-        school_stage=_given_or(values, "school_stage", school_by_age, total).astype(np.int8),
-        skill=_given_or(values, "skill", drawn_skill, total).astype(np.float32),
-        migrant=_given_or(values, "migrant", 0, total) == 1,
-        labour=np.full(total, LABOUR_NONE, dtype=np.int8),
-        inpatient_cost=np.zeros(total, dtype=np.float32),
-        chronic_cost=np.zeros(total, dtype=np.float32),
-        n=total,
-    )
-
-
-def _households(table: HouseholdTable, dynamics: DynamicsParams, drawn_land: np.ndarray,
-                persistent_shock: np.ndarray) -> Households:
-    """Household arrays, reimbursement following insurance as in `synthesize`."""
-    values, n = table.household_values, table.household_ids.size
-    insured = _given_or(values, "insured", 1, n) == 1
-    health = dynamics.health
-    return Households(
-        village=table.household_village.astype(np.intp),
-        land_mu=_given_or(values, "land_mu", drawn_land, n),
-        housing_safe=_given_or(values, "housing_safe", 1, n) == 1,
-        insured=insured,
-        inpatient_reimbursement=np.where(insured, health.inpatient_reimbursement, 0.0),
-        outpatient_reimbursement=np.where(insured, health.outpatient_reimbursement, 0.0),
-        income_shock_persistent=persistent_shock,
-    )
-
-
-# --- writing -----------------------------------------------------------------------------
-
-SCHOOL_NAMES = np.array(["none", "preschool", "compulsory", "high_school", "college"])
-DISABILITY_NAMES = np.array(["none", "partial", "severe"])
-
-
-def to_household_table(persons: Persons, households: Households) -> pd.DataFrame:
-    """A population's living persons as a household table with every column (ids from 1).
-
-    The inverse of `read_household_table` for the columns the table holds: useful as a
-    template for a county and to make example tables from a synthetic county.
-    """
-    n = persons.n
-    rows = np.flatnonzero(persons.alive[:n])
-    household = persons.household[:n][rows]
-    return pd.DataFrame({
-        "household_id": household + 1,
-        "village_id": households.village[household] + 1,
-        "age": persons.age[:n][rows],
-        "sex": np.where(persons.female[:n][rows], "F", "M"),
-        "chronic_illness": persons.chronic[:n][rows].astype(np.int8),
-        "disability": DISABILITY_NAMES[persons.disability[:n][rows]],
-        "school_stage": SCHOOL_NAMES[persons.school_stage[:n][rows]],
-        "skill": persons.skill[:n][rows],
-        "migrant": persons.migrant[:n][rows].astype(np.int8),
-        "land_mu": households.land_mu[household],
-        "housing_safe": households.housing_safe[household].astype(np.int8),
-        "insured": households.insured[household].astype(np.int8),
-    })
 
 
 # --- messages ----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ class Simulation(YearIncomes):
         population_replicate = replicate if scenario.population.vary_by_replicate else 0
         population_stream = Streams(self.seed, population_replicate).generator("population")
         if scenario.population.source == "csv":
-            from model.engine.household_table import load_household_table
+            from model.engine.population_table import load_household_table
 
             self.persons, self.households, self.villages = load_household_table(
                 scenario.population, scenario.dynamics, population_stream
