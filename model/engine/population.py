@@ -6,6 +6,8 @@ Household composition: a head, a spouse for households of two or more, a
 co-resident elderly parent in some households of three or more, and children
 (who may be adults) for the rest. No household splitting (sources.md: "no splitting of
 households").
+A county's own registry can replace it: model/engine/population_table.py builds the same
+arrays from a household table.
 """
 
 from __future__ import annotations
