@@ -27,7 +27,7 @@ from model.app.paths import library_scenarios
 from model.app.results_view import ComparisonResults, HeadlineDifferences
 from model.app.uploads import load_upload
 from model.config.scenario import Scenario, load_scenario
-from model.engine.params import PopulationParams
+from model.engine.params.population import PopulationParams
 from model.errors import UserError
 
 DEFAULT_HOUSEHOLDS = 10_000

@@ -21,7 +21,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from model.config.scenario import Scenario, with_overrides
-from model.engine.params import IdentificationParams, MonitoringParams
+from model.engine.params.policy import IdentificationParams, MonitoringParams
 
 BUDGET_CEILING_YUAN = 5_000.0
 """Highest yuan per household per year a budget control offers (the schema: at least 0)."""

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from model.engine.params import Strict
+from model.engine.params.base import Strict
 
 
 def _number(value: Any) -> Any:

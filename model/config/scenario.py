@@ -23,10 +23,8 @@ from model.engine.params import (
     FundParams,
     PolicyParams,
     PopulationParams,
-    Schedule,
-    Strict,
-    _check_positive_schedule,
 )
+from model.engine.params.base import Schedule, Strict, _check_positive_schedule
 from model.errors import ScenarioError
 from model.interventions import REGISTRY
 

@@ -18,7 +18,7 @@ from scipy import special
 
 from model.engine import kernels
 from model.engine.kernels import MAX_AGE
-from model.engine.params import (
+from model.engine.params.dynamics import (
     DynamicsParams,
     HealthParams,
     IncomeParams,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.engine import kernels
-from model.engine.params import DiagnosisParams, IdentificationParams, MonitoringParams
+from model.engine.params.policy import DiagnosisParams, IdentificationParams, MonitoringParams
 from model.engine.state import CAUSES, NEVER, OWN_GROWTH, Households
 
 CAUSE_OTHER = CAUSES.index("other")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.engine.dynamics import stationary_persistent_sd
-from model.engine.params import PopulationParams
+from model.engine.params.population import PopulationParams
 from model.engine.state import (
     DISABILITY_NONE,
     DISABILITY_PARTIAL,

@@ -21,7 +21,8 @@ import pandas as pd
 
 from model.engine.dynamics import stationary_persistent_sd
 from model.engine.household_table import HouseholdTable, read_household_table
-from model.engine.params import DynamicsParams, PopulationParams
+from model.engine.params.dynamics import DynamicsParams
+from model.engine.params.population import PopulationParams
 from model.engine.population import school_stage_for_age, synthesize_villages
 from model.engine.state import (
     DISABILITY_NONE,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 import numpy as np
 from pydantic import Field, field_validator
 
-from model.engine.params import Schedule, _check_schedule
+from model.engine.params.base import Schedule, _check_schedule
 from model.engine.schedule import value_in_year
 from model.interventions import kernels
 from model.interventions.base import Intervention, InterventionConfig, register

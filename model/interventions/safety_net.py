@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from model.engine.kernels import MEMBERS_ELDERLY, MEMBERS_WORKING_AGE
-from model.engine.params import Schedule, _check_schedule
+from model.engine.params.base import Schedule, _check_schedule
 from model.engine.schedule import value_in_year
 from model.interventions import kernels
 from model.interventions.base import (

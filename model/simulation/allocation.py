@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.engine.params import AllocationParams
+from model.engine.params.funds import AllocationParams
 from model.engine.state import CAUSES
 from model.interventions.base import Intervention, Proposal
 from model.simulation.year import phase_rank
