@@ -1,7 +1,8 @@
 """One county's arrays advanced year by year, stage by stage as model.simulation.year lists.
 
 `Simulation` owns the state, the random streams, the ledger and the instruments; the
-year's incomes, cached between payments, are its `YearIncomes` part (incomes.py).
+year's incomes, cached between payments, are its `YearIncomes` part (incomes.py), and the
+poverty office's registry stages its `RegistryStages` part (registry.py).
 It knows nothing of Mesa (PovertyModel wraps it) so that sweeps run it directly.
 Construction synthesises (or loads) the population and runs the identification
 year (`start_year - 1`): incomes are computed and the office registers the poor
@@ -15,18 +16,19 @@ from concurrent.futures import Future
 import numpy as np
 
 from model.config.scenario import Scenario
-from model.engine import background, dynamics, heap, policy
+from model.engine import background, dynamics, heap
 from model.engine.budget import Ledger
 from model.engine.population import synthesize
 from model.engine.rng import Streams
 from model.engine.schedule import value_in_year
-from model.engine.state import CAUSE_NONE, NEVER
+from model.engine.state import NEVER
 from model.interventions import REGISTRY
 from model.simulation.allocation import Allocator
 from model.simulation.campaign_metrics import CampaignRecord, shares_of_the_record
 from model.simulation.incomes import YearIncomes
 from model.simulation.metrics import yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
+from model.simulation.registry import RegistryStages
 from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
 
 YEARLY_STREAMS = (
@@ -36,7 +38,7 @@ YEARLY_STREAMS = (
 """The engine's processes that draw once a year for every row, used within the year."""
 
 
-class Simulation(YearIncomes):
+class Simulation(YearIncomes, RegistryStages):
     """One replicate of one scenario: a pure function of (scenario, seed, replicate)."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0):
@@ -202,32 +204,6 @@ class Simulation(YearIncomes):
         self._detection_draw = self.streams.generator("detection").random(self.households.n)
 
     # --- the identification year (IDENTIFICATION_YEAR) ---------------------------------
-    def identify_poor(self) -> None:
-        """Register and diagnose on measured income, before any assistance."""
-        self._register(self.measured_income_per_capita(), relapse_allowed=False)
-
-    def mark_poor_villages(self) -> None:
-        """'One high, one low, one none': incidence at least twice the average, per-capita
-        income below 60% of the average, no collective-economy income (docs/sources.md). The
-        incidence test is required with either of the other two: requiring all three leaves
-        a synthetic county with almost no poor village, while the reports count 23-90 per
-        county. The incidence reference is the province's, a parameter, since the county
-        simulated is poorer."""
-        h, v = self.households, self.villages
-        rules = self.scenario.policy.villages
-        incidence = policy.registered_incidence_by_village(h, v.n)
-        persons = np.bincount(h.village, weights=h.size, minlength=v.n)
-        income = np.bincount(h.village, weights=self.total_income(), minlength=v.n)
-        income_pc = np.divide(income, persons, out=np.zeros(v.n), where=persons > 0)
-        mean_incidence = rules.provincial_incidence
-        if mean_incidence is None:
-            mean_incidence = h.registered @ h.size / max(h.size.sum(), 1)
-        mean_income = income.sum() / max(persons.sum(), 1)
-        high_incidence = incidence >= rules.poor_village_incidence_multiple * mean_incidence
-        low_income = income_pc < rules.poor_village_income_share * mean_income
-        no_collective = v.collective_income <= 0
-        v.poor_village[:] = high_incidence & (low_income | no_collective)
-
     def deliver_safety_net_before_registry(self) -> None:
         """Instruments that predate the campaign (an explicit `start_year` at or before the
         identification year: the dibao, the wubao) pay in the identification year too, so
@@ -241,42 +217,6 @@ class Simulation(YearIncomes):
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
         self.panel.record(self, self.net_income_per_capita())
         self.campaign = CampaignRecord(self, self.net_income_per_capita())
-
-    def _register(self, measured: np.ndarray, relapse_allowed: bool) -> None:
-        h = self.households
-        line = self.poverty_line
-        assurances = policy.assurances_hold(h)
-        fails = policy.fails_registration_test(
-            measured, line, assurances, self.scenario.policy.identification
-        )
-        candidates = h.active & ~h.registered & fails
-        if relapse_allowed:  # after the identification year, only what the re-check finds
-            ident = self.scenario.policy.identification
-            recheck = ident.recheck_campaign_detection.get(self.year, ident.recheck_detection)
-            detection = np.where(h.monitored, ident.monitored_detection, recheck)
-            found = self._detection_draw < detection
-            if self.merged_with_registry is not None:  # 'two lines merged' (dibao)
-                found |= self.merged_with_registry
-            candidates &= found
-        candidates = np.flatnonzero(candidates)
-        candidates = policy.select_within_quota(
-            candidates,
-            measured,
-            np.count_nonzero(h.registered & h.active),
-            np.count_nonzero(h.active),
-            self.scenario.policy.identification.quota_share,
-        )
-        exited_before = h.exit_year[candidates] != NEVER
-        relapsed = candidates[exited_before] if relapse_allowed else candidates[:0]
-        h.registered[candidates] = True
-        h.registered_year[candidates] = self.year
-        h.cause[candidates] = policy.diagnose_cause(
-            h, candidates, line, self.scenario.policy.diagnosis
-        )
-        h.relapses[relapsed] += 1
-        self.events["registered"] = candidates
-        self.events["relapsed"] = relapsed
-        self.events["relapse_years_since_exit"] = self.year - h.exit_year[relapsed].astype(np.int32)
 
     # --- a policy year (YEAR_PLAN) -------------------------------------------------------
     def step(self) -> dict[str, float]:
@@ -345,84 +285,6 @@ class Simulation(YearIncomes):
         self._group_cache = None
         self._idle_funds = self.ledger.close_year()
 
-    def verify_and_exit(self) -> None:
-        """Year-end verification on the income the year produced: registered households
-        that pass the exit test exit, highest measured income first, within the plan."""
-        h = self.households
-        measured = self.measured_income_per_capita()
-        line = self.poverty_line
-        assurances = policy.assurances_hold(h)
-        exit_rules = self.scenario.policy.exit
-        registered_at_start = self._registered_at_start
-        passing = np.flatnonzero(
-            registered_at_start
-            & (h.registered_year < self.year)
-            & policy.passes_exit_test(
-                measured, line, assurances, exit_rules.income_margin, exit_rules.require_assurances
-            )
-        )
-        planned = None
-        if exit_rules.planned_share is not None:
-            share = min(value_in_year(exit_rules.planned_share, self.year), 1.0)
-            planned = int(np.floor(share * np.count_nonzero(registered_at_start) + 1e-9))
-        passing = self._inspected(passing)
-        exits = policy.select_planned_exits(passing, measured, planned)
-        h.registered[exits] = False
-        h.exit_year[exits] = self.year
-        h.exits[exits] += 1
-        h.exit_channel[exits] = policy.attribute_exits(
-            measured[exits],
-            self._measurement_noise[exits],
-            h.size[exits],
-            self.assistance_counted()[:, exits],
-            (1 + exit_rules.income_margin) * line,
-        )
-        self.events["exited"] = exits
-        self.events["registered_at_start"] = registered_at_start
-
-    def review_registry(self) -> None:
-        """A re-check campaign year (policy.identification.rebuild_removal_share) removes
-        registered households measured above the removal threshold, each with the year's
-        chance: wrongly included, taken off the file (not exits). Draws for every household."""
-        h = self.households
-        ident = self.scenario.policy.identification
-        draw = self.streams.generator("registry_rebuild").random(h.n)
-        share = ident.rebuild_removal_share.get(self.year, 0.0)
-        removed = np.zeros(0, dtype=np.int64)
-        if share > 0:
-            measured = self.measured_income_per_capita()
-            above = measured >= ident.rebuild_removal_income_multiple * self.poverty_line
-            keep = self._registered_at_start & h.registered & (h.registered_year < self.year)
-            removed = np.flatnonzero(keep & above & (draw < share))
-            h.registered[removed] = False
-            h.registered_year[removed] = NEVER
-            h.cause[removed] = CAUSE_NONE
-        self.events["removed"] = removed
-
-    def register_newly_poor(self) -> None:
-        """The re-check: newly poor and relapsed households it detects are registered."""
-        self._register(self.measured_income_per_capita(), relapse_allowed=True)
-
-    def monitor_households(self) -> None:
-        """Flag near-line, recently exited and large-medical-bill households for next year."""
-        h = self.households
-        h.monitored[:] = policy.monitoring_flags(
-            h,
-            self.measured_income_per_capita(),
-            self.poverty_line,
-            self.year,
-            self.total_income(),
-            self.scenario.policy.monitoring,
-        )
-
-    def exit_poor_villages(self) -> None:
-        """Poor villages whose registered incidence fell below the threshold exit."""
-        v = self.villages
-        incidence = policy.registered_incidence_by_village(self.households, v.n)
-        threshold = self.scenario.policy.villages.exit_incidence_threshold
-        exiting = v.poor_village & (v.exit_year == NEVER) & (incidence < threshold)
-        v.exit_year[exiting] = self.year
-
     def record_indicators(self) -> None:
         """The year's indicators and panel row; lasting exits of three years back. The
         campaign's columns and the panel row only read the year's arrays, which nothing
@@ -444,18 +306,6 @@ class Simulation(YearIncomes):
         if self.draw_ahead:
             return background.submit(function, *args)
         return background.done(function(*args))
-
-    def _inspected(self, passing: np.ndarray) -> np.ndarray:
-        """The households of `passing` that also pass the county's exit inspection, which
-        re-measures net per-capita income with its own error (policy.exit.inspection_error_sd);
-        all of them when there is no inspection. Draws for every household (CRN)."""
-        rules = self.scenario.policy.exit
-        z = self.streams.generator("exit_inspection").standard_normal(self.households.n)
-        if rules.inspection_error_sd is None:
-            return passing
-        sd = rules.inspection_error_sd
-        inspected = self.net_income_per_capita()[passing] * np.exp(sd * z[passing] - 0.5 * sd**2)
-        return passing[inspected >= (1 + rules.income_margin) * self.poverty_line]
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the
