@@ -116,7 +116,8 @@ class Dibao(Intervention):
 
     def end_year(self, sim: YearContext) -> None:
         """'Two lines merged': hand the year's recipients without a full labourer to the
-        registry's re-check (YearContext._register reads `sim.merged_with_registry`)."""
+        registry's re-check (RegistryStages._register in model/simulation/registry.py reads
+        `sim.merged_with_registry`)."""
         if self.config.register_recipients:
             h = sim.households
             merged = np.zeros(h.n, dtype=bool)
