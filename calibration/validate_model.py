@@ -6,7 +6,7 @@ fit, and the cause shares at identification.
         [--seeds 21,22] [--out docs]
 
 Runs the calibrated baseline and five_batches (the targets file's `scenarios`) for each
-seed, reads every target with the calibration's own moment code (model.calibration.spec),
+seed, reads every target with the calibration's own moment code (model.calibration.targets),
 and draws one figure per group of targets (docs/figures/validation_*.png). Run from the
 repository root so its `model/` is imported.
 """
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model.analysis.replicates import run_replicate  # noqa: E402
-from model.calibration.spec import FITTED_SCENARIO, load_targets, replicate_moments  # noqa: E402
+from model.calibration.targets import FITTED_SCENARIO, load_targets, replicate_moments  # noqa: E402
 from model.config.scenario import load_scenario, set_by_path, validate_data  # noqa: E402
 
 TARGETS = ROOT / "calibration" / "campaign_targets.yaml"

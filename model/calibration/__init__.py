@@ -1,2 +1,3 @@
-"""Calibration by simulated method of moments: targets and free parameters (spec), the
-search (search), its output files (outputs) and the entry point `fit.calibrate`."""
+"""Calibration by simulated method of moments: the input files (targets, parameters and
+what both share, inputs), the search (search), its output files (outputs) and the entry
+point `fit.calibrate`."""

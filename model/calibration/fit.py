@@ -15,10 +15,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from model.calibration.inputs import CalibrationError
 from model.calibration.outputs import FITTED_NAME, prepare_directory, write_results
+from model.calibration.parameters import (
+    ParametersFile,
+    evaluation_scenario,
+    load_parameters,
+    parameter_problems,
+    resolved_keys,
+)
 from model.calibration.search import (
     LOG_NAME,
     Evaluator,
@@ -27,14 +36,11 @@ from model.calibration.search import (
     best_start,
     run_search,
 )
-from model.calibration.spec import (
-    check_inputs,
-    evaluation_scenario,
-    load_parameters,
-    load_targets,
-    resolved_keys,
-)
+from model.calibration.targets import TargetsFile, load_targets, target_problems
 from model.errors import UserError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model.config.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,13 @@ class CalibrationOutcome:
     @property
     def best(self) -> StartResult:
         return best_start(self.results)
+
+
+def check_inputs(targets: TargetsFile, parameters: ParametersFile, scenario: Scenario) -> None:
+    """Every problem of targets and parameters against the scenario, at once."""
+    problems = target_problems(targets, scenario) + parameter_problems(parameters, scenario)
+    if problems:
+        raise CalibrationError(problems)
 
 
 def plan_problem(

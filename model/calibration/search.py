@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.calibration.spec import ParametersFile, TargetsFile, replicate_moments
+from model.calibration.parameters import ParametersFile
+from model.calibration.targets import TargetsFile, replicate_moments
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.config.scenario import Scenario
@@ -60,7 +61,7 @@ class Problem:
     def runs(self) -> list[tuple[str, dict[str, Any], tuple[str, ...], TargetsFile]]:
         """Each run an evaluation makes: (name, scenario data, resolved keys, its targets),
         the fitted scenario first."""
-        from model.calibration.spec import FITTED_SCENARIO
+        from model.calibration.targets import FITTED_SCENARIO
 
         runs = []
         for name in self.targets.scenario_names:

@@ -20,7 +20,7 @@ import yaml
 from model import cli
 from model.analysis.replicates import run_replicate
 from model.calibration.fit import calibrate, plan_problem
-from model.calibration.spec import load_targets, replicate_moments
+from model.calibration.targets import load_targets, replicate_moments
 from model.config.scenario import load_scenario, with_overrides
 from tests.support.cli import assert_user_error, run_cli
 from tests.support.paths import REPO_ROOT

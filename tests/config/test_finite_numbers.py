@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from model.calibration.spec import ParametersFile, TargetsFile
+from model.calibration.parameters import ParametersFile
+from model.calibration.targets import TargetsFile
 from model.config.scenario import Scenario, validate_data
 from model.engine.finite import MAX_MAGNITUDE, MAX_WHOLE_NUMBER, FiniteModel
 from model.errors import ScenarioError

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from model.analysis.replicates import run_replicate
-from model.calibration.spec import CalibrationError, load_targets, replicate_moments
+from model.calibration.inputs import CalibrationError
+from model.calibration.targets import load_targets, replicate_moments
 from model.config.scenario import load_scenario, set_by_path, validate_data
 from model.engine.budget import Ledger
 from model.engine.dynamics import earning_capacity
