@@ -75,7 +75,9 @@ def _schema_problems(exc: ValidationError, file: str, cls: type) -> list[str]:
     return problems
 
 
-def _load(cls: type, path: Path) -> Any:
+def load_input_file(cls: type, path: Path) -> Any:
+    """The calibration file at `path` read as `cls` (TargetsFile or ParametersFile); every
+    problem reported at once as a CalibrationError naming the file and the key path."""
     path = Path(path).resolve()
     data = _read_yaml(path, None)
     try:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
-from model.calibration.inputs import CalibrationError, _load, refuse_repeats
+from model.calibration.inputs import CalibrationError, load_input_file, refuse_repeats
 from model.config.scenario import Scenario, set_by_path, validate_data
 from model.engine.finite import SEED_MAX
 from model.errors import ScenarioError
@@ -137,7 +137,7 @@ def load_parameters(path: str | Path) -> ParametersFile:
     """A validated parameters file; every schema problem at once (CalibrationError)."""
     if not Path(path).is_file():
         raise CalibrationError([f"{path}: parameters file not found"])
-    return _load(ParametersFile, Path(path))
+    return load_input_file(ParametersFile, Path(path))
 
 
 def evaluation_scenario(scenario: Scenario, parameters: ParametersFile) -> Scenario:

@@ -21,11 +21,10 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from model.analysis.moments import (  # the moment vocabulary, shared with expectations
     DERIVED_INDICATORS,
-    YEAR_STATISTICS,  # noqa: F401 (re-exported)
     allowed_indicators,
     read_moments,
 )
-from model.calibration.inputs import CalibrationError, _load, refuse_repeats
+from model.calibration.inputs import CalibrationError, load_input_file, refuse_repeats
 from model.config.scenario import Scenario
 from model.sweeps.factors import SweepModel
 
@@ -130,7 +129,7 @@ def load_targets(path: str | Path) -> TargetsFile:
     """A validated targets file; every schema problem at once (CalibrationError)."""
     if not Path(path).is_file():
         raise CalibrationError([f"{path}: targets file not found"])
-    return _load(TargetsFile, Path(path))
+    return load_input_file(TargetsFile, Path(path))
 
 
 # --- checks against the scenario ---------------------------------------------------------
