@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import solara
 
-from model.report.html import figure_label, format_number, format_range, number_kind
+from model.report.html_tables import figure_label, format_number, format_range, number_kind
 from model.workflows.compare import ComparisonOutcome, key_differences
 
 EFFICIENCY_MEASURES = {
