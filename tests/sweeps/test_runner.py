@@ -127,6 +127,18 @@ def wait_for_task_files(process: subprocess.Popen, out_dir: Path, count: int) ->
         time.sleep(0.005)
 
 
+def command_lines(pids: list[int]) -> str:
+    """Each process's command line (for a failing test's message: which child was which)."""
+    lines = []
+    for pid in pids:
+        try:
+            command = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            command = b"(gone)"
+        lines.append(f"{pid}: {command.decode(errors='replace').strip()}")
+    return "\n".join(lines)
+
+
 def child_processes(pid: int) -> list[int]:
     """Process ids whose parent is `pid` (Linux /proc)."""
     children = []
@@ -391,13 +403,13 @@ def test_a_killed_worker_keeps_finished_tasks_and_rerunning_finishes(long_sweep,
     process = start_sweep(sweep, out_dir, "--workers", "2")
     wait_for_task_files(process, out_dir, INTERRUPT_AFTER_TASKS)
     workers = child_processes(process.pid)
-    assert len(workers) == 2
+    assert len(workers) == 2, command_lines(workers)
     os.kill(workers[0], signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1, stderr
-    assert "worker process died" in stderr and "run the same command again" in stderr
+    assert process.returncode == 1, f"{command_lines(workers)}\n{stdout}\n{stderr}"
+    assert "worker process died" in stderr and "run the same command again" in stderr, stderr
     kept = finished_task_states(out_dir)
-    assert INTERRUPT_AFTER_TASKS <= len(kept) < LONG_TASKS
+    assert INTERRUPT_AFTER_TASKS <= len(kept) < LONG_TASKS, sorted(kept)
     assert not (out_dir / "manifest.json").exists()
     run_sweep(sweep, out_dir, 1, quiet=True)
     after = finished_task_states(out_dir)
