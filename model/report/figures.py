@@ -39,7 +39,7 @@ from model.report.figures_relapse import (
     survival_by_scenario,
     survival_curves,
 )
-from model.report.html import read_csv_file
+from model.report.files import read_csv_file
 from model.report.plots import PLOTS, save_png
 from model.report.style import text_column
 

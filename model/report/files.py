@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from model.errors import UserError
 
@@ -109,6 +109,14 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 def csv_text(frame: pd.DataFrame) -> str:
     """A table as CSV text: no index, `\\n` line ends, floats to 12 significant digits."""
     return frame.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
+
+
+def read_csv_file(path: str | Path | IO[str]) -> pd.DataFrame:
+    """A CSV of the formats, as `csv_text` writes them: only empty cells are missing (a
+    scenario called "NA" stays)."""
+    import pandas as pd
+
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def parquet_bytes(table: pd.DataFrame) -> bytes:

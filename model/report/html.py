@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.report.files import REPORT_NAME, atomic_write_text
+from model.report.files import REPORT_NAME, atomic_write_text, read_csv_file
 from model.report.html_tables import (
     INTERVAL_PERCENT,
     comparison_table,
@@ -129,11 +129,6 @@ def scenario_html(scenario_file: Path, heading: str | None = None) -> str:
 
 
 # --- the page ------------------------------------------------------------------------------
-
-
-def read_csv_file(path: Path) -> pd.DataFrame:
-    """A CSV of the formats: only empty cells are missing (a scenario called "NA" stays)."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def comparison_scenarios(comparison: pd.DataFrame) -> list[str]:

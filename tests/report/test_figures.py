@@ -14,8 +14,8 @@ from model import cli
 from model.cli import plot as cli_plot
 from model.engine.state import CAUSES, EXIT_CHANNELS
 from model.report import figures_efficiency, figures_relapse
-from model.report.files import CSV_FLOAT_FORMAT, MANIFEST_NAME, json_text
-from model.report.html import read_csv_file, write_report
+from model.report.files import CSV_FLOAT_FORMAT, MANIFEST_NAME, json_text, read_csv_file
+from model.report.html import write_report
 from model.report.plots import save_png
 
 SCENARIOS = ("baseline", "jobs_first")
