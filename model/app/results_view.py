@@ -13,7 +13,13 @@ from pathlib import Path
 import pandas as pd
 import solara
 
-from model.report.html_tables import figure_label, format_number, format_range, number_kind
+from model.report.html_tables import (
+    INTERVAL_PERCENT,
+    figure_label,
+    format_number,
+    format_range,
+    number_kind,
+)
 from model.workflows.compare import ComparisonOutcome, key_differences
 
 EFFICIENCY_MEASURES = {
@@ -35,7 +41,10 @@ def key_differences_html(comparison: pd.DataFrame) -> str:
             f'<td class="difference" {where}>{html.escape(item.difference)}</td>'
             f'<td class="interval">{html.escape(item.interval or "n/a")}</td></tr>'
         )
-    head = "<tr><th>scenario</th><th>indicator</th><th>difference</th><th>90% interval</th></tr>"
+    head = (
+        "<tr><th>scenario</th><th>indicator</th><th>difference</th>"
+        f"<th>{INTERVAL_PERCENT}% interval</th></tr>"
+    )
     return f'<table class="key-differences">{head}{"".join(rows)}</table>'
 
 
@@ -48,9 +57,11 @@ def differences_table(comparison: pd.DataFrame) -> pd.DataFrame:
             "scenario": record["scenario"],
             "indicator": figure_label(record["indicator"]),
             "mean": format_number(record["mean"], kind),
-            "90% interval": format_range(record["mean_low"], record["mean_high"], kind),
+            f"{INTERVAL_PERCENT}% interval": format_range(
+                record["mean_low"], record["mean_high"], kind
+            ),
             "difference": format_number(record["difference"], kind, difference=True),
-            "paired 90% interval": format_range(
+            f"paired {INTERVAL_PERCENT}% interval": format_range(
                 record["difference_low"], record["difference_high"], kind, difference=True
             ),
         })  # fmt: skip
@@ -73,7 +84,7 @@ def efficiency_summary(out_dir: Path) -> pd.DataFrame | None:
             "scenario": record["scenario"],
             "measure": EFFICIENCY_MEASURES[record["measure"]],
             "mean": format_number(record["mean"], "yuan"),
-            "90% interval of the mean": format_range(
+            f"{INTERVAL_PERCENT}% interval of the mean": format_range(
                 record["mean_low"], record["mean_high"], "yuan"
             ),
         })  # fmt: skip
@@ -122,7 +133,7 @@ def Downloads(outcome: ComparisonOutcome, scenario_files: list[Path]):
 def HeadlineDifferences(comparison: pd.DataFrame):
     """The key differences to the first scenario, as `run.py compare` prints them."""
     first = comparison["scenario"].iloc[0]
-    with solara.Card(f"Difference to {first} (paired 90% interval)"):
+    with solara.Card(f"Difference to {first} (paired {INTERVAL_PERCENT}% interval)"):
         solara.HTML(tag="div", unsafe_innerHTML=key_differences_html(comparison))
 
 
