@@ -40,6 +40,9 @@ class YearContext(Protocol):
     """Household rows of this year's registry events (registered, exited, relapsed, ...)."""
     interventions: list[Any]
     """The scenario's instruments, in scenario order."""
+    merged_with_registry: np.ndarray | None
+    """'Two lines merged': households a dibao hands to this year's registration (a mask
+    over households), or None; set during the assistance, read by the re-check."""
 
     @property
     def poverty_line(self) -> float:
