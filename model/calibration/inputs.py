@@ -75,9 +75,12 @@ def _schema_problems(exc: ValidationError, file: str, cls: type) -> list[str]:
     return problems
 
 
-def load_input_file(cls: type, path: Path) -> Any:
-    """The calibration file at `path` read as `cls` (TargetsFile or ParametersFile); every
-    problem reported at once as a CalibrationError naming the file and the key path."""
+def load_input_file(cls: type, path: str | Path, kind: str) -> Any:
+    """The calibration file at `path` read as `cls` (TargetsFile or ParametersFile, a
+    `kind` file); every problem reported at once as a CalibrationError naming the file and
+    the key path."""
+    if not Path(path).is_file():
+        raise CalibrationError([f"{path}: {kind} file not found"])
     path = Path(path).resolve()
     data = _read_yaml(path, None)
     try:

@@ -135,9 +135,7 @@ class ParametersFile(SweepModel):
 
 def load_parameters(path: str | Path) -> ParametersFile:
     """A validated parameters file; every schema problem at once (CalibrationError)."""
-    if not Path(path).is_file():
-        raise CalibrationError([f"{path}: parameters file not found"])
-    return load_input_file(ParametersFile, Path(path))
+    return load_input_file(ParametersFile, path, "parameters")
 
 
 def evaluation_scenario(scenario: Scenario, parameters: ParametersFile) -> Scenario:

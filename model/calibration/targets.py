@@ -24,7 +24,7 @@ from model.analysis.moments import (  # the moment vocabulary, shared with expec
     allowed_indicators,
     read_moments,
 )
-from model.calibration.inputs import CalibrationError, load_input_file, refuse_repeats
+from model.calibration.inputs import load_input_file, refuse_repeats
 from model.config.scenario import Scenario
 from model.sweeps.factors import SweepModel
 
@@ -127,9 +127,7 @@ class TargetsFile(SweepModel):
 
 def load_targets(path: str | Path) -> TargetsFile:
     """A validated targets file; every schema problem at once (CalibrationError)."""
-    if not Path(path).is_file():
-        raise CalibrationError([f"{path}: targets file not found"])
-    return load_input_file(TargetsFile, Path(path))
+    return load_input_file(TargetsFile, path, "targets")
 
 
 # --- checks against the scenario ---------------------------------------------------------
