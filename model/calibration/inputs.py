@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from model.config.scenario import _read_yaml
+from model.config.scenario_files import read_yaml_file
 from model.errors import ScenarioError
 from model.sweeps.factors import SweepModel
 
@@ -82,7 +82,7 @@ def load_input_file(cls: type, path: str | Path, kind: str) -> Any:
     if not Path(path).is_file():
         raise CalibrationError([f"{path}: {kind} file not found"])
     path = Path(path).resolve()
-    data = _read_yaml(path, None)
+    data = read_yaml_file(path, None)
     try:
         loaded = cls.model_validate(data)
     except ValidationError as exc:

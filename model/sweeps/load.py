@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from model.config.scenario import Scenario, _read_yaml, load_scenario, set_by_path, validate_data
+from model.config.scenario import Scenario, load_scenario, set_by_path, validate_data
+from model.config.scenario_files import read_yaml_file
 from model.errors import ScenarioError, SweepError
 from model.sweeps.factors import DISTRIBUTIONS
 from model.sweeps.spec import BASE_FACTOR, SETTINGS, SweepSpec
@@ -157,7 +158,7 @@ def load_sweep(path: str | Path, households: int | None = None) -> tuple[SweepSp
     every problem at once as a ScenarioError naming the file and key path."""
     path = Path(path).resolve()
     try:
-        data = _read_yaml(path, None)
+        data = read_yaml_file(path, None)
         if households is not None:  # the command line's --households replaces the file's
             data["households"] = households
         spec = SweepSpec.model_validate(data)
