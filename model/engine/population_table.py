@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from model.engine.dynamics import stationary_persistent_sd
+from model.engine.household_schema import DISABILITY_CODES, SCHOOL_CODES
 from model.engine.household_table import HouseholdTable, read_household_table
 from model.engine.params.dynamics import DynamicsParams
 from model.engine.params.population import PopulationParams
@@ -140,8 +141,19 @@ def _households(table: HouseholdTable, dynamics: DynamicsParams, drawn_land: np.
 
 # --- writing -----------------------------------------------------------------------------
 
-SCHOOL_NAMES = np.array(["none", "preschool", "compulsory", "high_school", "college"])
-DISABILITY_NAMES = np.array(["none", "partial", "severe"])
+
+
+def names_by_code(codes: dict[str, int]) -> np.ndarray:
+    """The word a table writes for each code, indexed by the code: the first name of the
+    schema's codes that gives it ("none", not "0")."""
+    words: dict[int, str] = {}
+    for name, code in codes.items():
+        words.setdefault(code, name)
+    return np.array([words[code] for code in range(len(words))])
+
+
+SCHOOL_NAMES = names_by_code(SCHOOL_CODES)
+DISABILITY_NAMES = names_by_code(DISABILITY_CODES)
 
 
 def to_household_table(persons: Persons, households: Households) -> pd.DataFrame:
