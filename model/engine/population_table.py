@@ -142,7 +142,6 @@ def _households(table: HouseholdTable, dynamics: DynamicsParams, drawn_land: np.
 # --- writing -----------------------------------------------------------------------------
 
 
-
 def names_by_code(codes: dict[str, int]) -> np.ndarray:
     """The word a table writes for each code, indexed by the code: the first name of the
     schema's codes that gives it ("none", not "0")."""
