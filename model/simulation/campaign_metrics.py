@@ -101,7 +101,7 @@ def spell_exits(
         at_risk = active & ((spell_years >= length) | (spell_years <= -length))
     else:
         at_risk = active & (spell_years == length)
-    return int(at_risk.sum()), int((at_risk & ~poor_now).sum())
+    return int(np.count_nonzero(at_risk)), int(np.count_nonzero(at_risk & ~poor_now))
 
 
 def income_by_source(sim: YearContext) -> dict[str, np.ndarray]:
@@ -124,7 +124,7 @@ def disposable_income_per_capita(sim: YearContext) -> float:
     concept (medical and school spending are not deducted)."""
     h = sim.households
     size = np.where(h.active, h.size, 0)
-    return float(sim.total_income()[h.active].sum() / max(size.sum(), 1))
+    return float(sim.total_income()[np.flatnonzero(h.active)].sum() / max(size.sum(), 1))
 
 
 def survey_income_per_capita(sim: YearContext, net_income_pc: np.ndarray) -> np.ndarray:
@@ -144,7 +144,7 @@ class CampaignRecord:
         income_pc = survey_income_per_capita(sim, income_pc)
         line = sim.national_poverty_line
         poor = sim.households.active & (income_pc < line)
-        self.identification_poor_persons = float(sim.households.size[poor].sum())
+        self.identification_poor_persons = float(sim.households.size[np.flatnonzero(poor)].sum())
         self.identification_income = disposable_income_per_capita(sim)
         self.spell_years = np.where(poor, SPELL_UNKNOWN, 0).astype(np.int16)
 
@@ -156,13 +156,17 @@ class CampaignRecord:
         line = sim.national_poverty_line
         active = h.active
         poor = active & (income_pc < line)
-        poor_persons = float(h.size.sum(where=poor))
+        # Masks select through their rows, as in yearly_indicators (metrics.py): the same
+        # elements in the same order, several times faster than boolean indexing or where=.
+        poor_persons = float(h.size[np.flatnonzero(poor)].sum())
+        active_rows = np.flatnonzero(active)
         one = spell_exits(self.spell_years, poor, active, 1, at_least=False)
         long = spell_exits(self.spell_years, poor, active, LONG_SPELL_YEARS, at_least=True)
         self.spell_years = next_spell_years(self.spell_years, poor)
         income = disposable_income_per_capita(sim)
         by_source = {
-            source: float(values[active].sum()) for source, values in income_by_source(sim).items()
+            source: float(values[active_rows].sum())
+            for source, values in income_by_source(sim).items()
         }
         total = sum(by_source.values())
         budget = sim.ledger.budget_this_year
@@ -182,8 +186,12 @@ class CampaignRecord:
             "removed_households": int(sim.events.get("removed", np.zeros(0)).size),
         }
         exited = sim.events["exited"]
-        row["missed_poor_share_national"] = ratio((poor & ~h.registered).sum(), poor.sum())
-        row["wrongly_exited_share_of_exits_national"] = ratio(poor[exited].sum(), exited.size)
+        row["missed_poor_share_national"] = ratio(
+            np.count_nonzero(poor & ~h.registered), np.count_nonzero(poor)
+        )
+        row["wrongly_exited_share_of_exits_national"] = ratio(
+            np.count_nonzero(poor[exited]), exited.size
+        )
         for source, yuan in by_source.items():
             row[f"income_share_{source}"] = ratio(yuan, total)
         return row

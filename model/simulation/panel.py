@@ -84,7 +84,7 @@ class HouseholdPanel:
         followed = self.exited[exit_row] & self.active[last]
         window = slice(exit_row + 1, last + 1)
         fell_back = (self.active[window] & (self.income_to_line_ratio[window] < 1.0)).any(axis=0)
-        return int(followed.sum()), int((followed & ~fell_back).sum())
+        return int(np.count_nonzero(followed)), int(np.count_nonzero(followed & ~fell_back))
 
     def start_frame(self) -> pd.DataFrame:
         """Each household at identification (row 0): the start of vulnerability.csv."""
