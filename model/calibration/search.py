@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model.calibration.parameters import ParametersFile
-from model.calibration.targets import TargetsFile, replicate_moments
+from model.calibration.targets import FITTED_SCENARIO, TargetsFile, replicate_moments
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.config.scenario import Scenario
@@ -61,8 +61,6 @@ class Problem:
     def runs(self) -> list[tuple[str, dict[str, Any], tuple[str, ...], TargetsFile]]:
         """Each run an evaluation makes: (name, scenario data, resolved keys, its targets),
         the fitted scenario first."""
-        from model.calibration.targets import FITTED_SCENARIO
-
         runs = []
         for name in self.targets.scenario_names:
             scenario, keys = (
