@@ -119,10 +119,13 @@ class HealthInsurance(Intervention):
             outpatient = c.basic_outpatient_reimbursement
         return inpatient, outpatient
 
+    def premium_per_person(self, sim: YearContext) -> float:
+        """Yuan of premium per member this year."""
+        return value_in_year(self.config.premium_yuan_per_person, sim.year)
+
     def premiums(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """Yuan of premiums for the members of `households` this year."""
-        per_person = value_in_year(self.config.premium_yuan_per_person, sim.year)
-        return per_person * sim.households.size[households]
+        return self.premium_per_person(sim) * sim.households.size[households]
 
     def relief_rules(self, sim: YearContext) -> tuple:
         """The three layers' rules this year, as the compiled passes take them: the basic
@@ -180,7 +183,7 @@ class HealthInsurance(Intervention):
         h = sim.households
         moved = kernels.insure_and_relieve(
             households[worked], amounts[worked],
-            float(value_in_year(self.config.premium_yuan_per_person, sim.year)), h.size,
+            float(self.premium_per_person(sim)), h.size,
             h.medical_oop, h.inpatient_cost, h.inpatient_reimbursement, h.chronic_cost,
             h.outpatient_reimbursement, self.relief_rules(sim), h.insured,
             h.expense_relief[self.channel_row],
