@@ -137,22 +137,30 @@ def describe_year(scenario: Scenario) -> list[str]:
 
 
 def fund_lines(scenario: Scenario) -> list[str]:
-    """Each fund's first-year money (or `no limit`), carry-over and what it may pay for."""
+    """Each fund's first-year money (every amount it has, or `no limit`), carry-over and
+    what it may pay for. The amounts are those of `Ledger.allocation`: `yearly` or else
+    `yearly_per_household`, plus `yearly_per_registry_person` (known only once the
+    registry is, so stated per person)."""
     from model.engine.schedule import value_in_year
 
+    year = scenario.start_year
     lines = []
     for name, fund in scenario.funds.items():
+        amounts = []
         if fund.yearly is not None:
-            money = f"{value_in_year(fund.yearly, scenario.start_year):,.0f}"
+            amounts.append(f"{value_in_year(fund.yearly, year):,.0f}")
         elif fund.yearly_per_household is not None:
-            per_household = value_in_year(fund.yearly_per_household, scenario.start_year)
-            money = (
+            per_household = value_in_year(fund.yearly_per_household, year)
+            amounts.append(
                 f"{per_household * scenario.population.n_households:,.0f} "
                 f"({per_household:,.0f} per household)"
             )
-        else:
-            money = "no limit"
+        if fund.yearly_per_registry_person is not None:
+            per_person = value_in_year(fund.yearly_per_registry_person, year)
+            amounts.append(f"{per_person:,.0f} per person on the registry file")
+        money = " plus ".join(amounts) if amounts else "no limit"
         uses = "any instrument" if fund.pays_for is None else ", ".join(fund.pays_for)
         carry = "carried over" if fund.carry_over else "returned"
-        lines.append(f"{name}: {money}; unspent money {carry}; pays for {uses}")
+        pooled = "; in the integrated pool" if fund.integrated else ""
+        lines.append(f"{name}: {money}; unspent money {carry}{pooled}; pays for {uses}")
     return lines

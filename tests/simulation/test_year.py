@@ -13,6 +13,7 @@ from model.simulation.year import (
     PHASE_ORDER,
     YEAR_PLAN,
     describe_year,
+    fund_lines,
     phase_rank,
 )
 from tests.support.cli import assert_user_error, run_cli
@@ -73,3 +74,24 @@ def test_describe_on_the_command_line():
     assert result.returncode == 0, result.stderr
     assert "verification_and_exit" in result.stdout and "funds (yuan" in result.stdout
     assert_user_error(run_cli("describe", "scenarios/no_such.yaml"), "no_such.yaml")
+
+
+def test_describe_states_every_amount_a_fund_has():
+    """A fund paid per registry person has a limit: describe says so, with the amount of
+    the first policy year, and says no limit only for a fund without any amount."""
+    scenario = Scenario.model_validate({
+        "start_year": 2014,
+        "population": {"n_households": 200},
+        "funds": {
+            "special": {"yearly_per_registry_person": {2014: 617, 2015: 656}, "integrated": True},
+            "county": {"yearly": 1000, "yearly_per_registry_person": 35},
+            "donations": {"yearly_per_household": 50, "carry_over": False},
+        },
+    })  # fmt: skip
+    lines = {line.split(":")[0]: line for line in fund_lines(scenario)}
+    assert lines["special"].startswith("special: 617 per person on the registry file;")
+    assert "in the integrated pool" in lines["special"]
+    assert lines["county"].startswith("county: 1,000 plus 35 per person on the registry file;")
+    donations = "donations: 10,000 (50 per household); unspent money returned"
+    assert lines["donations"].startswith(donations)
+    assert lines["general"].startswith("general: no limit;")
