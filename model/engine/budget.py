@@ -93,6 +93,17 @@ class Ledger:
         self.idle_by_year[self.year] = idle
         return idle
 
+    def money_left(
+        self, fund: str, instrument: str, year: int, instrument_cap: float | None
+    ) -> float:
+        """Yuan `instrument`, paid by `fund`, may still spend in `year`: what the fund (or
+        the integrated pool) holds, within what is left of the instrument's cap."""
+        limit = self.spendable(fund)
+        if instrument_cap is not None:
+            spent = self.spent_by_instrument_year.get((instrument, year), 0.0)
+            limit = min(limit, instrument_cap - spent)
+        return limit
+
     def affordable_prefix(
         self,
         fund: str,
@@ -102,9 +113,7 @@ class Ledger:
         instrument_cap: float | None,
     ) -> int:
         """How many of the ranked `costs` (yuan each) the fund and instrument cap can pay."""
-        limit = self.spendable(fund)
-        if instrument_cap is not None:
-            limit = min(limit, instrument_cap - self.spent_by_instrument_year[(instrument, year)])
+        limit = self.money_left(fund, instrument, year, instrument_cap)
         if limit <= 0:  # an empty fund or a zero budget delivers nothing, not even free offers
             return 0
         if not np.isfinite(limit):

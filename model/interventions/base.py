@@ -9,7 +9,8 @@ instrument *delivers*: it books every yuan by instrument, fund, year and househo
 draws failures from its own random stream and hands the recipients to `apply_effect`.
 
 A new instrument is one module: a config class with a `type` literal and a class with
-`eligible`, `priority`, `yearly_cost` and `apply_effect`, registered with `@register`.
+`eligible`, `priority`, `yearly_cost` (or `cost_per_household`, when the same for every
+household) and `apply_effect`, registered with `@register`.
 `yearly_cost`, `expected_gain`, `failure_probability` and `apply_effect` treat each
 household on its own: they receive the households in the order of their rows, not in
 the ranked order (`Intervention._priced`, `Intervention.deliver`).
@@ -221,8 +222,23 @@ class Intervention:
             cls.candidates_among = Intervention.candidates_among
 
     def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        """Yuan paid for each of `households` this year, before the per-recipient costs."""
-        return np.zeros(households.size, dtype=np.float64)
+        """Yuan paid for each of `households` this year, before the per-recipient costs;
+        never negative. By default `cost_per_household` for each (nothing if it has none)."""
+        flat = self.cost_per_household()
+        return np.full(households.size, 0.0 if flat is None else flat)
+
+    def cost_per_household(self) -> float | None:
+        """Yuan each delivery pays when it is the same for every household (a subsidy, a
+        house, a training place: the config's amount); None when it varies (the default)."""
+        return None
+
+    def least_cost(self) -> float:
+        """The least any one delivery of the year costs (yuan), per-recipient costs
+        included: the allocator does not propose when the money left cannot pay even that
+        (the proposal would deliver nothing). The flat cost, when there is one, plus the
+        yearly unit cost (yearly costs are never negative)."""
+        flat = self.cost_per_household()
+        return self.config.unit_cost_yearly + (0.0 if flat is None else flat)
 
     def expected_gain(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray

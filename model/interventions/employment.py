@@ -170,8 +170,8 @@ class JobPlacement(JobInstrument):
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         return (able_local_labourers(sim)[rows] > 0) & ~self.streams.running[rows]
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        return np.full(households.size, self.config.placement_cost_yuan)
+    def cost_per_household(self) -> float:
+        return self.config.placement_cost_yuan
 
 
 # --- skills training -----------------------------------------------------------------
@@ -285,8 +285,8 @@ class PublicWelfarePost(Intervention):
         lift = np.ptp(measured) + 1.0 if measured.size else 0.0
         return super().priority_among(sim, rows) + lift * self.held_last_year[rows]
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        return np.full(households.size, self.config.wage_yuan_per_year)
+    def cost_per_household(self) -> float:
+        return self.config.wage_yuan_per_year
 
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray

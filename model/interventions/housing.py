@@ -46,8 +46,8 @@ class HousingRenovation(Intervention):
     def candidates_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         return kernels.rows_where_not(rows, sim.households.housing_safe)  # without a mask
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        return np.full(households.size, self.config.cost_yuan_per_household)
+    def cost_per_household(self) -> float:
+        return self.config.cost_yuan_per_household
 
     def expected_gain(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray

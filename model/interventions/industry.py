@@ -126,8 +126,8 @@ class ProductionSubsidy(StreamInstrument):
     def eligible_among(self, sim: YearContext, rows: np.ndarray) -> np.ndarray:
         return sim.households.labour_units[rows] > 0
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        return np.full(households.size, self.config.subsidy_yuan)
+    def cost_per_household(self) -> float:
+        return self.config.subsidy_yuan
 
     def failure_probability(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """1 - success; success = full-labour chance x min(1, labour units) x skill factor
@@ -223,8 +223,8 @@ class CooperativeDividend(StreamInstrument):
             score = score + 1e9 * (sim.households.labour_units[rows] <= 0)
         return score
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        return np.full(households.size, self.config.placed_yuan)
+    def cost_per_household(self) -> float:
+        return self.config.placed_yuan
 
     def expected_gain(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray
@@ -306,13 +306,13 @@ class Microcredit(StreamInstrument):
         h = sim.households
         return (h.labour_units[rows] >= self.config.min_labour_units) | (h.full_labourers[rows] > 0)
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
+    def cost_per_household(self) -> float:
         """Provisioned at the loan: the interest subsidy for the whole term, paid up front,
         plus the expected risk compensation (loan x default risk x covered share)."""
         c = self.config
         interest = c.loan_yuan * c.interest_subsidy_rate * c.term_years
         provision = c.loan_yuan * c.default_risk * c.risk_compensation_share
-        return np.full(households.size, interest + provision)
+        return interest + provision
 
     def failure_probability(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
         """A failed delivery is a failed business and a defaulted loan (default risk,

@@ -335,5 +335,5 @@ class AssetDividend(Intervention):
         measured = sim.measured_income_per_capita()[rows]
         return no_labour & (measured >= self.dibao_standard(sim))
 
-    def yearly_cost(self, sim: YearContext, households: np.ndarray) -> np.ndarray:
-        return np.full(households.size, self.config.dividend_yuan_per_year)
+    def cost_per_household(self) -> float:
+        return self.config.dividend_yuan_per_year

@@ -144,13 +144,23 @@ class VillageInvestment(Intervention):
         if candidates.size == 0:
             return None
         order = np.argsort(-self.village_priority(sim)[candidates], kind="stable")
-        cap = None if self.capacity_lifted else self.config.capacity_villages_per_year
-        candidates = candidates[order][:cap]
+        candidates = candidates[order][: self.yearly_capacity()]
         c = self.config
         amounts = np.full(candidates.size, c.cost_yuan_per_village)
-        costs = amounts + c.unit_cost_one_off + c.unit_cost_yearly  # every village is new
+        costs = np.full(candidates.size, self.least_cost())  # the same for every village
         gain = self.village_gain(sim, candidates) * (1.0 - c.failure_risk)
         return Proposal(self, candidates, amounts, costs, gain)
+
+    def yearly_capacity(self) -> int | None:
+        """Most villages this year: the configured capacity, none while the year's unspent
+        integrated money is re-allocated."""
+        return None if self.capacity_lifted else self.config.capacity_villages_per_year
+
+    def least_cost(self) -> float:
+        """What a village's works cost, per-recipient costs included: the same for every
+        village, and every village is new (works are made once per village)."""
+        c = self.config
+        return c.cost_yuan_per_village + c.unit_cost_one_off + c.unit_cost_yearly
 
     def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Book each selected village's cost in equal shares to its active households, and

@@ -127,16 +127,24 @@ class Allocator:
             cap = envelope if cap is None else min(cap, envelope)
         return cap
 
+    @staticmethod
+    def _serves_no_one(instrument: Intervention, money: float) -> bool:
+        """Whether `instrument` could pay no one with `money` yuan left (less than its least
+        cost, or nothing) or has no capacity this year: then it is not asked to propose,
+        since its proposal would deliver nothing (a village work's eligibility and gain,
+        asked for nothing, cost as much as a delivery)."""
+        return money <= 0 or instrument.least_cost() > money or instrument.yearly_capacity() == 0
+
     def _in_order(self, sim: YearContext, instrument: Intervention) -> None:
+        fund, cap = instrument.config.fund, self._instrument_cap(sim, instrument)
+        money = sim.ledger.money_left(fund, instrument.label, sim.year, cap)
+        if self._serves_no_one(instrument, money):
+            return
         proposal = instrument.propose(sim, self._allowed(sim, instrument))
         if proposal is None:
             return
         affordable = sim.ledger.affordable_prefix(
-            instrument.config.fund,
-            instrument.label,
-            sim.year,
-            proposal.costs,
-            self._instrument_cap(sim, instrument),
+            fund, instrument.label, sim.year, proposal.costs, cap
         )
         instrument.deliver(sim, proposal, slice(0, affordable))
 

@@ -10,7 +10,11 @@ from model.config.scenario import Scenario, validate_data
 from model.engine.policy import attribute_exits
 from model.engine.state import CAUSES, CHANNELS, EXIT_CHANNELS, OWN_GROWTH
 from model.errors import ScenarioError
+from model.interventions import REGISTRY
+from model.interventions.base import Intervention
 from model.simulation import Simulation
+from model.simulation.allocation import Allocator
+from tests.support.instruments import yearly_bytes
 
 
 def scenario(**keys) -> Scenario:
@@ -271,3 +275,59 @@ def test_best_first_is_the_head_of_a_stable_argsort(count):
     key = rng.integers(0, 12, 100).astype(np.float64)  # many ties, so tie-breaking shows
     expected = np.argsort(key, kind="stable")[:count]
     assert np.array_equal(best_first(key, count), expected)
+
+
+def every_instrument_type(budget_per_household: float) -> Scenario:
+    """A county running one instrument of every type, all paid by one limited fund that
+    runs out within the year, so that late instruments meet an empty or nearly empty fund."""
+    return scenario(
+        years=3,
+        population={"n_households": 1500, "villages": {"road_share": 0.2}},  # roads to build
+        funds={"county": {"yearly_per_household": budget_per_household}},
+        interventions=[
+            {"type": name, "fund": "county", "target": "all", "start_year": 2014}
+            for name in REGISTRY
+        ],
+    )
+
+
+def test_every_offer_costs_at_least_its_instruments_least_cost(monkeypatch):
+    """The allocator skips an instrument whose money left is below `least_cost`: that is
+    right only if no offer ever costs less (and no yearly cost is negative)."""
+    proposed: dict[str, int] = {}
+    classes = {type(i) for i in Simulation(every_instrument_type(1e9)).interventions}
+    propose = {cls: cls.propose for cls in classes}
+
+    def checked(self, sim, allowed=None):
+        proposal = propose[type(self)](self, sim, allowed)
+        if proposal is not None and proposal.costs.size:
+            assert proposal.costs.min() >= self.least_cost(), self.label
+            assert proposal.amounts.min() >= 0.0, self.label
+            proposed[self.type_name] = proposed.get(self.type_name, 0) + proposal.costs.size
+        return proposal
+
+    for cls in propose:
+        monkeypatch.setattr(cls, "propose", checked)
+    run(every_instrument_type(1e9))  # money for everyone: every instrument proposes
+    assert set(proposed) == set(REGISTRY), set(REGISTRY) - set(proposed)
+
+
+def test_not_proposing_what_the_money_cannot_pay_changes_nothing(monkeypatch):
+    """With the skip (an instrument whose money left is below its least cost, or whose
+    capacity is 0, is not asked to propose) and without it, the same years."""
+    calls = {"with_skip": 0, "without": 0}
+    key = "with_skip"
+    original = Intervention.propose
+
+    def counted(self, sim, allowed=None):
+        calls[key] += 1
+        return original(self, sim, allowed)
+
+    monkeypatch.setattr(Intervention, "propose", counted)
+    s = every_instrument_type(400.0)
+    with_skip = yearly_bytes(s, seed=5)
+    key = "without"
+    monkeypatch.setattr(Allocator, "_serves_no_one", staticmethod(lambda instrument, money: False))
+    without = yearly_bytes(s, seed=5)
+    assert with_skip == without
+    assert calls["with_skip"] < calls["without"], calls  # the skip happened
