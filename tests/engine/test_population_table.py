@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from model.config.scenario import Scenario, load_scenario, with_overrides
+from model.engine.household_schema import BOOLEAN_CODES, COLUMN_BY_NAME, DISABILITY_CODES
 from model.engine.household_table import read_household_table
 from model.engine.population import synthesize
 from model.engine.population_table import to_household_table
@@ -159,3 +160,28 @@ def test_run_of_the_example_scenario_writes_a_run_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     yearly = pd.read_csv(tmp_path / "out" / "yearly.csv")
     assert yearly["year"].tolist() == [2014, 2015]
+
+
+def test_the_defaults_the_schema_states_are_those_a_table_without_the_column_gets(tmp_path):
+    """docs/household_table.md shows each optional column's default from the schema
+    (`Column.default`); a table with the required columns only gets exactly those values."""
+    rows = "".join(f"{i // 4},{i // 40},{age},M\n" for i, age in enumerate(range(0, 100)))
+    persons, households, _ = load(write(tmp_path, REQUIRED_ONLY + rows))
+    n = persons.n
+    coded = {  # column: (its array, the codes its cells are read with)
+        "chronic_illness": (persons.chronic[:n], BOOLEAN_CODES),
+        "disability": (persons.disability[:n], DISABILITY_CODES),
+        "migrant": (persons.migrant[:n], BOOLEAN_CODES),
+        "housing_safe": (households.housing_safe, BOOLEAN_CODES),
+        "insured": (households.insured, BOOLEAN_CODES),
+    }
+    for name, (array, codes) in coded.items():
+        stated = COLUMN_BY_NAME[name].default
+        assert (array == codes[stated]).all(), (name, stated)
+    drawn = {"skill": persons.skill[:n], "land_mu": households.land_mu}
+    for name, array in drawn.items():  # "drawn (...)": the values vary
+        assert COLUMN_BY_NAME[name].default.startswith("drawn"), name
+        assert np.unique(array).size > 1, name
+    stated_somewhere = set(coded) | set(drawn) | {"school_stage"}  # school: by age (above)
+    optional = {column.name for column in COLUMN_BY_NAME.values() if not column.required}
+    assert optional == stated_somewhere
