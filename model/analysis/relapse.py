@@ -66,32 +66,47 @@ def relapse_curve_counts(panel: HouseholdPanel) -> pd.DataFrame:
     cause = panel.cause[:recorded]
     n_bins = RATIO_BIN_EDGES.size - 1
     in_range = (ratio >= RATIO_BIN_EDGES[0]) & (ratio < RATIO_BIN_EDGES[-1])
-    bins = np.searchsorted(RATIO_BIN_EDGES, ratio, side="right") - 1
+    # each household-year's bin, looked up for those within the bins only (about half)
+    within = np.flatnonzero(in_range)
+    bins = np.zeros(ratio.shape, dtype=np.intp)
+    bins.ravel()[within] = np.searchsorted(RATIO_BIN_EDGES, ratio.ravel()[within], side="right") - 1
     # poor_through[t]: poor years among rows 0..t-1, so "poor in rows t+1..t+h" is a difference
     poor = panel.poor.astype(np.int32)
     poor_through = np.concatenate([np.zeros((1, poor.shape[1]), np.int32), poor.cumsum(axis=0)])
     groups, horizons, household_years, fell_below = [], [], [], []
+    n_causes = len(CAUSES)
     for horizon in HORIZONS_YEARS:
         starts = recorded - horizon
         if starts <= 0:
             continue
         now = slice(0, starts)
-        at_risk = active[now] & active[horizon:] & in_range[now]
+        # The household-years at risk as flat positions in (starts x households): selecting
+        # through positions costs a fraction of boolean-mask indexing of the 2-D arrays.
+        at_risk = np.flatnonzero(active[now] & active[horizon:] & in_range[now])
         fell = (poor_through[horizon + 1 :] - poor_through[1 : starts + 1]) > 0
-        bin_at_risk, fell_at_risk = bins[now][at_risk], fell[at_risk]
-        cause_at_risk = cause[now][at_risk]
+        bin_at_risk = bins[now].ravel()[at_risk]
+        fell_at_risk = fell.ravel()[at_risk]
+        cause_at_risk = cause[now].ravel()[at_risk].astype(np.int64)
+        # All, then each recorded cause (CAUSE_NONE in none): one bincount over cause x bin
+        has_cause = np.flatnonzero((cause_at_risk >= 0) & (cause_at_risk < n_causes))
+        by_cause = cause_at_risk[has_cause] * n_bins + bin_at_risk[has_cause]
+        size = n_causes * n_bins
+        trials_by_group = np.concatenate([
+            np.bincount(bin_at_risk, minlength=n_bins),
+            np.bincount(by_cause, minlength=size),
+        ]).reshape(1 + n_causes, n_bins)  # fmt: skip
+        events_by_group = np.concatenate([
+            np.bincount(bin_at_risk, weights=fell_at_risk, minlength=n_bins),
+            np.bincount(by_cause, weights=fell_at_risk[has_cause], minlength=size),
+        ]).reshape(1 + n_causes, n_bins)  # fmt: skip
         for group_index, group in enumerate((ALL, *CAUSES)):
-            chosen = slice(None) if group_index == 0 else cause_at_risk == group_index - 1
-            trials = np.bincount(bin_at_risk[chosen], minlength=n_bins)
+            trials = trials_by_group[group_index]
             if group_index and not trials.any():
                 continue
-            events = np.bincount(
-                bin_at_risk[chosen], weights=fell_at_risk[chosen], minlength=n_bins
-            )
             groups.append(group)
             horizons.append(horizon)
             household_years.append(trials.astype(np.int64))
-            fell_below.append(events.astype(np.int64))
+            fell_below.append(events_by_group[group_index].astype(np.int64))
     if not groups:
         return pd.DataFrame(columns=CURVE_COUNT_COLUMNS)
     # one frame built at once: a frame per group and horizon, concatenated, took a tenth of

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from model.analysis.relapse import (
+    HORIZONS_YEARS,
+    RATIO_BIN_EDGES,
     clopper_pearson,
     exit_spells,
     kaplan_meier,
@@ -134,6 +136,51 @@ def test_relapse_curve_counts_follow_each_household_year_by_hand():
     curve = relapse_curve(counts)
     row = curve[(curve["group"] == "all") & (curve["horizon_years"] == 3)]
     assert row["probability"].dropna().tolist() == [1.0, 1.0]
+
+
+def counted_one_by_one(panel: HouseholdPanel) -> dict[tuple[str, int, int], list[int]]:
+    """relapse_curve_counts's definition, one household-year at a time: (group, horizon,
+    bin) -> [household-years at risk, those poor in one of the next `horizon` years]."""
+    edges = RATIO_BIN_EDGES
+    counts: dict[tuple[str, int, int], list[int]] = {}
+    for horizon in HORIZONS_YEARS:
+        for row in range(panel.recorded - horizon):
+            for household in range(panel.active.shape[1]):
+                ratio = panel.income_to_line_ratio[row, household]
+                followed = panel.active[row, household] and panel.active[row + horizon, household]
+                if not followed or not edges[0] <= ratio < edges[-1]:
+                    continue
+                ratio_bin = int(np.searchsorted(edges, ratio, side="right")) - 1
+                fell = bool(panel.poor[row + 1 : row + horizon + 1, household].any())
+                cause = panel.cause[row, household]
+                for group in ("all", *([CAUSES[cause]] if cause >= 0 else [])):
+                    cell = counts.setdefault((group, horizon, ratio_bin), [0, 0])
+                    cell[0] += 1
+                    cell[1] += fell
+    return counts
+
+
+def test_relapse_curve_counts_are_the_household_years_counted_one_by_one():
+    rng = np.random.default_rng(11)
+    households, years = 60, 8
+    panel = HouseholdPanel(np.zeros(households, dtype=np.intp), n_years=years, first_year=2013)
+    panel.recorded = years - 1  # the last row not yet recorded
+    panel.active[:] = rng.random((years, households)) < 0.9
+    panel.income_to_line_ratio[:] = rng.uniform(0.5, 3.3, (years, households))
+    panel.cause[:] = rng.integers(-1, len(CAUSES), (years, households))
+    expected = counted_one_by_one(panel)
+    counts = relapse_curve_counts(panel)
+    bins = np.searchsorted(RATIO_BIN_EDGES, counts["ratio_low"], side="right") - 1
+    got = {
+        (group, horizon, ratio_bin): [trials, fell]
+        for group, horizon, ratio_bin, trials, fell in zip(
+            counts["group"], counts["horizon_years"], bins, counts["household_years"],
+            counts["fell_below"], strict=True,
+        )
+        if trials  # a group listed for a horizon has every bin, empty ones at 0
+    }  # fmt: skip
+    assert got == expected
+    assert (counts["fell_below"] <= counts["household_years"]).all()
 
 
 def test_exit_spells_measure_time_to_poverty_and_relapse():
