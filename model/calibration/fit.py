@@ -28,14 +28,9 @@ from model.calibration.parameters import (
     parameter_problems,
     resolved_keys,
 )
-from model.calibration.search import (
-    LOG_NAME,
-    Evaluator,
-    Problem,
-    StartResult,
-    best_start,
-    run_search,
-)
+from model.calibration.evaluations import LOG_NAME, Evaluator
+from model.calibration.problem import Problem
+from model.calibration.search import StartResult, best_start, run_search
 from model.calibration.targets import TargetsFile, load_targets, target_problems
 from model.errors import UserError
 

@@ -32,7 +32,9 @@ from model.errors import UserError
 from model.report.files import MANIFEST_NAME, atomic_write_text, code_version, csv_text, json_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from model.calibration.search import Evaluation, Problem, StartResult
+    from model.calibration.evaluations import Evaluation
+    from model.calibration.problem import Problem
+    from model.calibration.search import StartResult
 
 INPUTS_NAME = "calibration.json"
 FITTED_NAME = "fitted_parameters.yaml"

@@ -473,7 +473,8 @@ def test_identifiability_flags_spread_only_among_equally_good_starts():
     apart (over not_pinned_share of its range) is not_pinned_down; with one such start
     the flag is undetermined."""
     from model.calibration.outputs import identifiability_table
-    from model.calibration.search import Evaluation, StartResult
+    from model.calibration.evaluations import Evaluation
+    from model.calibration.search import StartResult
 
     problem = plan_problem(TARGETS, BASELINE, PARAMETERS)
     params = problem.parameters.parameters
