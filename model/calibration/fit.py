@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from model.calibration.evaluations import LOG_NAME, Evaluator
 from model.calibration.inputs import CalibrationError
 from model.calibration.outputs import FITTED_NAME, prepare_directory, write_results
 from model.calibration.parameters import (
@@ -28,7 +29,6 @@ from model.calibration.parameters import (
     parameter_problems,
     resolved_keys,
 )
-from model.calibration.evaluations import LOG_NAME, Evaluator
 from model.calibration.problem import Problem
 from model.calibration.search import StartResult, best_start, run_search
 from model.calibration.targets import TargetsFile, load_targets, target_problems

@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
 from model.calibration.inputs import CalibrationError, load_input_file, refuse_repeats
-from model.config.scenario import Scenario, set_by_path, validate_data
+from model.config.scenario import Scenario, resolve_key, set_by_path, validate_data
 from model.engine.finite import SEED_MAX
 from model.errors import ScenarioError
 from model.sweeps.factors import SweepModel
@@ -167,7 +167,6 @@ def parameter_problems(parameters: ParametersFile, scenario: Scenario) -> list[s
     """Keys that do not exist or are not continuous numbers, and bounds the scenario schema
     refuses (the scenario is validated with each parameter at its lower and at its upper
     bound, the others as the scenario sets them)."""
-    from model.sweeps.load import resolve_key
 
     tree, problems = scenario.model_dump(mode="python"), []
     for i, parameter in enumerate(parameters.parameters):
@@ -223,7 +222,6 @@ def value_at(tree: Any, resolved: str) -> Any:
 
 def resolved_keys(parameters: ParametersFile, scenario: Scenario) -> list[str]:
     """Each parameter's key path with instruments by index (checked before)."""
-    from model.sweeps.load import resolve_key
 
     tree = scenario.model_dump(mode="python")
     return [resolve_key(tree, p.key)[0] for p in parameters.parameters]

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.config.scenario import Scenario, set_by_path
+from model.config.scenario import Scenario, resolve_key, set_by_path
 from model.errors import SweepError
 from model.sweeps.factors import Factor
-from model.sweeps.load import mix_scenario, resolve_key, validated_scenario
+from model.sweeps.load import mix_scenario, validated_scenario
 from model.sweeps.spec import BASE_FACTOR, SETTINGS, SweepSpec
 
 

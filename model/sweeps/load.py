@@ -18,7 +18,13 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from model.config.scenario import Scenario, load_scenario, set_by_path, validate_data
+from model.config.scenario import (
+    Scenario,
+    load_scenario,
+    resolve_key,
+    set_by_path,
+    validate_data,
+)
 from model.config.scenario_files import read_yaml_file
 from model.errors import ScenarioError, SweepError
 from model.sweeps.factors import DISTRIBUTIONS
@@ -64,38 +70,6 @@ def _problems(exc: ValidationError, file: str) -> list[str]:
             message += f" (got {err['input']!r})"
         problems.append(f"{file}: {'.'.join(map(str, loc)) or '(top level)'}: {message}")
     return problems
-
-
-def resolve_key(tree: Any, key: str) -> tuple[str | None, str | None]:
-    """(key path with instruments by index, None), or (None, what is wrong; what is allowed).
-    `tree` is `scenario.model_dump(mode="python")`; a key must end at a value, not a section."""
-    node, resolved = tree, []
-    for part in key.split("."):
-        where = ".".join(resolved) or "the top level"
-        if isinstance(node, list):
-            names = [i.get("name") or i.get("type") if isinstance(i, dict) else None for i in node]
-            index = int(part) if part.isdigit() and int(part) < len(node) else None
-            index = names.index(part) if index is None and part in names else index
-            if index is None:
-                named = [n for n in names if n]
-                return None, (
-                    f"{where} has no item {part!r}; allowed: an index 0..{len(node) - 1}"
-                    + (f" or a name: {', '.join(named)}" if named else "")
-                )
-            node, part = node[index], str(index)
-        elif isinstance(node, dict):
-            found = int(part) if part.isdigit() and int(part) in node else part
-            if found not in node:
-                allowed = ", ".join(map(str, node)) or "none"
-                return None, f"{where} has no key {part!r}; allowed keys there: {allowed}"
-            node = node[found]
-        else:
-            return None, f"{where} is a value ({node!r}); it has no key {part!r}"
-        resolved.append(part)
-    if isinstance(node, list) or (isinstance(node, dict) and all(isinstance(k, str) for k in node)):
-        keys = ", ".join(map(str, node if isinstance(node, dict) else range(len(node))))
-        return None, f"{key} is a section, not a value; give one of its keys: {keys or 'none'}"
-    return ".".join(resolved), None
 
 
 def indicator_names(scenario: Scenario, efficiency: bool = False) -> list[str]:

@@ -472,8 +472,8 @@ def test_identifiability_flags_spread_only_among_equally_good_starts():
     """Starts within equivalent_loss of the best are compared: a parameter they put far
     apart (over not_pinned_share of its range) is not_pinned_down; with one such start
     the flag is undetermined."""
-    from model.calibration.outputs import identifiability_table
     from model.calibration.evaluations import Evaluation
+    from model.calibration.outputs import identifiability_table
     from model.calibration.search import StartResult
 
     problem = plan_problem(TARGETS, BASELINE, PARAMETERS)

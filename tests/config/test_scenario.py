@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.config.scenario import Scenario, load_scenario, with_overrides
+from model.config.scenario import Scenario, load_scenario, resolve_key, with_overrides
 from model.engine.budget import Ledger
 from model.engine.params import FundParams
 from model.engine.schedule import value_in_year
@@ -105,3 +105,22 @@ def test_ledger_pays_the_affordable_prefix_and_carries_money_over():
     ledger.open_year(2015)
     assert ledger.available["county"] == pytest.approx(110.0)
     assert ledger.received_before("x", np.array([0, 1, 2])).tolist() == [False, True, True]
+
+
+def test_resolve_key_names_instruments_by_index_or_name_and_refuses_what_is_not_a_value():
+    """Sweeps and calibrations name scenario keys with instruments by name or index; the
+    resolved path uses the index, and a wrong key says what is allowed where it failed."""
+    tree = Scenario.model_validate({
+        "interventions": [{"type": "dibao"}, {"type": "wubao", "name": "elderly"}],
+    }).model_dump(mode="python")  # fmt: skip
+    assert resolve_key(tree, "interventions.elderly.failure_risk") == (
+        "interventions.1.failure_risk", None
+    )
+    assert resolve_key(tree, "interventions.0.failure_risk")[0] == "interventions.0.failure_risk"
+    assert resolve_key(tree, "population.n_households") == ("population.n_households", None)
+    resolved, problem = resolve_key(tree, "interventions.nobody.failure_risk")
+    assert resolved is None and "an index 0..1 or a name: dibao, elderly" in problem
+    resolved, problem = resolve_key(tree, "population.n_household")
+    assert resolved is None and "allowed keys there:" in problem and "n_households" in problem
+    assert "is a section" in resolve_key(tree, "population")[1]
+    assert "is a value" in resolve_key(tree, "population.n_households.x")[1]
