@@ -34,6 +34,8 @@ from model.interventions.selection import (
     best_first,
     every_row,
     group_rows,
+    is_prefix,
+    prefix_order,
     where_true,
 )
 
@@ -144,6 +146,9 @@ class Proposal:
     amounts: np.ndarray  # yuan each, the money of the effect itself (e.g. the dibao gap)
     costs: np.ndarray  # yuan each, amounts plus one-off and yearly unit costs
     expected_gain: np.ndarray  # yuan/year of income each is expected to gain (allocation)
+    row_order: np.ndarray | None = None
+    """Positions that put `households` in row order, when the proposal knows them (the
+    default pricing sorts them): a delivery of its first k reuses them (`prefix_order`)."""
 
 
 class Intervention:
@@ -376,7 +381,7 @@ class Intervention:
         ranked = [np.empty_like(values) for values in (amounts, costs, gain)]
         for values, in_rank in zip((amounts, costs, gain), ranked, strict=True):
             in_rank[order] = values
-        return Proposal(self, households, *ranked)
+        return Proposal(self, households, *ranked, row_order=order)
 
     def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Pay for and apply the `selected` part of `proposal` (indices or a prefix slice)."""
@@ -388,7 +393,10 @@ class Intervention:
         self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
         # Each household's booking, failure and effect is its own, so they are made in the
         # order of the rows: the passes then read the county's arrays front to back.
-        order = ascending_order(households)
+        if is_prefix(selected) and proposal.row_order is not None:
+            order = prefix_order(proposal.row_order, households.size)  # no second sort
+        else:
+            order = ascending_order(households)
         households, costs = households[order], costs[order]
         sim.ledger.book(self.label, self.config.fund, sim.year, households, costs, total)
         succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)

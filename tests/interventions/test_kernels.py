@@ -8,7 +8,13 @@ import pytest
 
 from model.engine.state import LABOUR_FULL
 from model.interventions import kernels
-from model.interventions.selection import ascending_order, best_first, stable_argsort
+from model.interventions.selection import (
+    ascending_order,
+    best_first,
+    is_prefix,
+    prefix_order,
+    stable_argsort,
+)
 
 
 def test_ranks_within_groups_count_earlier_members_of_the_group():
@@ -268,3 +274,19 @@ def test_paying_streams_as_the_numpy_selection(duration):
 def test_ascending_order_is_argsort_for_unique_rows(size):
     rows = np.random.default_rng(size).permutation(10 * size + 3)[:size].astype(np.int64)
     assert ascending_order(rows).tobytes() == np.argsort(rows).astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 300, 5000])
+def test_prefix_order_is_the_ascending_order_of_the_first_rows(size):
+    """A delivery of a proposal's first k households reuses the proposal's row order."""
+    rows = np.random.default_rng(size).permutation(10 * size + 3)[:size].astype(np.int64)
+    row_order = ascending_order(rows)
+    for count in sorted({0, 1, size // 3, size - 1, size} - {-1}):
+        expected = ascending_order(rows[:count]).tobytes()
+        assert prefix_order(row_order, min(count, size)).tobytes() == expected, count
+
+
+def test_is_prefix_only_for_slices_of_the_first_entries():
+    assert is_prefix(slice(0, 5)) and is_prefix(slice(None, 5)) and is_prefix(slice(None))
+    assert not is_prefix(slice(1, 5)) and not is_prefix(slice(0, 5, 2))
+    assert not is_prefix(np.arange(3))
