@@ -130,9 +130,9 @@ class Allocator:
     @staticmethod
     def _serves_no_one(instrument: Intervention, money: float) -> bool:
         """Whether `instrument` could pay no one with `money` yuan left (less than its least
-        cost, or nothing) or has no capacity this year: then it is not asked to propose,
-        since its proposal would deliver nothing (a village work's eligibility and gain,
-        asked for nothing, cost as much as a delivery)."""
+        cost, or nothing) or has no capacity this year. It is then not asked to propose:
+        its eligibility, ranking and pricing would be worked out for a proposal that
+        delivers nothing."""
         return money <= 0 or instrument.least_cost() > money or instrument.yearly_capacity() == 0
 
     def _in_order(self, sim: YearContext, instrument: Intervention) -> None:
