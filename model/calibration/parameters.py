@@ -167,7 +167,6 @@ def parameter_problems(parameters: ParametersFile, scenario: Scenario) -> list[s
     """Keys that do not exist or are not continuous numbers, and bounds the scenario schema
     refuses (the scenario is validated with each parameter at its lower and at its upper
     bound, the others as the scenario sets them)."""
-
     tree, problems = scenario.model_dump(mode="python"), []
     for i, parameter in enumerate(parameters.parameters):
         where = f"{parameters.file}: parameters.{i}"
@@ -222,6 +221,5 @@ def value_at(tree: Any, resolved: str) -> Any:
 
 def resolved_keys(parameters: ParametersFile, scenario: Scenario) -> list[str]:
     """Each parameter's key path with instruments by index (checked before)."""
-
     tree = scenario.model_dump(mode="python")
     return [resolve_key(tree, p.key)[0] for p in parameters.parameters]
