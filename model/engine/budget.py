@@ -104,16 +104,10 @@ class Ledger:
             limit = min(limit, instrument_cap - spent)
         return limit
 
-    def affordable_prefix(
-        self,
-        fund: str,
-        instrument: str,
-        year: int,
-        costs: np.ndarray,
-        instrument_cap: float | None,
-    ) -> int:
-        """How many of the ranked `costs` (yuan each) the fund and instrument cap can pay."""
-        limit = self.money_left(fund, instrument, year, instrument_cap)
+    @staticmethod
+    def affordable_within(costs: np.ndarray, limit: float) -> int:
+        """How many of the ranked `costs` (yuan each) `limit` yuan pays: an instrument's
+        `money_left`, the fund and the instrument cap together."""
         if limit <= 0:  # an empty fund or a zero budget delivers nothing, not even free offers
             return 0
         if not np.isfinite(limit):

@@ -136,16 +136,14 @@ class Allocator:
         return money <= 0 or instrument.least_cost() > money or instrument.yearly_capacity() == 0
 
     def _in_order(self, sim: YearContext, instrument: Intervention) -> None:
-        fund, cap = instrument.config.fund, self._instrument_cap(sim, instrument)
-        money = sim.ledger.money_left(fund, instrument.label, sim.year, cap)
+        cap = self._instrument_cap(sim, instrument)
+        money = sim.ledger.money_left(instrument.config.fund, instrument.label, sim.year, cap)
         if self._serves_no_one(instrument, money):
             return
         proposal = instrument.propose(sim, self._allowed(sim, instrument))
         if proposal is None:
             return
-        affordable = sim.ledger.affordable_prefix(
-            fund, instrument.label, sim.year, proposal.costs, cap
-        )
+        affordable = sim.ledger.affordable_within(proposal.costs, money)  # proposing spent none
         instrument.deliver(sim, proposal, slice(0, affordable))
 
     def _greedy(self, sim: YearContext, group: list[Intervention]) -> None:

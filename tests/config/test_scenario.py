@@ -97,9 +97,12 @@ def test_ledger_pays_the_affordable_prefix_and_carries_money_over():
     ledger = Ledger(funds, n_households=10)
     ledger.open_year(2014)
     costs = np.array([40.0, 50.0, 30.0])
-    assert ledger.affordable_prefix("county", "x", 2014, costs, None) == 2
-    assert ledger.affordable_prefix("county", "x", 2014, costs, 45.0) == 1
-    assert ledger.affordable_prefix("open", "x", 2014, costs, None) == 3
+    def affordable_prefix(fund: str, cap: float | None) -> int:
+        return ledger.affordable_within(costs, ledger.money_left(fund, "x", 2014, cap))
+
+    assert affordable_prefix("county", None) == 2
+    assert affordable_prefix("county", 45.0) == 1
+    assert affordable_prefix("open", None) == 3
     ledger.book("x", "county", 2014, np.array([1, 2]), costs[:2])
     assert ledger.close_year() == pytest.approx(10.0)
     ledger.open_year(2015)
