@@ -15,7 +15,8 @@ household) and `apply_effect`, registered with `@register`.
 household on its own: they receive the households in the order of their rows, not in
 the ranked order (`Intervention._priced`, `Intervention.deliver`).
 Instruments whose effect lasts beyond the year of delivery (a project, a job, a move)
-keep it in an `IncomeStreams` (model/interventions/streams.py) and pay it each year.
+keep it in an `IncomeStreams` (model/interventions/streams.py, with their config keys,
+`LastingEffectConfig`) and pay it each year.
 """
 
 from __future__ import annotations
@@ -94,34 +95,6 @@ class InterventionConfig(FiniteModel):
     @property
     def label(self) -> str:
         return self.name or self.type
-
-
-class LastingEffectConfig(InterventionConfig):
-    """Keys of instruments whose effect outlasts the year of delivery (see IncomeStreams)."""
-
-    lag_years: int = Field(
-        default=0, ge=0, le=50, description="years between delivery and the first income"
-    )
-    duration_years: int | None = Field(
-        default=None,
-        ge=1,
-        le=100,
-        description="years the income lasts once it starts; none = "
-        "for as long as the household keeps it",
-    )
-    decay_per_year: float = Field(
-        default=0.0, ge=0, le=1, description="share of the income lost each year after the first"
-    )
-    yearly_loss_risk: float = Field(
-        default=0.0, ge=0, le=1, description="chance each year that the income stops for good"
-    )
-    ending: Literal["cliff", "fading"] = Field(
-        default="fading",
-        description="how the income ends: fading (default), duration_years is the expected "
-        "life, a yearly hazard of 1 / duration_years of losing it, so a cohort of projects "
-        "fades out gradually as household projects and placements did (project issue 17); "
-        "cliff, every stream stops after exactly duration_years",
-    )
 
 
 REGISTRY: dict[str, type[Intervention]] = {}

@@ -25,14 +25,9 @@ from pydantic import Field
 
 from model.engine.kernels import MEMBERS_LABOURERS
 from model.interventions import kernels
-from model.interventions.base import (
-    Intervention,
-    InterventionConfig,
-    LastingEffectConfig,
-    register,
-)
+from model.interventions.base import Intervention, InterventionConfig, register
 from model.interventions.members import profile
-from model.interventions.streams import IncomeStreams, LastingEffect
+from model.interventions.streams import IncomeStreams, LastingEffect, LastingEffectConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext

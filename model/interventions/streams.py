@@ -1,6 +1,7 @@
 """Lasting effects of a one-off delivery: a yearly income that starts after a lag, lasts a
 number of years, decays, and may be lost for good (a failed business, a lost job, a
-return from a resettlement site).
+return from a resettlement site). Their scenario keys (`LastingEffectConfig`), the
+per-household streams (`IncomeStreams`) and the yearly cycle (`LastingEffect`) live here.
 
 One `IncomeStreams` per instrument holds, per household, the year its stream started,
 its full yearly amount and its own yearly loss risk. The payment in year t of a stream
@@ -18,10 +19,42 @@ instead of all stopping in the same year (no cliff in the county's income).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field
 
 from model.engine.state import NEVER
 from model.interventions import kernels
+from model.interventions.base import InterventionConfig
+
+
+class LastingEffectConfig(InterventionConfig):
+    """Keys of instruments whose effect outlasts the year of delivery (see IncomeStreams)."""
+
+    lag_years: int = Field(
+        default=0, ge=0, le=50, description="years between delivery and the first income"
+    )
+    duration_years: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="years the income lasts once it starts; none = "
+        "for as long as the household keeps it",
+    )
+    decay_per_year: float = Field(
+        default=0.0, ge=0, le=1, description="share of the income lost each year after the first"
+    )
+    yearly_loss_risk: float = Field(
+        default=0.0, ge=0, le=1, description="chance each year that the income stops for good"
+    )
+    ending: Literal["cliff", "fading"] = Field(
+        default="fading",
+        description="how the income ends: fading (default), duration_years is the expected "
+        "life, a yearly hazard of 1 / duration_years of losing it, so a cohort of projects "
+        "fades out gradually as household projects and placements did (project issue 17); "
+        "cliff, every stream stops after exactly duration_years",
+    )
 
 
 def fading_loss_risk(yearly_loss_risk, duration_years: int | None):
