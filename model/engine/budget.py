@@ -114,6 +114,31 @@ class Ledger:
             return costs.size
         return int(np.searchsorted(np.cumsum(costs), limit, side="right"))
 
+    @staticmethod
+    def pays_for_all(costs: np.ndarray, limit: float) -> bool:
+        """Whether `limit` yuan pays every one of `costs` in whatever order they are ranked
+        (`affordable_within` would count them all): their sum, with a margin of 1e-6 for the
+        rounding of a running sum in another order (at most n 2^-53 of the sum, for costs
+        that are never negative), is within the limit."""
+        if limit <= 0:
+            return False
+        if not np.isfinite(limit):
+            return True
+        return float(costs.sum()) * (1.0 + 1e-6) <= limit
+
+    @staticmethod
+    def most_affordable(limit: float, least_cost: float) -> int | None:
+        """More than `affordable_within(costs, limit)` can be for ranked costs of at least
+        `least_cost` yuan each (None: no bound, for free offers or no limit): the allocator
+        proposes no more households than this, so none is ranked or priced that the money
+        cannot reach. The running sum of k such costs is at least k least_cost (1 - k 2^-53)
+        however it rounds, so the affordable count is below limit / least_cost (1 + 1e-6)
+        for any county under 10^9 households."""
+        if least_cost <= 0 or not np.isfinite(limit):
+            return None
+        bound = limit / least_cost * (1.0 + 1e-6)
+        return int(bound) + 1 if bound < 2**62 else None
+
     def draw(self, fund: str, total: float) -> list[tuple[str, float]]:
         """Which funds pay `total` yuan for an instrument of `fund`: its own fund first and,
         for an integrated fund, then the other integrated funds in scenario order."""

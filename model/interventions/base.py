@@ -35,6 +35,7 @@ from model.interventions.selection import (
     best_first,
     every_row,
     group_rows,
+    inverse_permutation,
     is_prefix,
     prefix_order,
     where_true,
@@ -122,6 +123,9 @@ class Proposal:
     row_order: np.ndarray | None = None
     """Positions that put `households` in row order, when the proposal knows them (the
     default pricing sorts them): a delivery of its first k reuses them (`prefix_order`)."""
+    ranked: bool = True
+    """False: `households` are in row order, not ranked, because the money the allocator
+    gave `propose` pays every one of them (`Ledger.pays_for_all`)."""
 
 
 class Intervention:
@@ -145,6 +149,8 @@ class Intervention:
         self.channel_row = CHANNELS.index(self.channel) if self.channel else None
         # Own stream, keyed by the label: adding an instrument leaves every other stream alone.
         self.rng = sim.streams.generator(f"intervention:{self.label}", yearly=True)
+        # households served this year, in the order served: ranked, or in row order when
+        # the money paid every applicant (`Proposal.ranked`)
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
         self.failure_draw = self.loss_draw = self.extra_draw = None
         self.capacity_lifted = False  # set while unspent money is re-allocated (Allocator)
@@ -305,8 +311,14 @@ class Intervention:
             setattr(self, f"{name}_draw", value)
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
 
-    def propose(self, sim: YearContext, allowed: np.ndarray | None = None) -> Proposal | None:
-        """Eligible applicants (within `allowed`, if given), ranked and cut at capacity."""
+    def propose(
+        self, sim: YearContext, allowed: np.ndarray | None = None, money: float | None = None
+    ) -> Proposal | None:
+        """Eligible applicants (within `allowed`, if given), ranked and cut at capacity.
+        `money`, when the allocator gives it (yuan the instrument may still spend this
+        year), bounds the work: no more applicants are ranked and priced than it can pay
+        (`Ledger.most_affordable`), and applicants it pays in full are not ranked at all
+        (`Proposal.ranked`), since the ranking only decides who goes without."""
         if not self.active_in(sim):
             return None
         rows = self.target_rows(sim)  # the tests below on these rows only, ascending
@@ -317,32 +329,44 @@ class Intervention:
         candidates = self.candidates_among(sim, rows)
         if candidates.size == 0:
             return None
-        key = -self.priority_among(sim, candidates)  # ascending key: best first
-        cap = self.yearly_capacity()
-        if self.config.capacity_households_per_village is None and cap is not None:
-            return self._priced(sim, candidates[best_first(key, cap)])
-        ranked = candidates[best_first(key, key.size)]
-        return self._priced(sim, self._cut_at_capacity(sim, ranked))
+        most = None if money is None else sim.ledger.most_affordable(money, self.least_cost())
+        cap = self.proposal_size(most)
+        if self.config.capacity_households_per_village is not None:
+            ranked = candidates[best_first(self._rank_key(sim, candidates), candidates.size)]
+            return self._priced(sim, self._cut_at_capacity(sim, ranked, cap))
+        if cap is not None and cap < candidates.size:  # the best `cap`, priced
+            return self._priced(sim, candidates[best_first(self._rank_key(sim, candidates), cap)])
+        return self._priced_all(sim, candidates, money)
 
-    def _cut_at_capacity(self, sim: YearContext, ranked: np.ndarray) -> np.ndarray:
+    def _rank_key(self, sim: YearContext, candidates: np.ndarray) -> np.ndarray:
+        """Ascending key of `candidates`: best first."""
+        return -self.priority_among(sim, candidates)
+
+    def _cut_at_capacity(self, sim: YearContext, ranked: np.ndarray, cap: int | None) -> np.ndarray:
         per_village = self.config.capacity_households_per_village
         if per_village is not None:
             villages = sim.households.village[ranked]
             ranked = ranked[kernels.ranks_within_groups(villages, sim.villages.n) < per_village]
-        cap = self.yearly_capacity()
         return ranked if cap is None else ranked[:cap]
+
+    def proposal_size(self, most: int | None) -> int | None:
+        """Most households (or villages) a proposal holds: this year's capacity, and at most
+        `most` (the money's bound); None: no limit."""
+        cap = self.yearly_capacity()
+        if most is None:
+            return cap
+        return most if cap is None else min(cap, most)
 
     def yearly_capacity(self) -> int | None:
         """Most recipients this year: the configured capacity, none while the year's unspent
         integrated money is re-allocated (model/simulation/allocation.py)."""
         return None if self.capacity_lifted else self.config.capacity_households_per_year
 
-    def _priced(self, sim: YearContext, households: np.ndarray) -> Proposal:
-        """The proposal of the ranked `households`. Each household's cost and gain is its
-        own, so they are worked out in the order of the rows (the county's arrays read
-        front to back) and then put in the ranked order."""
-        order = ascending_order(households)
-        in_rows = households[order]
+    def _prices(
+        self, sim: YearContext, in_rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The amount, cost and expected gain of each household of `in_rows` (ascending:
+        the county's arrays read front to back), as `Proposal` holds them."""
         amounts = self.yearly_cost(sim, in_rows)
         new = ~sim.ledger.received_before(self.label, in_rows)
         costs = (
@@ -350,27 +374,48 @@ class Intervention:
             + self.config.unit_cost_yearly
             + np.where(new, self.config.unit_cost_one_off, 0.0)
         )
-        gain = self.expected_gain(sim, in_rows, amounts)
-        ranked = [np.empty_like(values) for values in (amounts, costs, gain)]
-        for values, in_rank in zip((amounts, costs, gain), ranked, strict=True):
+        return amounts, costs, self.expected_gain(sim, in_rows, amounts)
+
+    def _priced(self, sim: YearContext, households: np.ndarray) -> Proposal:
+        """The proposal of the ranked `households`. Each household's cost and gain is its
+        own, so they are worked out in the order of the rows and then put in the ranked
+        order."""
+        order = ascending_order(households)
+        prices = self._prices(sim, households[order])
+        ranked = [np.empty_like(values) for values in prices]
+        for values, in_rank in zip(prices, ranked, strict=True):
             in_rank[order] = values
         return Proposal(self, households, *ranked, row_order=order)
+
+    def _priced_all(
+        self, sim: YearContext, candidates: np.ndarray, money: float | None
+    ) -> Proposal:
+        """The proposal of every one of `candidates` (ascending rows), priced in their
+        order; ranked (the prices permuted, not worked out again) unless `money` (None: not
+        known) pays them all."""
+        prices = self._prices(sim, candidates)
+        if money is not None and sim.ledger.pays_for_all(prices[1], money):
+            return Proposal(self, candidates, *prices, ranked=False)
+        rank = best_first(self._rank_key(sim, candidates), candidates.size)
+        in_rank = [values[rank] for values in prices]
+        return Proposal(self, candidates[rank], *in_rank, row_order=inverse_permutation(rank))
 
     def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Pay for and apply the `selected` part of `proposal` (indices or a prefix slice)."""
         households = proposal.households[selected]
         if households.size == 0:
             return
-        costs = proposal.costs[selected]
-        total = float(costs.sum())  # the money, added up in the ranked order
         self.recipients_this_year = np.concatenate([self.recipients_this_year, households])
+        costs, amounts = proposal.costs[selected], proposal.amounts[selected]
         # Each household's booking, failure and effect is its own, so they are made in the
         # order of the rows: the passes then read the county's arrays front to back.
-        if is_prefix(selected) and proposal.row_order is not None:
-            order = prefix_order(proposal.row_order, households.size)  # no second sort
-        else:
-            order = ascending_order(households)
-        households, costs = households[order], costs[order]
+        if proposal.ranked:
+            if is_prefix(selected) and proposal.row_order is not None:
+                order = prefix_order(proposal.row_order, households.size)  # no second sort
+            else:
+                order = ascending_order(households)
+            households, costs, amounts = households[order], costs[order], amounts[order]
+        total = float(costs.sum())  # in the order of the rows: the same however ranked
         sim.ledger.book(self.label, self.config.fund, sim.year, households, costs, total)
         succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
-        self.apply_effect(sim, households, proposal.amounts[selected][order], succeeded)
+        self.apply_effect(sim, households, amounts, succeeded)

@@ -70,6 +70,15 @@ def ascending_order(rows: np.ndarray) -> np.ndarray:
     return packed & ((1 << shift) - 1)
 
 
+def inverse_permutation(positions: np.ndarray) -> np.ndarray:
+    """The positions that undo the permutation `positions` of 0..n-1: what
+    `np.argsort(positions)` gives, in one scatter instead of a sort. A proposal ranked by
+    `positions` from rows in ascending order puts itself back in row order with them."""
+    inverse = np.empty_like(positions)
+    inverse[positions] = np.arange(positions.size)
+    return inverse
+
+
 def prefix_order(row_order: np.ndarray, count: int) -> np.ndarray:
     """The ascending order of the first `count` of some unique rows, from `row_order`, the
     ascending order of them all (`ascending_order`): its positions below `count`, in its

@@ -135,8 +135,11 @@ class VillageInvestment(Intervention):
         """Households of the villages that may receive the investment (for inspection)."""
         return sim.households.active & self.open_villages(sim)[sim.households.village]
 
-    def propose(self, sim: YearContext, allowed: np.ndarray | None = None) -> Proposal | None:
-        """Open villages ranked by `village_priority`, cut at the villages' capacity.
+    def propose(
+        self, sim: YearContext, allowed: np.ndarray | None = None, money: float | None = None
+    ) -> Proposal | None:
+        """Open villages ranked by `village_priority`, cut at the villages' capacity and at
+        the villages `money` (None: not known) can pay for.
         `Proposal.households` holds village rows; amounts and costs are per village."""
         if not self.active_in(sim):
             return None
@@ -144,7 +147,8 @@ class VillageInvestment(Intervention):
         if candidates.size == 0:
             return None
         order = np.argsort(-self.village_priority(sim)[candidates], kind="stable")
-        candidates = candidates[order][: self.yearly_capacity()]
+        most = None if money is None else sim.ledger.most_affordable(money, self.least_cost())
+        candidates = candidates[order][: self.proposal_size(most)]
         c = self.config
         amounts = np.full(candidates.size, c.cost_yuan_per_village)
         costs = np.full(candidates.size, self.least_cost())  # the same for every village

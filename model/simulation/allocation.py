@@ -140,10 +140,13 @@ class Allocator:
         money = sim.ledger.money_left(instrument.config.fund, instrument.label, sim.year, cap)
         if self._serves_no_one(instrument, money):
             return
-        proposal = instrument.propose(sim, self._allowed(sim, instrument))
+        proposal = instrument.propose(sim, self._allowed(sim, instrument), money)
         if proposal is None:
             return
-        affordable = sim.ledger.affordable_within(proposal.costs, money)  # proposing spent none
+        if not proposal.ranked:  # the money pays every one
+            affordable = proposal.households.size
+        else:  # proposing spent none
+            affordable = sim.ledger.affordable_within(proposal.costs, money)
         instrument.deliver(sim, proposal, slice(0, affordable))
 
     def _greedy(self, sim: YearContext, group: list[Intervention]) -> None:

@@ -97,6 +97,7 @@ def test_ledger_pays_the_affordable_prefix_and_carries_money_over():
     ledger = Ledger(funds, n_households=10)
     ledger.open_year(2014)
     costs = np.array([40.0, 50.0, 30.0])
+
     def affordable_prefix(fund: str, cap: float | None) -> int:
         return ledger.affordable_within(costs, ledger.money_left(fund, "x", 2014, cap))
 
@@ -110,6 +111,31 @@ def test_ledger_pays_the_affordable_prefix_and_carries_money_over():
     assert ledger.received_before("x", np.array([0, 1, 2])).tolist() == [False, True, True]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_ledgers_bounds_on_what_money_pays_hold_in_any_ranking(seed):
+    """`most_affordable` is more than any ranking of costs of at least the least cost can
+    have paid, and `pays_for_all` only when every ranking is paid in full, including
+    limits a hair above or below a running sum (where rounding decides)."""
+    rng = np.random.default_rng(seed)
+    least = float(rng.choice([0.1, 3.0, 44_000.0]))
+    size = int(rng.integers(1, 3000))
+    costs = least + rng.choice([0.0, 1.0], size) * rng.exponential(least, size)
+    costs[rng.random(size) < 0.3] = least  # many offers at exactly the least cost
+    for _ in range(40):
+        ranked = costs[rng.permutation(size)]
+        running = np.cumsum(ranked)
+        limit = float(running[rng.integers(size)]) * (1.0 + rng.choice([-1e-15, 0.0, 1e-15]))
+        paid = Ledger.affordable_within(ranked, limit)
+        assert paid < Ledger.most_affordable(limit, least)
+        if Ledger.pays_for_all(costs, limit):
+            assert paid == size
+    assert Ledger.pays_for_all(costs, float(costs.sum()) * 1.001)
+    assert not Ledger.pays_for_all(costs, float(costs.sum()))  # within the margin: rank
+    assert Ledger.pays_for_all(costs, np.inf) and not Ledger.pays_for_all(costs * 0, 0.0)
+    assert Ledger.most_affordable(np.inf, least) is None
+    assert Ledger.most_affordable(100.0, 0.0) is None  # free offers: no bound
+
+
 def test_resolve_key_names_instruments_by_index_or_name_and_refuses_what_is_not_a_value():
     """Sweeps and calibrations name scenario keys with instruments by name or index; the
     resolved path uses the index, and a wrong key says what is allowed where it failed."""
@@ -117,7 +143,8 @@ def test_resolve_key_names_instruments_by_index_or_name_and_refuses_what_is_not_
         "interventions": [{"type": "dibao"}, {"type": "wubao", "name": "elderly"}],
     }).model_dump(mode="python")  # fmt: skip
     assert resolve_key(tree, "interventions.elderly.failure_risk") == (
-        "interventions.1.failure_risk", None
+        "interventions.1.failure_risk",
+        None,
     )
     assert resolve_key(tree, "interventions.0.failure_risk")[0] == "interventions.0.failure_risk"
     assert resolve_key(tree, "population.n_households") == ("population.n_households", None)

@@ -62,7 +62,7 @@ def spy(sim: Simulation, label: str):
     log: list[dict] = []
     original = instrument.propose
 
-    def propose(s: Simulation, allowed=None):
+    def propose(s: Simulation, allowed=None, money=None):
         log.append(
             {
                 "year": s.year,
@@ -71,7 +71,7 @@ def spy(sim: Simulation, label: str):
                 "schooling_cost": s.households.schooling_cost.copy(),
             }
         )
-        return original(s, allowed)
+        return original(s, allowed, money)
 
     instrument.propose = propose
     return instrument, log

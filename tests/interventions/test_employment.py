@@ -48,7 +48,7 @@ def spy(sim: Simulation, label: str):
     log: list[dict] = []
     original = instrument.propose
 
-    def propose(s: Simulation, allowed=None):
+    def propose(s: Simulation, allowed=None, money=None):
         streams = getattr(instrument, "streams", None)
         log.append(
             {
@@ -57,7 +57,7 @@ def spy(sim: Simulation, label: str):
                 "measured": s.measured_income_per_capita().copy(),
             }
         )
-        return original(s, allowed)
+        return original(s, allowed, money)
 
     instrument.propose = propose
     return instrument, log

@@ -35,12 +35,12 @@ def spy(sim: Simulation, label: str):
     log: list[dict] = []
     original = instrument.propose
 
-    def propose(s: Simulation, allowed=None):
+    def propose(s: Simulation, allowed=None, money=None):
         h = s.households
         names = ("medical_oop", "insured", "inpatient_reimbursement", "outpatient_reimbursement")
         log.append({name: getattr(h, name).copy() for name in names})
         log[-1]["holders"] = s.policy_holders().copy()
-        return original(s, allowed)
+        return original(s, allowed, money)
 
     instrument.propose = propose
     return instrument, log

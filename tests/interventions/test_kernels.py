@@ -11,6 +11,7 @@ from model.interventions import kernels
 from model.interventions.selection import (
     ascending_order,
     best_first,
+    inverse_permutation,
     is_prefix,
     prefix_order,
     stable_argsort,
@@ -284,6 +285,14 @@ def test_prefix_order_is_the_ascending_order_of_the_first_rows(size):
     for count in sorted({0, 1, size // 3, size - 1, size} - {-1}):
         expected = ascending_order(rows[:count]).tobytes()
         assert prefix_order(row_order, min(count, size)).tobytes() == expected, count
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 300, 5000])
+def test_inverse_permutation_is_argsort_of_a_permutation(size):
+    """A proposal ranked from rows in ascending order goes back to row order with it."""
+    positions = np.random.default_rng(size).permutation(size).astype(np.int64)
+    inverse = inverse_permutation(positions)
+    assert inverse.tobytes() == np.argsort(positions).astype(np.int64).tobytes()
 
 
 def test_is_prefix_only_for_slices_of_the_first_entries():

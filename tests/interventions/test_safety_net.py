@@ -36,7 +36,7 @@ def spy(sim: Simulation, label: str):
     log: list[dict] = []
     original = instrument.propose
 
-    def propose(s: Simulation, allowed=None):
+    def propose(s: Simulation, allowed=None, money=None):
         h = s.households
         log.append(
             {
@@ -48,7 +48,7 @@ def spy(sim: Simulation, label: str):
                 "price_shock": s.villages.price_shock.copy(),
             }
         )
-        return original(s, allowed)
+        return original(s, allowed, money)
 
     instrument.propose = propose
     return instrument, log

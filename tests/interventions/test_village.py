@@ -36,7 +36,7 @@ def spy(sim: Simulation, label: str):
     log: list[dict] = []
     original = instrument.propose
 
-    def propose(s: Simulation, allowed=None):
+    def propose(s: Simulation, allowed=None, money=None):
         v, h = s.villages, s.households
         log.append(
             {
@@ -52,7 +52,7 @@ def spy(sim: Simulation, label: str):
                 "invested": getattr(instrument, "invested", np.zeros(v.n, bool)).copy(),
             }
         )
-        return original(s, allowed)
+        return original(s, allowed, money)
 
     instrument.propose = propose
     return instrument, log

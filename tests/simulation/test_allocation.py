@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from model.config.scenario import Scenario, validate_data
+from model.engine.budget import Ledger
 from model.engine.policy import attribute_exits
 from model.engine.state import CAUSES, CHANNELS, EXIT_CHANNELS, OWN_GROWTH
 from model.errors import ScenarioError
@@ -298,8 +299,8 @@ def test_every_offer_costs_at_least_its_instruments_least_cost(monkeypatch):
     classes = {type(i) for i in Simulation(every_instrument_type(1e9)).interventions}
     propose = {cls: cls.propose for cls in classes}
 
-    def checked(self, sim, allowed=None):
-        proposal = propose[type(self)](self, sim, allowed)
+    def checked(self, sim, allowed=None, money=None):
+        proposal = propose[type(self)](self, sim, allowed, money)
         if proposal is not None and proposal.costs.size:
             assert proposal.costs.min() >= self.least_cost(), self.label
             assert proposal.amounts.min() >= 0.0, self.label
@@ -319,9 +320,9 @@ def test_not_proposing_what_the_money_cannot_pay_changes_nothing(monkeypatch):
     key = "with_skip"
     original = Intervention.propose
 
-    def counted(self, sim, allowed=None):
+    def counted(self, sim, allowed=None, money=None):
         calls[key] += 1
-        return original(self, sim, allowed)
+        return original(self, sim, allowed, money)
 
     monkeypatch.setattr(Intervention, "propose", counted)
     s = every_instrument_type(400.0)
@@ -331,3 +332,42 @@ def test_not_proposing_what_the_money_cannot_pay_changes_nothing(monkeypatch):
     without = yearly_bytes(s, seed=5)
     assert with_skip == without
     assert calls["with_skip"] < calls["without"], calls  # the skip happened
+
+
+def test_proposals_bounded_by_the_money_change_nothing(monkeypatch):
+    """The allocator gives `propose` the money left: no more applicants are priced than it
+    can pay (`Ledger.most_affordable`) and applicants it pays in full are not ranked
+    (`Ledger.pays_for_all`). Without either shortcut, the same years, byte for byte (the
+    ledger adds a delivery's costs in the order of the rows however it was ranked)."""
+    seen = {"unranked": 0, "cut_by_money": 0}
+    original = Intervention.propose
+
+    def counted(self, sim, allowed=None, money=None):
+        proposal = original(self, sim, allowed, money)
+        if proposal is not None:
+            seen["unranked"] += not proposal.ranked
+            cap = self.yearly_capacity()
+            seen["cut_by_money"] += proposal.households.size < (cap or np.inf) and (
+                proposal.households.size < self.candidates_among(sim, self.target_rows(sim)).size
+            )
+        return proposal
+
+    monkeypatch.setattr(Intervention, "propose", counted)
+    scenarios = [every_instrument_type(budget) for budget in (400.0, 1e9)]  # short, ample
+    # dibao costs vary (no least cost, so no bound): the first needs about 1.3 times the
+    # money, the second several times what is left
+    scenarios.append(
+        scenario(
+            years=3,
+            funds={"county": {"yearly_per_household": 500.0}},
+            interventions=[
+                dibao("first", target="all", start_year=2014),
+                dibao("second", target="all", start_year=2014, standard_share_of_line={2014: 1.2}),
+            ],
+        )
+    )
+    with_shortcuts = [yearly_bytes(s, seed=5) for s in scenarios]
+    assert seen["unranked"] > 0 and seen["cut_by_money"] > 0, seen  # both shortcuts happened
+    monkeypatch.setattr(Ledger, "pays_for_all", staticmethod(lambda costs, limit: False))
+    monkeypatch.setattr(Ledger, "most_affordable", staticmethod(lambda limit, least: None))
+    assert [yearly_bytes(s, seed=5) for s in scenarios] == with_shortcuts
