@@ -171,11 +171,18 @@ class EducationAid(Intervention):
         covered[SCHOOL_NONE] = False
         return covered
 
-    def _grow_person_arrays(self, n: int) -> None:
-        """Extend the per-person arrays to `n` rows (newborns get new rows)."""
+    def _grow_aided(self, n: int) -> None:
+        """Extend `aided` to `n` person rows (newborns get new rows)."""
         extra = n - self.aided.size
         if extra > 0:
             self.aided = np.concatenate([self.aided, np.zeros(extra, dtype=bool)])
+
+    def _grow_premium_years(self, n: int) -> None:
+        """Extend `premium_year` to `n` person rows. Only the premiums' pass does it (on
+        the background thread from the second year on), so no other thread replaces the
+        array it writes."""
+        extra = n - self.premium_year.size
+        if extra > 0:
             self.premium_year = np.concatenate(
                 [self.premium_year, np.full(extra, NEVER, dtype=np.int16)]
             )
@@ -184,7 +191,7 @@ class EducationAid(Intervention):
     def begin_year(self, sim: YearContext) -> None:
         """Draws; this year's students are found at their first use (`_know_the_students`)."""
         super().begin_year(sim)
-        self._grow_person_arrays(sim.persons.n)
+        self._grow_aided(sim.persons.n)
         self._students_known = False
 
     def _know_the_students(self, sim: YearContext) -> None:
@@ -243,17 +250,25 @@ class EducationAid(Intervention):
         self.aided_rows = np.insert(self.aided_rows, np.searchsorted(self.aided_rows, newly), newly)
 
     def end_year(self, sim: YearContext) -> None:
-        """Start the premium of aided persons now out of school and working (once per
-        person), then pay every running premium of a person still working."""
+        """Pay every running premium of an aided person still working (`_premiums`)."""
         self._know_the_students(sim)  # the year's students are kept, delivered or not
-        p, n = sim.persons, sim.persons.n
-        self._grow_person_arrays(n)
-        households, graduates = kernels.start_and_count_premiums(
-            self.aided_rows, p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
-            self.premium_year[:n], sim.year, self.config.premium_duration_years,
-            sim.households.n,
-        )  # fmt: skip
+        households, graduates = sim.persons_summary(f"premiums:{self.label}", self._premiums)
         if households.size == 0:
             return
         premium = self.config.wage_premium_yuan_per_year * sim.money_index
         self.pay(sim, households, premium * graduates)
+
+    def _premiums(self, sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
+        """Start the premium of aided persons now out of school and working (once per
+        person); the households with a running premium of a person still working, and how
+        many such persons each has. It reads the persons, which the year does not change,
+        and the aided persons of earlier years: this year's are students, never working,
+        so its delivery changes nothing here. From the second year on the simulation makes
+        it on its background thread while the year's assistance runs (persons_summary)."""
+        p, n = sim.persons, sim.persons.n
+        self._grow_premium_years(n)
+        return kernels.start_and_count_premiums(
+            self.aided_rows, p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
+            self.premium_year[:n], sim.year, self.config.premium_duration_years,
+            sim.households.n,
+        )  # fmt: skip

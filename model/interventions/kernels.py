@@ -83,7 +83,7 @@ def covered_students(
     return rows, counts, stipend, waiver
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def start_and_count_premiums(
     aided_rows, alive, school_stage, labour, household, premium_year, year, duration_years,
     n_households,
