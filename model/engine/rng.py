@@ -13,6 +13,11 @@ fills the array without the GIL); the stage then takes it with the usual call
 are made, one call at a time, so the numbers are the same bytes with or without drawing
 ahead (tests/engine/test_rng.py); a call that does not match the next draw made ahead is a
 programming error and raises.
+
+A draw whose size is not known yet, but is at least some count (one per person row
+before this year's births), can be started ahead (`Stream.draw_ahead_start`): its first
+numbers are drawn on the background thread and the call that takes it draws the rest. A
+generator's consecutive draws continue one sequence, so these are the same numbers too.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class Stream:
         self.name = name
         self.generator = generator
         self.yearly = yearly
+        # (method, shape, dtype) of each draw made ahead, or (method, None, dtype) of one
+        # started ahead, and its future
         self._ahead: deque[tuple[tuple, Future]] = deque()
         self._buffers: dict[tuple, np.ndarray] = {}
 
@@ -66,6 +73,31 @@ class Stream:
         key = (method, _shape(size), np.dtype(dtype))
         future = background.submit(self._draw, *key)
         self._ahead.append((key, future))
+
+    def draw_ahead_start(self, count: int, dtype=np.float64) -> None:
+        """Start the next `random` draw when only a lower bound of its size is known: its
+        first `count` numbers are drawn on the background thread, and the call that takes
+        it (any shape of at least `count` numbers, this dtype) draws the rest, into the
+        same buffer (room for a sixteenth more is kept)."""
+        count, dtype = int(count), np.dtype(dtype)
+        future = background.submit(self._draw_start, count, dtype)
+        self._ahead.append((("random", None, dtype), future))
+
+    def _draw_start(self, count: int, dtype: np.dtype) -> tuple[np.ndarray, int]:
+        buffer = np.empty(count + count // 16, dtype=dtype)
+        self.generator.random(count, dtype=dtype, out=buffer[:count])
+        return buffer, count
+
+    def _finish_started(self, started: tuple[np.ndarray, int], shape: tuple[int, ...]):
+        """The draw of `shape` whose first numbers `started` holds: the rest drawn now."""
+        buffer, drawn = started
+        count = int(np.prod(shape))
+        if buffer.size < count:  # more rows than the room kept
+            grown = np.empty(count, dtype=buffer.dtype)
+            grown[:drawn] = buffer[:drawn]
+            buffer = grown
+        self.generator.random(count - drawn, dtype=buffer.dtype, out=buffer[drawn:count])
+        return buffer[:count].reshape(shape)
 
     def random(self, size=None, dtype=np.float64) -> np.ndarray:
         """Uniform draws in [0, 1), as `numpy.random.Generator.random`."""
@@ -83,6 +115,11 @@ class Stream:
             return self._draw(method, _shape(size), np.dtype(dtype))
         key, future = self._ahead.popleft()
         asked = (method, _shape(size), np.dtype(dtype))
+        if key[1] is None and key == (method, None, asked[2]):  # started ahead
+            started = future.result()
+            if int(np.prod(asked[1])) >= started[1]:
+                return self._finish_started(started, asked[1])
+            key = (method, f"at least {started[1]} numbers", asked[2])
         if key != asked:
             raise RuntimeError(
                 f"stream {self.name!r}: asked for {asked} but {key} was drawn ahead; the "

@@ -84,7 +84,6 @@ class Simulation(YearIncomes, RegistryStages):
         self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
-        self._draw_ahead_demography()
 
     # --- money of the year ----------------------------------------------------------
     @property
@@ -198,6 +197,7 @@ class Simulation(YearIncomes, RegistryStages):
         self._year_cache: dict[str, object] = {
             key: background.submit(summary, self) for key, summary in self._computed_ahead.items()
         }
+        self._draw_ahead_next_births_and_schooling()
         sd = self.scenario.policy.identification.measurement_error_sd
         z = self.streams.generator("identification").standard_normal(self.households.n)
         self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)
@@ -217,6 +217,7 @@ class Simulation(YearIncomes, RegistryStages):
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
         self.panel.record(self, self.net_income_per_capita())
         self.campaign = CampaignRecord(self, self.net_income_per_capita())
+        self._draw_ahead_next_health_and_migration()
 
     # --- a policy year (YEAR_PLAN) -------------------------------------------------------
     def step(self) -> dict[str, float]:
@@ -236,15 +237,12 @@ class Simulation(YearIncomes, RegistryStages):
         self._draw_ahead_year()
 
     def _draw_ahead_year(self) -> None:
-        """Once births have fixed this year's person rows, start the year's large draws on
-        the background thread (model/engine/rng.py), in the order the stages take them, and
-        next year's demography draw (person rows do not change until then). Schooling,
-        needed at once, draws on the main thread while the health draw is made."""
+        """Once births have fixed this year's person rows, start the year's large draws per
+        household on the background thread (model/engine/rng.py), in the order the stages
+        take them (those per person row were started a year ahead: `_draws_for_next_year`)."""
         if not self.draw_ahead:
             return
-        persons, households, draw = self.persons.n, self.households.n, self.streams.generator
-        draw("health").draw_ahead("random", (5, persons), np.float32)
-        draw("migration").draw_ahead("random", persons, np.float32)
+        households, draw = self.households.n, self.streams.generator
         draw("income_shocks").draw_ahead("random", (2, self.villages.n))
         draw("income_shocks").draw_ahead("standard_normal", (2, households))
         draw("identification").draw_ahead("standard_normal", households)
@@ -254,14 +252,28 @@ class Simulation(YearIncomes, RegistryStages):
         for instrument in self.interventions:  # their begin_year, in the assistance stage
             for method, shape, dtype in instrument.yearly_draws(self):
                 instrument.rng.draw_ahead(method, shape, dtype)
-        self._draw_ahead_demography()
 
-    def _draw_ahead_demography(self) -> None:
-        """Next policy year's deaths and births draw (none after the last year)."""
-        if self.draw_ahead and self.year < self.base_year + self.scenario.years:
-            self.streams.generator("demography").draw_ahead(
-                "random", (2, self.persons.n), np.float32
-            )
+    # Next policy year's draws per person row are made during this year (person rows do not
+    # change until its births): the deaths and births draw, and the start of the draws of
+    # the stages that follow the births too soon for a whole draw to be made meanwhile
+    # (schooling, health, migration: the numbers of today's rows now, the rest when the
+    # stage takes its draw). None after the last year.
+    def _draws_for_next_year(self) -> bool:
+        return self.draw_ahead and self.year < self.base_year + self.scenario.years
+
+    def _draw_ahead_next_births_and_schooling(self) -> None:
+        """Started after the economy, behind the summaries the assistance waits for."""
+        if self._draws_for_next_year():
+            persons, draw = self.persons.n, self.streams.generator
+            draw("demography").draw_ahead("random", (2, persons), np.float32)
+            draw("schooling").draw_ahead_start(2 * persons, np.float32)
+
+    def _draw_ahead_next_health_and_migration(self) -> None:
+        """Started with the year's record, behind the parts computed meanwhile."""
+        if self._draws_for_next_year():
+            persons, draw = self.persons.n, self.streams.generator
+            draw("health").draw_ahead_start(5 * persons, np.float32)
+            draw("migration").draw_ahead_start(persons, np.float32)
 
     def advance_schooling(self) -> None:
         """School progression and dropout."""
@@ -292,6 +304,7 @@ class Simulation(YearIncomes, RegistryStages):
         income_pc = self.net_income_per_capita()
         campaign = self._run(self.campaign.indicators, self, income_pc)
         panel_row = self._run(self.panel.record, self, income_pc)
+        self._draw_ahead_next_health_and_migration()
         record = yearly_indicators(self, self._idle_funds, income_pc)
         record.update(campaign.result())
         record.update(shares_of_the_record(record))

@@ -33,6 +33,30 @@ def test_drawing_ahead_gives_the_same_bytes():
     assert draws(ahead=True) == draws(ahead=False)
 
 
+@pytest.mark.parametrize("rows", [1000, 1001, 1062, 1063, 1500])  # room kept: 1062 rows
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_draw_started_ahead_gives_the_numbers_of_one_call(rows, dtype):
+    """A draw started ahead for 1,000 person rows and taken for more (births since), within
+    the room kept or beyond it: the numbers of one call, and the stream goes on the same."""
+    started, whole = Streams(4).generator("health"), Streams(4).generator("health")
+    started.draw_ahead_start(2 * 1000, dtype)
+    taken = started.random((2, rows), dtype=dtype)
+    assert taken.shape == (2, rows)
+    assert taken.tobytes() == whole.random((2, rows), dtype=dtype).tobytes()
+    assert started.random(5, dtype=dtype).tobytes() == whole.random(5, dtype=dtype).tobytes()
+
+
+def test_a_draw_started_ahead_refuses_a_call_it_cannot_begin():
+    stream = Streams(1).generator("health")
+    stream.draw_ahead_start(20, np.float32)
+    with pytest.raises(RuntimeError, match="at least 20 numbers"):
+        stream.random((2, 9), dtype=np.float32)  # fewer numbers than were drawn
+    stream = Streams(1).generator("health")
+    stream.draw_ahead_start(20, np.float32)
+    with pytest.raises(RuntimeError, match="drawn ahead"):
+        stream.random((2, 10))  # float64, not the float32 started
+
+
 def test_streams_are_keyed_by_name_seed_and_replicate():
     one = Streams(3).generator("health").random(4)
     assert np.array_equal(one, Streams(3).generator("health").random(4))
