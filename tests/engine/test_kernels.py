@@ -646,7 +646,11 @@ def test_years_of_dynamics_as_numpy(name):
     assert state1[0].n > county(7)[0].n, "no births: the test proves less than it says"
 
 
-def test_member_profile_counts_each_kind_of_member_as_numpy_does():
+@pytest.mark.parametrize("crowd", [None, 511, 512])
+def test_member_profile_counts_each_kind_of_member_as_numpy_does(crowd):
+    """Counts packed in one int64 per household (9 bits each) up to 511 living members of
+    a household, counted one by one above: both as np.bincount counts. `crowd` gives
+    household 0 that many living members, all working-age full labourers at home."""
     from model.engine.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
 
     rng = np.random.default_rng(4)
@@ -656,9 +660,18 @@ def test_member_profile_counts_each_kind_of_member_as_numpy_does():
     age = rng.integers(0, 95, rows).astype(np.int16)
     labour = rng.integers(0, 3, rows).astype(np.int8)
     migrant = rng.random(rows) < 0.2
-    skill = rng.random(rows).astype(np.float32) + 0.5
+    if crowd is not None:
+        extra = crowd - np.count_nonzero(alive & (household == 0))
+        household = np.concatenate([household, np.zeros(extra, dtype=np.intp)])
+        alive = np.concatenate([alive, np.ones(extra, dtype=bool)])
+        age = np.concatenate([age, np.full(extra, 30, dtype=np.int16)])
+        labour = np.concatenate([labour, np.full(extra, LABOUR_FULL, dtype=np.int8)])
+        migrant = np.concatenate([migrant, np.zeros(extra, dtype=bool)])
+    skill = rng.random(household.size).astype(np.float32) + 0.5
+    most_members = int(np.bincount(household[alive], minlength=n_households).max())
+    assert crowd is None or most_members == crowd
     counts, skill_sum = kernels.member_profile(
-        household, alive, age, labour, migrant, skill, n_households
+        household, alive, age, labour, migrant, skill, n_households, most_members
     )
 
     def count(mask):
