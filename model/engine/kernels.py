@@ -361,7 +361,9 @@ PROFILE_FIELD_BITS = 9
 
 
 @numba.njit(cache=True, nogil=True)
-def member_profile(household, alive, age, labour, migrant, skill, n_households, most_members):  # fmt: skip
+def member_profile(
+    household, alive, age, labour, migrant, skill, n_households, most_members
+):  # fmt: skip
     """Counts of living members by kind per household (columns MEMBERS_*), and the sum of
     the labourers' skill (float64, in row order as `np.bincount` adds): what instruments
     read for eligibility (wubao, jobs, posts) and success (projects), in one pass.

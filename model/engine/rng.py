@@ -14,6 +14,9 @@ are made, one call at a time, so the numbers are the same bytes with or without 
 ahead (tests/engine/test_rng.py); a call that does not match the next draw made ahead is a
 programming error and raises.
 
+A draw nobody reads is skipped (`Stream.skip`): the generator is advanced past its numbers
+(PCG64 jumps ahead in a few steps), so every later number is the one it would have been.
+
 A draw whose size is not known yet, but is at least some count (one per person row
 before this year's births), can be started ahead (`Stream.draw_ahead_start`): its first
 numbers are drawn on the background thread and the call that takes it draws the rest. A
@@ -103,6 +106,11 @@ class Stream:
         """Uniform draws in [0, 1), as `numpy.random.Generator.random`."""
         return self._take("random", size, dtype)
 
+    def skip(self, size, dtype=np.float64) -> None:
+        """Advance past `random(size, dtype)` without making it: the numbers after it are
+        the same (drawn ahead, in order, when the draw was planned ahead)."""
+        self._take("skip", size, dtype)
+
     def standard_normal(self, size=None, dtype=np.float64) -> np.ndarray:
         """Standard normal draws, as `numpy.random.Generator.standard_normal`."""
         return self._take("standard_normal", size, dtype)
@@ -127,8 +135,10 @@ class Stream:
             )
         return future.result()
 
-    def _draw(self, method: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def _draw(self, method: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
         count = int(np.prod(shape))
+        if method == "skip":
+            return self._advance_past_uniforms(count, dtype)
         if not self.yearly or count * dtype.itemsize < REUSED_DRAW_BYTES:
             return getattr(self.generator, method)(shape, dtype=dtype)
         kind = (method, dtype, shape[:-1])  # one draw of each kind a year
@@ -137,6 +147,29 @@ class Stream:
             buffer = self._buffers[kind] = np.empty(count + count // 8, dtype=dtype)
         out = buffer[:count].reshape(shape)
         return getattr(self.generator, method)(shape, dtype=dtype, out=out)
+
+    def _advance_past_uniforms(self, count: int, dtype: np.dtype) -> None:
+        """The generator's state after `random(count, dtype)`. A float64 takes one 64-bit
+        output; a float32 takes 32 bits, the half an output kept from the float32 before
+        (`has_uint32`) first, and an odd last one keeps the other half of a new output.
+        `advance` jumps the outputs in between and forgets the kept half, which is then
+        put back as drawing would have left it."""
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"stream {self.name!r}: only float32 or float64 uniforms skip")
+        bit_generator = self.generator.bit_generator
+        state = bit_generator.state
+        held, value = state["has_uint32"], state["uinteger"]
+        outputs, odd = count, 0
+        if dtype == np.float32:
+            if held and count:
+                count, held = count - 1, 0
+            outputs, odd = divmod(count, 2)
+        bit_generator.advance(outputs)
+        if odd:
+            held, value = 1, int(bit_generator.random_raw()) >> 32
+        state = bit_generator.state
+        state["has_uint32"], state["uinteger"] = held, value
+        bit_generator.state = state
 
     def _refuse_if_waiting(self, method: str) -> None:
         if self._ahead:

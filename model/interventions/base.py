@@ -298,17 +298,47 @@ class Intervention:
         return sum(size for size in held if isinstance(size, int))
 
     # --- delivery, shared by all ----------------------------------------------------
+    def can_fail(self) -> bool:
+        """Whether a delivery may fail: a failure risk, or a failure chance of the class's
+        own. If not, no rule reads the failure draw."""
+        own_chance = type(self).failure_probability is not Intervention.failure_probability
+        return self.config.failure_risk > 0 or own_chance
+
+    def _draw_runs(self) -> list[tuple[bool, tuple[str, ...]]]:
+        """The class's `draws` in runs of those some rule reads (True) and those none does
+        (False: the failure draw of an instrument that cannot fail)."""
+        runs: list[tuple[bool, tuple[str, ...]]] = []
+        for name in self.draws:
+            read = name != "failure" or self.can_fail()
+            if runs and runs[-1][0] == read:
+                runs[-1] = (read, (*runs[-1][1], name))
+            else:
+                runs.append((read, (name,)))
+        return runs
+
     def yearly_draws(self, sim: YearContext) -> list[tuple[str, tuple[int, ...], type]]:
         """What `begin_year` draws from the instrument's stream, in order, as (method, shape,
         dtype): the simulation makes these draws ahead on its drawing thread."""
-        return [("random", (len(self.draws), sim.households.n), np.float32)]
+        n = sim.households.n
+        return [
+            ("random" if read else "skip", (len(names), n), np.float32)
+            for read, names in self._draw_runs()
+        ]
 
     def begin_year(self, sim: YearContext) -> None:
         """Draw this year's random numbers (the class's `draws`) for every household slot,
-        whatever is delivered (common random numbers). float32: half the cost of float64."""
-        values = self.rng.random((len(self.draws), sim.households.n), dtype=np.float32)
-        for name, value in zip(self.draws, values, strict=True):
-            setattr(self, f"{name}_draw", value)
+        whatever is delivered (common random numbers). float32: half the cost of float64.
+        A draw no rule reads is skipped (`Stream.skip`: the stream moves past its numbers,
+        so the others are the same) and left None."""
+        n = sim.households.n
+        for read, names in self._draw_runs():
+            if read:
+                values = self.rng.random((len(names), n), dtype=np.float32)
+            else:
+                self.rng.skip((len(names), n), np.float32)
+                values = [None] * len(names)
+            for name, value in zip(names, values, strict=True):
+                setattr(self, f"{name}_draw", value)
         self.recipients_this_year = np.zeros(0, dtype=np.int64)
 
     def propose(
@@ -417,5 +447,8 @@ class Intervention:
             households, costs, amounts = households[order], costs[order], amounts[order]
         total = float(costs.sum())  # in the order of the rows: the same however ranked
         sim.ledger.book(self.label, self.config.fund, sim.year, households, costs, total)
-        succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
+        if self.failure_draw is None:  # it cannot fail (`can_fail`): no draw was made
+            succeeded = np.ones(households.size, dtype=bool)
+        else:
+            succeeded = self.failure_draw[households] >= self.failure_probability(sim, households)
         self.apply_effect(sim, households, amounts, succeeded)

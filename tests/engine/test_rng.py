@@ -57,6 +57,31 @@ def test_a_draw_started_ahead_refuses_a_call_it_cannot_begin():
         stream.random((2, 10))  # float64, not the float32 started
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_skipped_draw_leaves_every_later_number_as_drawing_it_would(seed):
+    """Uniform draws of float32 and float64 of any size (odd ones leave half a 64-bit
+    output kept for the next float32), some skipped, some drawn ahead: the draws not
+    skipped are the numbers of a stream that drew everything."""
+    rng = np.random.default_rng(seed)
+    plan = [
+        (rng.choice([np.float32, np.float64]), int(rng.integers(0, 9)), rng.random() < 0.5)
+        for _ in range(12)
+    ]
+    whole, skipping = Streams(seed).generator("x"), Streams(seed).generator("x")
+    ahead = Streams(seed).generator("x")
+    for dtype, size, skip in plan:
+        ahead.draw_ahead("skip" if skip else "random", size, dtype)
+    for dtype, size, skip in plan:
+        expected = whole.random(size, dtype=dtype).tobytes()
+        for stream in (skipping, ahead):
+            if skip:
+                assert stream.skip(size, dtype) is None
+            else:
+                assert stream.random(size, dtype=dtype).tobytes() == expected
+    after = whole.random(7, dtype=np.float32).tobytes()
+    assert skipping.random(7, dtype=np.float32).tobytes() == after
+
+
 def test_streams_are_keyed_by_name_seed_and_replicate():
     one = Streams(3).generator("health").random(4)
     assert np.array_equal(one, Streams(3).generator("health").random(4))

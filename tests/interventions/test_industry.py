@@ -10,7 +10,7 @@ import pytest
 from model.config.scenario import Scenario
 from model.engine.state import CHANNELS, NEVER
 from model.simulation import Simulation
-from tests.support.instruments import county, yearly_bytes
+from tests.support.instruments import county, yearly_bytes, yearly_chance
 
 INDUSTRY = CHANNELS.index("industry")
 ASSET = CHANNELS.index("asset_income")
@@ -282,7 +282,7 @@ def draw_history(s: Scenario, seed: int, labels: list[str]) -> dict[str, list[np
         }
         for label in labels:
             inst = by_label[label]
-            items[f"{label}:draws"] = np.stack([getattr(inst, f"{d}_draw") for d in inst.draws])
+            items[f"{label}:draws"] = yearly_chance(inst)
         for key, value in items.items():
             history.setdefault(key, []).append(value.copy())
     return history

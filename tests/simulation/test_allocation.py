@@ -371,3 +371,19 @@ def test_proposals_bounded_by_the_money_change_nothing(monkeypatch):
     monkeypatch.setattr(Ledger, "pays_for_all", staticmethod(lambda costs, limit: False))
     monkeypatch.setattr(Ledger, "most_affordable", staticmethod(lambda limit, least: None))
     assert [yearly_bytes(s, seed=5) for s in scenarios] == with_shortcuts
+
+
+def test_skipping_the_failure_draw_of_instruments_that_cannot_fail_changes_nothing(monkeypatch):
+    """An instrument without a failure risk (nor a failure chance of its own) skips its
+    failure draw: its stream moves past the numbers (model/engine/rng.py, Stream.skip),
+    so its other draws are the same, and every delivery succeeds as `draw >= 0` did. The
+    same years, byte for byte, as when every instrument draws."""
+    s = every_instrument_type(1e9)
+    sim = Simulation(s, seed=5)
+    sim.step()
+    skipped = {i.type_name for i in sim.interventions if "failure" in i.draws and not i.can_fail()}
+    assert {"dibao", "health_insurance", "cooperative_dividend"} <= skipped, skipped
+    assert all(i.failure_draw is None for i in sim.interventions if i.type_name in skipped)
+    with_skips = yearly_bytes(s, seed=5)
+    monkeypatch.setattr(Intervention, "can_fail", lambda self: True)
+    assert yearly_bytes(s, seed=5) == with_skips

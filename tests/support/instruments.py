@@ -36,12 +36,25 @@ def yearly_bytes(s: Scenario, seed: int) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
+def yearly_chance(instrument) -> np.ndarray:
+    """What an instrument's own stream gave it this year, as bytes: the draws it made (a
+    draw no rule reads, the failure draw of an instrument that cannot fail, is skipped and
+    left None) and where the stream stands after them. Two runs alike in both drew alike
+    (the year's draws are all taken by the end of its step; next year's are not made yet)."""
+    made = [getattr(instrument, f"{name}_draw") for name in instrument.draws]
+    state = instrument.rng.generator.bit_generator.state
+    position = repr((state["state"], state["has_uint32"], state["uinteger"])).encode()
+    parts = [b"skipped" if draw is None else draw.tobytes() for draw in made]
+    return np.frombuffer(b"|".join([*parts, position]), dtype=np.uint8)
+
+
 def shared_chance(sim) -> tuple[np.ndarray, ...]:
     """Copies of the chance an added instrument must leave alone: the first instrument's
-    failure draws, illness episodes, migration, income shocks and village disasters."""
+    draws (`yearly_chance`), illness episodes, migration, income shocks and village
+    disasters."""
     p = sim.persons
     return (
-        sim.interventions[0].failure_draw.copy(),
+        yearly_chance(sim.interventions[0]),
         p.episode[: p.n].copy(),
         p.migrant[: p.n].copy(),
         sim.households.income_shock_persistent.copy(),
