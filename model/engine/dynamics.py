@@ -285,9 +285,8 @@ def compute_income_and_expenses(
         households.illness_wage_loss,
         households.medical_oop,
         households.schooling_cost,
+        # in wage_income; NBS counts it as transfer income (model/simulation/campaign_metrics.py)
+        households.remittance_income,
+        households.inpatient_cost,
+        households.chronic_cost,
     )
-    households.remittance_income[:] = np.maximum(
-        sums[:, kernels.MIGRANT_WAGES] * shock_multiplier, 0.0
-    )  # in wage_income; NBS counts it as transfer income (model/simulation/campaign_metrics.py)
-    households.inpatient_cost[:] = sums[:, kernels.INPATIENT_COST]
-    households.chronic_cost[:] = sums[:, kernels.CHRONIC_COST]

@@ -315,9 +315,12 @@ def household_income_and_expenses(
     farm_value_per_unit, mu_per_labourer, pension_per_pensioner,
     full_labourers, labour_units, labour_units_by_age, farm_income, wage_income,
     pension_income, disability_wage_loss, illness_wage_loss, medical_oop, schooling_cost,
+    remittance_income, inpatient_cost, chronic_cost,
 ):  # fmt: skip
     """Household income and expenses from the `income_sums_by_household` sums, written to
-    the arrays after `pension_per_pensioner`. Farming uses the home labour the land needs
+    the arrays after `pension_per_pensioner` (the remittances, in wage income, also on
+    their own, and the year's gross inpatient and chronic costs, read from the same row of
+    sums instead of a strided pass over each column). Farming uses the home labour the land needs
     (`mu_per_labourer` mu per unit, `farm_value_per_unit` yuan per unit times the village's
     `village_farm_factor`), the rest of home labour earns the local wage (`local_wage`
     less the remoteness penalty); both are scaled by `shock_multiplier`, floored at 0."""
@@ -341,6 +344,9 @@ def household_income_and_expenses(
         inpatient_oop = s[INPATIENT_COST] * (1 - inpatient_reimbursement[h])
         medical_oop[h] = inpatient_oop + s[CHRONIC_COST] * (1 - outpatient_reimbursement[h])
         schooling_cost[h] = s[SCHOOLING_COST]
+        remittance_income[h] = floor_at_zero(s[MIGRANT_WAGES] * shock_multiplier[h])
+        inpatient_cost[h] = s[INPATIENT_COST]
+        chronic_cost[h] = s[CHRONIC_COST]
 
 
 # Columns of the (households x MEMBER_COLUMNS) counts `member_profile` returns.

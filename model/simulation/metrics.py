@@ -77,13 +77,24 @@ def yearly_columns(scenario: Scenario) -> list[str]:
 
 def fgt(income_per_capita: np.ndarray, line: float, weights: np.ndarray, alpha: int) -> float:
     """Foster-Greer-Thorbecke index of order `alpha`, weighted (e.g. by household size)."""
+    return fgt_indices(income_per_capita, line, weights, (alpha,))[0]
+
+
+def fgt_indices(
+    income_per_capita: np.ndarray, line: float, weights: np.ndarray, alphas: tuple[int, ...]
+) -> list[float]:
+    """`fgt` of each order in `alphas`, the gaps and total weight worked out once."""
     total = weights.sum()
     if total <= 0:
-        return 0.0
+        return [0.0 for _ in alphas]
     gap = np.clip((line - income_per_capita) / line, 0.0, 1.0)  # negative income counts as zero
-    if alpha == 0:
-        return float((weights * (gap > 0)).sum() / total)
-    return float((weights * gap**alpha).sum() / total)  # not `@`: BLAS threads slow it under load
+    # not `@`: BLAS threads slow it under load
+    return [
+        float((weights * (gap > 0)).sum() / total)
+        if alpha == 0
+        else float((weights * gap**alpha).sum() / total)
+        for alpha in alphas
+    ]
 
 
 def poverty_gap_yuan(income_per_capita: np.ndarray, line: float, size: np.ndarray) -> float:
@@ -178,8 +189,7 @@ def yearly_indicators(
             sim.ledger.received_this_year[np.flatnonzero(not_poor_unassisted)].sum()
         ),
         "idle_funds": float(idle_funds),
-        "fgt1": fgt(income_pc, line, size, 1),
-        "fgt2": fgt(income_pc, line, size, 2),
+        **dict(zip(("fgt1", "fgt2"), fgt_indices(income_pc, line, size, (1, 2)), strict=True)),
         "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
         "mean_income_per_capita": share((income_pc * size).sum(), persons),
         "poor_villages": int(np.count_nonzero(v.poor_village & (v.exit_year == NEVER))),
