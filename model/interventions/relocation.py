@@ -109,7 +109,8 @@ class Relocation(Intervention):
     def begin_year(self, sim: YearContext) -> None:
         """Draw the year's numbers, then let relocated households return (loss draw)."""
         super().begin_year(sim)
-        returning = self.relocated & (self.loss_draw < self.config.return_risk_per_year)
+        relocated = np.flatnonzero(self.relocated)  # a small share: work on those rows
+        returning = relocated[self.loss_draw[relocated] < self.config.return_risk_per_year]
         self.relocated[returning] = False
         self.returned_year[returning] = sim.year
 
@@ -126,8 +127,9 @@ class Relocation(Intervention):
         """Yearly income change once adjusted (wage gain less farm loss; may be negative),
         if the move happens."""
         h, c = sim.households, self.config
-        after = c.site_wage_gain_share * h.wage_income - c.farm_income_lost_share * h.farm_income
-        return after[households] * (1.0 - self.failure_probability(sim, households))
+        wages, farm = h.wage_income[households], h.farm_income[households]
+        after = c.site_wage_gain_share * wages - c.farm_income_lost_share * farm
+        return after * (1.0 - self.failure_probability(sim, households))
 
     def apply_effect(
         self, sim: YearContext, households: np.ndarray, amounts: np.ndarray, succeeded: np.ndarray
