@@ -140,7 +140,8 @@ class Intervention:
     # Which uniform draws the instrument makes for every household each year: "failure"
     # (its delivery fails), "loss" (a lasting effect ends), "extra" (its own choice, e.g. a
     # casual or a stable job). Fixed per class, so the stream's sequence never depends on
-    # what happens in the run.
+    # what happens in the run (the failure draw of an instrument that cannot fail is
+    # skipped, its stream advanced past the numbers: `can_fail`, `begin_year`).
     draws: ClassVar[tuple[str, ...]] = ("failure",)
 
     def __init__(self, config: InterventionConfig, sim: YearContext):
