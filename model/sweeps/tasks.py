@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ import pandas as pd
 from model.engine import background
 from model.errors import UserError
 from model.report.files import parquet_bytes
+from model.sweeps.pool import SpooledProcessPool
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -221,12 +222,13 @@ def local_start_method() -> str:
 
 
 def local_executor(workers: int) -> TaskExecutor:
-    """`workers` local processes (ProcessPoolExecutor); a killed one breaks the pool."""
+    """`workers` local processes (a ProcessPoolExecutor whose results travel through files,
+    model/sweeps/pool.py); a killed one breaks the pool."""
     start_method = local_start_method()
     context = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         context.set_forkserver_preload(FORKSERVER_PRELOAD)
-    pool = ProcessPoolExecutor(
+    pool = SpooledProcessPool(  # results through files: a worker dying mid-result breaks it
         max_workers=workers, mp_context=context, initializer=start_worker,
         initargs=(
             None if start_method == "forkserver" else os.getpid(),
