@@ -31,6 +31,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from typing import Any
 
+from model.errors import UserError
+
 SPOOL_PREFIX = "poverty-sim-results-"
 """Spool directories are named SPOOL_PREFIX + the client's process id + a random part."""
 
@@ -134,7 +136,14 @@ class SpooledProcessPool(ProcessPoolExecutor):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         remove_orphaned_spools()
-        self.spool_dir = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")
+        try:
+            self.spool_dir = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")
+        except OSError as exc:
+            raise UserError(
+                f"worker processes hand their results over in {tempfile.gettempdir()}, where "
+                f"no directory can be made ({exc.strerror}): set TMPDIR to a writable "
+                "directory, or run with one worker"
+            ) from None
         # also removed if the pool is dropped without a shutdown that waits
         self._remove_spool = weakref.finalize(self, shutil.rmtree, self.spool_dir, True)
 
