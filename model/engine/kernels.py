@@ -361,68 +361,39 @@ MEMBER_COLUMNS = 7
 WORKING_AGE_FROM, ELDERLY_FROM = 16, 60  # working age is 16-59 (as LABOUR_BY_AGE)
 
 
-PROFILE_FIELD_BITS = 9
-"""Bits of each of the MEMBER_COLUMNS counts packed in one int64 by `member_profile`: 7 x 9
-= 63 bits, so counts up to 511 living members of a kind in one household."""
+@numba.njit(cache=True, nogil=True, inline="always")
+def member_kinds(living, age, labour, away):  # fmt: skip
+    """Whether a member counts to each MEMBERS_* column (in column order), from tests
+    combined without a branch: kinds of members alternate unpredictably along the rows."""
+    working_age = living & (age >= WORKING_AGE_FROM) & (age < ELDERLY_FROM)
+    has_labour = living & (labour != LABOUR_NONE)
+    return (
+        working_age,  # MEMBERS_WORKING_AGE
+        living & (age >= ELDERLY_FROM),  # MEMBERS_ELDERLY
+        has_labour,  # MEMBERS_LABOURERS
+        living & (labour == LABOUR_FULL) & (not away),  # MEMBERS_FULL_LOCAL
+        living & away,  # MEMBERS_MIGRANTS
+        living & (labour == LABOUR_PARTIAL),  # MEMBERS_PARTIAL
+        working_age & has_labour,  # MEMBERS_WORKING_AGE_LABOURERS
+    )
 
 
 @numba.njit(cache=True, nogil=True)
-def member_profile(
-    household, alive, age, labour, migrant, skill, n_households, most_members
-):  # fmt: skip
+def member_profile(household, alive, age, labour, migrant, skill, n_households):  # fmt: skip
     """Counts of living members by kind per household (columns MEMBERS_*), and the sum of
     the labourers' skill (float64, in row order as `np.bincount` adds): what instruments
     read for eligibility (wubao, jobs, posts) and success (projects), in one pass.
-
-    `most_members` bounds the living members of any household (the households' `size`).
-    Under 2 ** PROFILE_FIELD_BITS, a row adds all its counts to its household at once,
-    packed in one int64, with its tests combined without a branch (kinds of members
-    alternate unpredictably): about three times faster than a branch and a count per
-    kind. A dead member's skill, or a non-labourer's, adds 0.0 (x + 0.0 is x: the sum
-    starts at +0.0 and adds positive skills only)."""
-    skill_sum = np.zeros(n_households, dtype=np.float64)
+    A row's tests are combined without a branch (`member_kinds`): twice as fast as a
+    branch per kind. A dead member's skill, or a non-labourer's, adds 0.0 (x + 0.0 is x:
+    the sum starts at +0.0 and adds positive skills only)."""
     counts = np.zeros((n_households, MEMBER_COLUMNS), dtype=np.int32)
-    if most_members >= 1 << PROFILE_FIELD_BITS:  # a field could overflow: count one by one
-        for i in range(household.size):
-            if not alive[i]:
-                continue
-            h = household[i]
-            working_age = WORKING_AGE_FROM <= age[i] < ELDERLY_FROM
-            has_labour = labour[i] != LABOUR_NONE
-            counts[h, MEMBERS_WORKING_AGE] += working_age
-            counts[h, MEMBERS_ELDERLY] += age[i] >= ELDERLY_FROM
-            counts[h, MEMBERS_MIGRANTS] += migrant[i]
-            counts[h, MEMBERS_PARTIAL] += labour[i] == LABOUR_PARTIAL
-            counts[h, MEMBERS_FULL_LOCAL] += (labour[i] == LABOUR_FULL) and not migrant[i]
-            if has_labour:
-                counts[h, MEMBERS_LABOURERS] += 1
-                counts[h, MEMBERS_WORKING_AGE_LABOURERS] += working_age
-                skill_sum[h] += np.float64(skill[i])
-        return counts, skill_sum
-    bits = PROFILE_FIELD_BITS
-    packed = np.zeros(n_households, dtype=np.int64)
+    skill_sum = np.zeros(n_households, dtype=np.float64)
     for i in range(household.size):
         h = household[i]
-        living, person_age, person_labour = alive[i], age[i], labour[i]
-        away = migrant[i]
-        working_age = living & (person_age >= WORKING_AGE_FROM) & (person_age < ELDERLY_FROM)
-        has_labour = living & (person_labour != LABOUR_NONE)
-        packed[h] += (
-            (np.int64(working_age) << (bits * MEMBERS_WORKING_AGE))
-            | (np.int64(living & (person_age >= ELDERLY_FROM)) << (bits * MEMBERS_ELDERLY))
-            | (np.int64(has_labour) << (bits * MEMBERS_LABOURERS))
-            | (np.int64(living & (person_labour == LABOUR_FULL) & (not away))
-               << (bits * MEMBERS_FULL_LOCAL))
-            | (np.int64(living & away) << (bits * MEMBERS_MIGRANTS))
-            | (np.int64(living & (person_labour == LABOUR_PARTIAL)) << (bits * MEMBERS_PARTIAL))
-            | (np.int64(working_age & has_labour) << (bits * MEMBERS_WORKING_AGE_LABOURERS))
-        )  # fmt: skip
-        skill_sum[h] += np.float64(skill[i]) * has_labour
-    field = (1 << bits) - 1
-    for h in range(n_households):
-        value = packed[h]
+        kinds = member_kinds(alive[i], age[i], labour[i], migrant[i])
         for column in range(MEMBER_COLUMNS):
-            counts[h, column] = (value >> (bits * column)) & field
+            counts[h, column] += kinds[column]
+        skill_sum[h] += np.float64(skill[i]) * kinds[MEMBERS_LABOURERS]
     return counts, skill_sum
 
 

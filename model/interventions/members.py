@@ -25,7 +25,7 @@ def member_profile(sim: YearContext) -> tuple[np.ndarray, np.ndarray]:
     p, n = sim.persons, sim.persons.n
     return kernels.member_profile(
         p.household[:n], p.alive[:n], p.age[:n], p.labour[:n], p.migrant[:n], p.skill[:n],
-        sim.households.n, int(sim.households.size.max(initial=0)),
+        sim.households.n,
     )  # fmt: skip
 
 

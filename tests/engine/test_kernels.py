@@ -648,9 +648,9 @@ def test_years_of_dynamics_as_numpy(name):
 
 @pytest.mark.parametrize("crowd", [None, 511, 512])
 def test_member_profile_counts_each_kind_of_member_as_numpy_does(crowd):
-    """Counts packed in one int64 per household (9 bits each) up to 511 living members of
-    a household, counted one by one above: both as np.bincount counts. `crowd` gives
-    household 0 that many living members, all working-age full labourers at home."""
+    """Each count as np.bincount's, and the skill sum to the byte, also for a household
+    of hundreds of members: `crowd` gives household 0 that many living members, all
+    working-age full labourers at home."""
     from model.engine.state import LABOUR_FULL, LABOUR_NONE, LABOUR_PARTIAL
 
     rng = np.random.default_rng(4)
@@ -671,7 +671,7 @@ def test_member_profile_counts_each_kind_of_member_as_numpy_does(crowd):
     most_members = int(np.bincount(household[alive], minlength=n_households).max())
     assert crowd is None or most_members == crowd
     counts, skill_sum = kernels.member_profile(
-        household, alive, age, labour, migrant, skill, n_households, most_members
+        household, alive, age, labour, migrant, skill, n_households
     )
 
     def count(mask):
