@@ -360,8 +360,7 @@ class Intervention:
         candidates = self.candidates_among(sim, rows)
         if candidates.size == 0:
             return None
-        most = None if money is None else sim.ledger.most_affordable(money, self.least_cost())
-        cap = self.proposal_size(most)
+        cap = self.proposal_size(sim, money)
         if self.config.capacity_households_per_village is not None:
             ranked = candidates[best_first(self._rank_key(sim, candidates), candidates.size)]
             return self._priced(sim, self._cut_at_capacity(sim, ranked, cap))
@@ -380,10 +379,11 @@ class Intervention:
             ranked = ranked[kernels.ranks_within_groups(villages, sim.villages.n) < per_village]
         return ranked if cap is None else ranked[:cap]
 
-    def proposal_size(self, most: int | None) -> int | None:
-        """Most households (or villages) a proposal holds: this year's capacity, and at most
-        `most` (the money's bound); None: no limit."""
+    def proposal_size(self, sim: YearContext, money: float | None) -> int | None:
+        """Most households (or villages) a proposal holds: this year's capacity, and no more
+        than `money` (None: not known) can pay (`Ledger.most_affordable`); None: no limit."""
         cap = self.yearly_capacity()
+        most = None if money is None else sim.ledger.most_affordable(money, self.least_cost())
         if most is None:
             return cap
         return most if cap is None else min(cap, most)

@@ -147,8 +147,7 @@ class VillageInvestment(Intervention):
         if candidates.size == 0:
             return None
         order = np.argsort(-self.village_priority(sim)[candidates], kind="stable")
-        most = None if money is None else sim.ledger.most_affordable(money, self.least_cost())
-        candidates = candidates[order][: self.proposal_size(most)]
+        candidates = candidates[order][: self.proposal_size(sim, money)]
         c = self.config
         amounts = np.full(candidates.size, c.cost_yuan_per_village)
         costs = np.full(candidates.size, self.least_cost())  # the same for every village
