@@ -46,10 +46,15 @@ def by_school_stage(
     return values
 
 
-def _grow(array: np.ndarray, capacity: int) -> np.ndarray:
-    grown = np.zeros(capacity, dtype=array.dtype)
-    grown[: array.size] = array
-    return grown
+def grown(array: np.ndarray, size: int, fill=0) -> np.ndarray:
+    """`array` extended to `size` rows, the new rows `fill`; `array` itself if it has that
+    many (per-person arrays grow as births add rows)."""
+    if size <= array.size:
+        return array
+    # zeros come from fresh pages the kernel maps only when written: spare rows cost no memory
+    extended = np.zeros(size, array.dtype) if fill == 0 else np.full(size, fill, array.dtype)
+    extended[: array.size] = array
+    return extended
 
 
 @dataclass
@@ -82,7 +87,7 @@ class Persons:
         new_capacity = max(needed, int(capacity * 1.5) + 16)
         for f in fields(self):
             if f.name != "n":
-                setattr(self, f.name, _grow(getattr(self, f.name), new_capacity))
+                setattr(self, f.name, grown(getattr(self, f.name), new_capacity))
 
     @property
     def nbytes(self) -> int:

@@ -29,6 +29,7 @@ from model.engine.state import (
     NEVER,
     SCHOOL_NONE,
     by_school_stage,
+    grown,
 )
 from model.interventions import kernels
 from model.interventions.base import (
@@ -171,27 +172,11 @@ class EducationAid(Intervention):
         covered[SCHOOL_NONE] = False
         return covered
 
-    def _grow_aided(self, n: int) -> None:
-        """Extend `aided` to `n` person rows (newborns get new rows)."""
-        extra = n - self.aided.size
-        if extra > 0:
-            self.aided = np.concatenate([self.aided, np.zeros(extra, dtype=bool)])
-
-    def _grow_premium_years(self, n: int) -> None:
-        """Extend `premium_year` to `n` person rows. Only the premiums' pass does it (on
-        the background thread from the second year on), so no other thread replaces the
-        array it writes."""
-        extra = n - self.premium_year.size
-        if extra > 0:
-            self.premium_year = np.concatenate(
-                [self.premium_year, np.full(extra, NEVER, dtype=np.int16)]
-            )
-
     # --- the year ------------------------------------------------------------------------
     def begin_year(self, sim: YearContext) -> None:
         """Draws; this year's students are found at their first use (`_know_the_students`)."""
         super().begin_year(sim)
-        self._grow_aided(sim.persons.n)
+        self.aided = grown(self.aided, sim.persons.n, False)  # newborns get new rows
         self._students_known = False
 
     def _know_the_students(self, sim: YearContext) -> None:
@@ -266,7 +251,9 @@ class EducationAid(Intervention):
         so its delivery changes nothing here. From the second year on the simulation makes
         it on its background thread while the year's assistance runs (persons_summary)."""
         p, n = sim.persons, sim.persons.n
-        self._grow_premium_years(n)
+        # grown here only: on the background thread from the second year on, so no other
+        # thread replaces the array this pass writes
+        self.premium_year = grown(self.premium_year, n, NEVER)
         return kernels.start_and_count_premiums(
             self.aided_rows, p.alive[:n], p.school_stage[:n], p.labour[:n], p.household[:n],
             self.premium_year[:n], sim.year, self.config.premium_duration_years,
