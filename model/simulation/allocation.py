@@ -143,10 +143,8 @@ class Allocator:
         proposal = instrument.propose(sim, self._allowed(sim, instrument), money)
         if proposal is None:
             return
-        if not proposal.ranked:  # the money pays every one
-            affordable = proposal.households.size
-        else:  # proposing spent none
-            affordable = sim.ledger.affordable_within(proposal.costs, money)
+        # proposing spent none; an unranked proposal is one the money pays in full
+        affordable = sim.ledger.affordable_within(proposal.costs, money)
         instrument.deliver(sim, proposal, slice(0, affordable))
 
     def _greedy(self, sim: YearContext, group: list[Intervention]) -> None:
