@@ -149,6 +149,7 @@ def yearly_indicators(
         where=h.size > 0,
     )
     not_poor_unassisted = active & (income_pc - assisted_pc >= line)
+    fgt1, fgt2 = fgt_indices(income_pc, line, size, (1, 2))
     exit_channels = np.bincount(h.exit_channel[exited], minlength=len(EXIT_CHANNELS))
     record: dict[str, float] = {
         "replicate": sim.replicate,
@@ -189,7 +190,8 @@ def yearly_indicators(
             sim.ledger.received_this_year[np.flatnonzero(not_poor_unassisted)].sum()
         ),
         "idle_funds": float(idle_funds),
-        **dict(zip(("fgt1", "fgt2"), fgt_indices(income_pc, line, size, (1, 2)), strict=True)),
+        "fgt1": fgt1,
+        "fgt2": fgt2,
         "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
         "mean_income_per_capita": share((income_pc * size).sum(), persons),
         "poor_villages": int(np.count_nonzero(v.poor_village & (v.exit_year == NEVER))),
