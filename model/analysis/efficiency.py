@@ -61,6 +61,8 @@ def without_instrument(scenario: Scenario, label: str) -> Scenario:
             fund["pays_for"] = [name for name in fund["pays_for"] if name in known]
     allocation = raw["allocation"]
     allocation["shares"] = {k: v for k, v in allocation["shares"].items() if k != label}
+    if allocation.get("integrated_uses") is not None:
+        allocation["integrated_uses"] = [n for n in allocation["integrated_uses"] if n in known]
     if allocation.get("cause_map"):
         allocation["cause_map"] = {
             cause: [name for name in names if name in known]

@@ -169,6 +169,23 @@ class Scenario(Strict):
                         f"allocation.cause_map.{cause}.{j}: {name!r} is neither an instrument "
                         f"type nor the name of an instrument in this scenario"
                     )
+        uses = allocation.integrated_uses
+        if uses is None:
+            return
+        for j, name in enumerate(uses):
+            if name not in known:
+                raise ValueError(
+                    f"allocation.integrated_uses.{j}: {name!r} is neither an instrument type "
+                    "nor the name of an instrument in this scenario"
+                )
+        for j, name in enumerate(allocation.reallocate_to):
+            for spec in self.interventions:
+                if name in (spec.label, spec.type) and not {spec.label, spec.type} & set(uses):
+                    raise ValueError(
+                        f"allocation.reallocate_to.{j}: {name!r} is offered the integrated "
+                        f"pool's unspent money, so allocation.integrated_uses must list it "
+                        f"(by name {spec.label!r} or type {spec.type!r})"
+                    )
 
     def to_yaml(self) -> str:
         """The resolved scenario as YAML; loading it again gives an equal Scenario."""

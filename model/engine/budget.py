@@ -10,7 +10,7 @@ fund (and the instrument's own yearly cap) can still pay for.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -21,12 +21,21 @@ from model.engine.schedule import value_in_year
 class Ledger:
     """Fund balances and bookings for one run."""
 
-    def __init__(self, funds: Mapping[str, object], n_households: int):
+    def __init__(
+        self,
+        funds: Mapping[str, object],
+        n_households: int,
+        own_fund_only: Collection[str] = (),
+    ):
+        """`own_fund_only`: instruments (by label) that pay from their own fund only, even
+        when it is integrated: uses the integrated pool does not pay for
+        (`AllocationParams.integrated_uses`)."""
         self.funds = dict(funds)
         # Fixed for the run: read by every affordability test and booking of the year.
         self._integrated_funds = [
             name for name, config in self.funds.items() if getattr(config, "integrated", False)
         ]
+        self.own_fund_only = frozenset(own_fund_only)
         self.n_households = n_households
         self.available: dict[str, float] = {}
         self.opening_balance: dict[str, float] = {}
@@ -64,12 +73,16 @@ class Ledger:
         """The funds of the integrated pool, in scenario order."""
         return self._integrated_funds
 
-    def spendable(self, fund: str) -> float:
-        """Money an instrument paid by `fund` may draw on now: its fund, or the whole
-        integrated pool when the fund is integrated (yuan)."""
-        pool = self._integrated_funds
-        if fund in pool:
-            return sum(self.available[name] for name in pool)
+    def pooled(self, fund: str, instrument: str | None = None) -> bool:
+        """Whether `instrument` (a label; None: any use of the pool), paid by `fund`, may
+        draw on the whole integrated pool: its fund is integrated and the pool pays for it."""
+        return fund in self._integrated_funds and instrument not in self.own_fund_only
+
+    def spendable(self, fund: str, instrument: str | None = None) -> float:
+        """Money `instrument` (a label; None: any use of the pool), paid by `fund`, may draw
+        on now: the whole integrated pool when it is `pooled`, else its fund (yuan)."""
+        if self.pooled(fund, instrument):
+            return sum(self.available[name] for name in self._integrated_funds)
         return self.available[fund]
 
     def open_year(self, year: int, registry_persons: float = 0.0) -> None:
@@ -98,7 +111,7 @@ class Ledger:
     ) -> float:
         """Yuan `instrument`, paid by `fund`, may still spend in `year`: what the fund (or
         the integrated pool) holds, within what is left of the instrument's cap."""
-        limit = self.spendable(fund)
+        limit = self.spendable(fund, instrument)
         if instrument_cap is not None:
             spent = self.spent_by_instrument_year.get((instrument, year), 0.0)
             limit = min(limit, instrument_cap - spent)
@@ -139,10 +152,13 @@ class Ledger:
         bound = limit / least_cost * (1.0 + 1e-6)
         return int(bound) + 1 if bound < 2**62 else None
 
-    def draw(self, fund: str, total: float) -> list[tuple[str, float]]:
-        """Which funds pay `total` yuan for an instrument of `fund`: its own fund first and,
-        for an integrated fund, then the other integrated funds in scenario order."""
-        if fund not in self.integrated_funds or total <= self.available[fund]:
+    def draw(
+        self, fund: str, total: float, instrument: str | None = None
+    ) -> list[tuple[str, float]]:
+        """Which funds pay `total` yuan for `instrument` (a label; None: any use of the
+        pool) of `fund`: its own fund first and, when it is `pooled`, then the other
+        integrated funds in scenario order."""
+        if not self.pooled(fund, instrument) or total <= self.available[fund]:
             return [(fund, total)]
         paid = [(fund, max(self.available[fund], 0.0))]
         rest = total - paid[0][1]
@@ -177,7 +193,7 @@ class Ledger:
         `total` is their sum as the caller added them up (default `amounts.sum()`)."""
         if total is None:
             total = float(amounts.sum())
-        for source, paid in self.draw(fund, total):
+        for source, paid in self.draw(fund, total, instrument):
             self.available[source] -= paid
             self.spent_by_fund_year[(source, year)] += paid
         self.spent_by_instrument_year[(instrument, year)] += total

@@ -73,6 +73,13 @@ class Allocator:
             )
             for i in instruments
         }
+        uses = params.integrated_uses
+        # Instruments the integrated pool does not pay for: their own fund only (Ledger).
+        self.own_fund_only = frozenset(
+            i.label
+            for i in instruments
+            if uses is not None and i.label not in uses and i.type_name not in uses
+        )
 
     def run_year(self, sim: YearContext) -> None:
         """Deliver every instrument for `sim.year`, phase by phase."""
@@ -169,11 +176,15 @@ class Allocator:
             mine = which == k
             spent = sim.ledger.spent_by_instrument_year[(p.instrument.label, sim.year)]
             keep[mine] = np.cumsum(costs[mine]) <= cap - spent
-        for fund in {p.instrument.config.fund for p in proposals}:  # then each fund's money
+        # then each fund's money: an offer is kept while the fund's running total is within
+        # what its instrument may draw on (the pool, or the fund alone: Ledger.spendable)
+        limits = np.array([sim.ledger.spendable(p.instrument.config.fund, p.instrument.label)
+                           for p in proposals])  # fmt: skip
+        for fund in {p.instrument.config.fund for p in proposals}:
             offers = keep & np.isin(which, [k for k, p in enumerate(proposals)
                                             if p.instrument.config.fund == fund])  # fmt: skip
             paid = np.cumsum(np.where(offers, costs, 0.0))
-            keep[offers] = paid[offers] <= sim.ledger.spendable(fund)
+            keep[offers] = paid[offers] <= limits[which[offers]]
         for k, p in enumerate(proposals):
             selected = np.sort(position[keep & (which == k)])
             p.instrument.deliver(sim, p, selected)

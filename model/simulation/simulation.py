@@ -72,9 +72,9 @@ class Simulation(YearIncomes, RegistryStages):
         )
         # A household starts with its village's drinking water; water projects change its own.
         self.households.safe_water[:] = self.villages.safe_water[self.households.village]
-        self.ledger = Ledger(scenario.funds, self.households.n)
         self.interventions = [REGISTRY[spec.type](spec, self) for spec in scenario.interventions]
         self.allocator = Allocator(scenario.allocation, self.interventions)
+        self.ledger = Ledger(scenario.funds, self.households.n, self.allocator.own_fund_only)
         self.events: dict[str, np.ndarray] = {}
         self.merged_with_registry: np.ndarray | None = None  # set by a merged dibao
         self._group_cache: dict[str, np.ndarray] | None = None

@@ -130,10 +130,19 @@ def describe_year(scenario: Scenario) -> list[str]:
             lines.append(f"       phase {phase.name}: {phase.does}")
             for spec in mine:
                 named = f"{spec.name} ({spec.type})" if spec.name else spec.type
-                lines.append(f"         - {named}, fund {spec.fund}")
+                lines.append(f"         - {named}, fund {spec.fund}{_pool_note(scenario, spec)}")
     lines += ["", "funds (yuan a year in the first policy year):"]
     lines += [f"  {line}" for line in fund_lines(scenario)]
     return lines
+
+
+def _pool_note(scenario: Scenario, spec) -> str:
+    """", its own fund only" for an instrument of an integrated fund that the pool does not
+    pay for (`allocation.integrated_uses`), else nothing."""
+    uses = scenario.allocation.integrated_uses
+    if uses is None or not scenario.funds[spec.fund].integrated:
+        return ""
+    return "" if {spec.label, spec.type} & set(uses) else ", its own fund only"
 
 
 def fund_lines(scenario: Scenario) -> list[str]:

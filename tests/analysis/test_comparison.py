@@ -19,7 +19,7 @@ from model.analysis.efficiency import (
 )
 from model.analysis.replicates import simulate
 from model.analysis.study import efficiency_table, relapse_curve_table, run_study
-from model.config.scenario import load_scenario
+from model.config.scenario import load_scenario, validate_data
 from tests.support.cli import assert_user_error, run_cli
 from tests.support.paths import REPO_ROOT
 
@@ -60,6 +60,21 @@ def test_every_instrument_of_the_library_can_be_left_out(path):
             s.label for s in scenario.interventions if s.label != spec.label
         ]
     assert without_interventions(scenario).interventions == []
+
+
+def test_leaving_out_a_named_integrated_use_drops_it_from_the_uses():
+    raw = load_scenario(REPO_ROOT / "scenarios" / "five_batches.yaml").model_dump(mode="python")
+    raw["interventions"][0]["name"] = "chickens"  # the production subsidy, by its own name
+    raw["allocation"]["integrated_uses"] = ["chickens", "skills_training", "housing_renovation",
+                                            "village_safe_water", "village_road",
+                                            "village_irrigation"]  # fmt: skip
+    raw["allocation"]["reallocate_to"] = raw["allocation"]["integrated_uses"][1:]
+    scenario = validate_data(raw)
+    reduced = without_instrument(scenario, "chickens")
+    assert reduced.allocation.integrated_uses == scenario.allocation.integrated_uses[1:]
+    assert without_instrument(scenario, "skills_training").allocation.integrated_uses == (
+        scenario.allocation.integrated_uses  # a type stays a known name
+    )
 
 
 def test_a_counterfactual_is_reused_only_when_it_is_the_same_run():

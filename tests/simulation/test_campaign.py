@@ -15,7 +15,9 @@ from model.config.scenario import load_scenario, set_by_path, validate_data
 from model.engine.budget import Ledger
 from model.engine.dynamics import earning_capacity
 from model.engine.params import FundParams
+from model.errors import ScenarioError
 from model.interventions.streams import IncomeStreams, fading_loss_risk
+from model.simulation import Simulation
 from model.simulation.campaign_metrics import SPELL_UNKNOWN, next_spell_years, spell_exits
 from tests.support.paths import REPO_ROOT
 
@@ -103,6 +105,91 @@ def test_integrated_funds_pay_from_the_own_fund_first_then_the_pool():
     assert ledger.available == {"a": 0.0, "b": 30.0, "c": 30.0}
     assert ledger.spent_by_fund_year[("a", 2014)] == 100
     assert ledger.spent_by_fund_year[("b", 2014)] == 20
+
+
+def test_an_instrument_the_pool_does_not_pay_for_spends_its_own_fund_only():
+    ledger = Ledger(
+        {"a": FundParams(yearly=100, integrated=True), "b": FundParams(yearly=50, integrated=True)},
+        100,
+        own_fund_only={"medical"},
+    )
+    ledger.open_year(2014)
+    assert ledger.spendable("a", "medical") == 100 and ledger.spendable("a", "project") == 150
+    assert ledger.money_left("a", "medical", 2014, None) == 100
+    assert ledger.money_left("a", "medical", 2014, 40.0) == 40
+    ledger.book("medical", "a", 2014, np.array([0]), np.array([100.0]))
+    assert ledger.available == {"a": 0.0, "b": 50.0}
+    assert ledger.spendable("a", "medical") == 0 and ledger.spendable("a", "project") == 50
+    ledger.book("project", "a", 2014, np.array([1]), np.array([30.0]))  # the pool pays
+    assert ledger.available == {"a": 0.0, "b": 20.0}
+
+
+DEVELOPMENT_AND_WORKS = [
+    "production_subsidy", "cooperative_dividend", "microcredit", "relocation", "job_placement",
+    "skills_training", "public_welfare_post", "housing_renovation", "village_safe_water",
+    "village_road", "village_irrigation",
+]  # fmt: skip
+"""The uses of the integrated agriculture-related funds (State Council General Office 2016
+No. 22): industry, employment, relocation, housing and infrastructure."""
+
+
+def _health_first(households: int) -> dict:
+    raw = load_scenario(ROOT / "scenarios" / "health_first.yaml").model_dump(mode="python")
+    set_by_path(raw, "population.n_households", households)
+    set_by_path(raw, "years", 5)
+    return raw
+
+
+def _spending(raw: dict) -> tuple[dict, dict]:
+    """Yuan spent by (fund, year) and by (instrument, year) in one run of `raw`."""
+    sim = Simulation(validate_data(raw), seed=5)
+    sim.run()
+    return sim.ledger.spent_by_fund_year, sim.ledger.spent_by_instrument_year
+
+
+@pytest.mark.parametrize("rule", ["in_order", "cost_effectiveness"])
+def test_uses_the_pool_does_not_pay_for_leave_the_development_money_alone(rule):
+    """health_first's medical layers reach everyone at risk and cost more than the
+    sectoral fund holds. When the pool pays for development and works only
+    (`allocation.integrated_uses`), the sectoral fund pays all of them every year, and
+    the development instruments spend more than when the pool pays for everything (which
+    the test also runs: there the medical layers spend more than the sectoral fund)."""
+    raw = _health_first(4_000)
+    set_by_path(raw, "allocation.rule", rule)
+    set_by_path(raw, "allocation.integrated_uses", DEVELOPMENT_AND_WORKS)
+    by_fund, by_instrument = _spending(raw)
+    medical = ("health_insurance", "chronic_disease_assistance", "education_aid")
+    development = ("production_subsidy", "cooperative_dividend", "skills_training",
+                   "public_welfare_post", "microcredit", "relocation")  # fmt: skip
+
+    def total(names, spent, year):
+        return sum(spent.get((name, year), 0.0) for name in names)
+
+    years = sorted({year for _, year in by_instrument})
+    for year in years:
+        assert total(medical, by_instrument, year) <= by_fund.get(("sectoral", year), 0) + 1e-6
+    set_by_path(raw, "allocation.integrated_uses", None)  # the pool pays for everything
+    pooled_by_fund, pooled_by_instrument = _spending(raw)
+    assert any(
+        total(medical, pooled_by_instrument, year)
+        > pooled_by_fund.get(("sectoral", year), 0) + 1.0
+        for year in years
+    )
+    assert sum(total(development, by_instrument, y) for y in years) > sum(
+        total(development, pooled_by_instrument, y) for y in years
+    )
+
+
+def test_integrated_uses_name_instruments_and_cover_the_reallocation():
+    raw = _health_first(100)
+    set_by_path(raw, "allocation.integrated_uses", ["production_subsidy", "no_such_thing"])
+    with pytest.raises(ScenarioError, match=r"allocation.integrated_uses.1: 'no_such_thing'"):
+        validate_data(raw)
+    set_by_path(raw, "allocation.integrated_uses", ["production_subsidy"])
+    with pytest.raises(ScenarioError, match=r"allocation.reallocate_to.1: 'skills_training'"):
+        validate_data(raw)
+    set_by_path(raw, "allocation.integrated_uses", DEVELOPMENT_AND_WORKS)
+    assert validate_data(raw).allocation.integrated_uses == DEVELOPMENT_AND_WORKS
 
 
 def test_integration_reallocates_unspent_money_within_the_year():

@@ -95,3 +95,15 @@ def test_describe_states_every_amount_a_fund_has():
     donations = "donations: 10,000 (50 per household); unspent money returned"
     assert lines["donations"].startswith(donations)
     assert lines["general"].startswith("general: no limit;")
+
+
+def test_describe_marks_the_instruments_the_integrated_pool_does_not_pay_for():
+    raw = load_scenario(SCENARIOS / "five_batches.yaml").model_dump(mode="python")
+    raw["allocation"]["integrated_uses"] = [*raw["allocation"]["reallocate_to"], "microcredit"]
+    lines = [line.strip() for line in describe_year(Scenario.model_validate(raw))]
+    assert "- health_insurance, fund sectoral, its own fund only" in lines
+    assert "- microcredit, fund county" in lines  # a listed use
+    assert "- production_subsidy, fund special, its own fund only" not in lines
+    assert "- dibao, fund civil_affairs" in lines  # not an integrated fund
+    plain = [line.strip() for line in describe_year(load_scenario(SCENARIOS / "five_batches.yaml"))]
+    assert not any(line.endswith("its own fund only") for line in plain)

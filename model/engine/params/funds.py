@@ -88,6 +88,16 @@ class AllocationParams(Strict):
         "apply): integration re-allocates within the year instead of letting money lie idle "
         "(State Council General Office 2016 No. 22); empty: no re-allocation",
     )
+    integrated_uses: list[str] | None = Field(
+        None,
+        description="instrument names or types the integrated pool pays for: one of these, "
+        "paid by an integrated fund, draws on the other integrated funds once its own is "
+        "spent; any other instrument of an integrated fund pays from its own fund only. The "
+        "integration pooled agriculture-related funds for production and infrastructure "
+        "(State Council General Office 2016 No. 22), not the health and education budgets. "
+        "Every instrument of `reallocate_to` must be one. "
+        "None: the pool pays for every instrument of an integrated fund",
+    )
 
     @field_validator("shares")
     @classmethod
