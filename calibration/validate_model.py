@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model.analysis.replicates import run_replicate  # noqa: E402
+from model.analysis.spending import integrated_spending_shares  # noqa: E402
 from model.calibration.targets import FITTED_SCENARIO, load_targets, replicate_moments  # noqa: E402
 from model.config.scenario import load_scenario, set_by_path, validate_data  # noqa: E402
 
@@ -99,8 +100,9 @@ FIGURES = {
 RECORD = {2014: 0.851, 2015: 0.676, 2016: 0.526, 2017: 0.369, 2018: 0.201, 2019: 0.067}
 
 
-def draw(runs, seed: int, out: Path) -> list[str]:
-    """One figure per group: campaign and baseline over years, band = replicate range."""
+def draw(runs, seed: int, out: Path, campaign) -> list[str]:
+    """One figure per group: campaign and baseline over years, band = replicate range; then
+    the campaign's spending by phase (`campaign`: its scenario)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,12 +130,38 @@ def draw(runs, seed: int, out: Path) -> list[str]:
         ax.set_xlabel("year")
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=6)
-        fig.tight_layout()
-        name = f"validation_{key}.png"
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        names.append(name)
+        names.append(_save(fig, out, f"validation_{key}.png"))
+    names.append(draw_spending(runs[("campaign", seed)], campaign, out))
     return names
+
+
+def _save(fig, out: Path, name: str) -> str:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
+def draw_spending(frames: list[pd.DataFrame], campaign, out: Path) -> str:
+    """The campaign's poverty-fund spending by assistance phase, as shares of each year
+    (band = replicate range), against the documented fund rule: a pattern no target lists."""
+    import matplotlib.pyplot as plt
+
+    shares = pd.concat(integrated_spending_shares(frame, campaign) for frame in frames)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for phase in shares.columns:
+        stats = shares.groupby(level="year")[phase].agg(["mean", "min", "max"])
+        line, = ax.plot(stats.index, stats["mean"], label=f"campaign: {phase}")
+        ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.2,
+                        color=line.get_color())  # fmt: skip
+    ax.axhline(0.6, color="k", linewidth=0.8, linestyle="--",
+               label="one county's rule: at least 60% to industry")  # fmt: skip
+    ax.set_xlabel("year")
+    ax.set_ylabel("share of poverty-fund spending")
+    ax.legend(fontsize=6)
+    return _save(fig, out, "validation_spending.png")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     targets, runs = run_all(args.households, args.replicates, [FIT_SEED, *seeds])
-    figures = draw(runs, seeds[0], args.out / "figures")
+    campaign = load_scenario(targets.scenario_path("campaign"))
+    figures = draw(runs, seeds[0], args.out / "figures", campaign)
     text = [
         "# Validation: the campaign against the national record",
         "",
