@@ -33,15 +33,16 @@ EARLIER_REGISTRY_FIT = REPO_ROOT / "calibration" / "parameters.yaml"
 """The registry fit the calibrated county keeps household size, illness episodes and the
 office's measurement error from (the campaign blocks leave them as fitted there)."""
 HAND_SET_KEYS = {
-    "policy.identification.quota_share": "the registration quota, set by hand to the "
-    "registered incidence (scenarios/baseline_calibrated.yaml header)",
+    "dynamics.income.farm_growth": "farm income growth, 5% a year (NBS: rural business "
+    "income 6.4%), set by hand with the wage growth for the 2019 income composition",
+    "dynamics.income.growth": "wage growth, 11% a year, set by hand (as farm_growth)",
+    "dynamics.income.local_wage_full": "the local wage, set by hand (as farm_growth)",
+    "dynamics.income.farm_net_per_mu": "farm income per mu, set by hand (as farm_growth)",
 }
-"""Keys the calibrated baseline sets by hand, each with its reason."""
-CAMPAIGN_PARAMETER_BLOCKS = [
-    REPO_ROOT / "calibration" / "campaign_dynamics_parameters.yaml",
-    REPO_ROOT / "calibration" / "campaign_registry_parameters.yaml",
-]
-"""The shipped fit (scenarios/baseline_calibrated.yaml) is of these two files."""
+"""Keys the calibrated baseline sets by hand, each with its reason
+(scenarios/baseline_calibrated.yaml header)."""
+CAMPAIGN_PARAMETER_BLOCKS = [REPO_ROOT / "calibration" / "campaign_joint_parameters.yaml"]
+"""The shipped fit (scenarios/baseline_calibrated.yaml) is of these files."""
 
 
 def write_yaml(path: Path, data: dict) -> Path:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from model.analysis.replicates import run_replicate
+from model.analysis.spending import integrated_spending_shares
 from model.calibration.inputs import CalibrationError
 from model.calibration.targets import load_targets, replicate_moments
 from model.config.scenario import load_scenario, set_by_path, validate_data
@@ -218,25 +219,27 @@ def test_a_target_in_an_unknown_run_is_refused(tmp_path):
 # --- the campaign targets on seeds not used in the fit -------------------------------------
 
 UNMET_TARGETS = {
-    "poor_share_2018": "the count falls 30% in 2018 against the record's 46%: 0.28 of 2013 "
-    "against 0.20 (docs/validation.md)",
-    "exit_after_1y_poor": "one-year spells end about twice as often as CFPS finds (0.73 "
+    "poor_share_2016": "with the development money spent from 2015 the count falls faster "
+    "than the record: 0.46 of 2013 against 0.53 (docs/model.md section 8)",
+    "exit_after_1y_poor": "one-year spells end about twice as often as CFPS finds (0.75 "
     "against 0.37): the campaign helps the newly poor within a year (docs/model.md)",
-    "exit_after_5y_poor": "long spells end too often (0.41 against 0.09) for the same reason",
+    "exit_after_5y_poor": "long spells end too often (0.34 against 0.09) for the same reason",
 }
 """Targets the shipped fit does not meet, each with what the model shows; the test marks
 them as expected failures, strictly, so a refit that meets one makes the test say so."""
 
 CAMPAIGN_TARGETS_FILE = ROOT / "calibration" / "campaign_targets.yaml"
-HOLDOUT_SEED, HOLDOUT_REPLICATES, HOLDOUT_HOUSEHOLDS = 77, 4, 6_000
+HOLDOUT_SEED, HOLDOUT_REPLICATES, HOLDOUT_HOUSEHOLDS = 77, 4, 20_000
 
 
 @pytest.fixture(scope="module")
-def holdout_moments() -> dict:
-    """Every target's per-replicate moments on seed 77 (the fit used 2014), 6,000
-    households, 4 replicates of the baseline and the campaign (paired)."""
+def holdout_runs() -> dict:
+    """The yearly frames of 4 replicates of the baseline and the campaign (paired) on seed
+    77 (the fit used 2014), 20,000 households as on the validation page (a smaller county
+    has fewer villages to absorb 2014's money in village works, so more of it idle):
+    {run name: [frame per replicate]}."""
     targets = load_targets(CAMPAIGN_TARGETS_FILE)
-    moments = {}
+    runs = {}
     for name, path in (
         ("baseline", ROOT / "scenarios" / "baseline_calibrated.yaml"),
         ("campaign", targets.scenario_path("campaign")),
@@ -244,13 +247,18 @@ def holdout_moments() -> dict:
         raw = load_scenario(path).model_dump(mode="python")
         set_by_path(raw, "population.n_households", HOLDOUT_HOUSEHOLDS)
         scenario = validate_data(raw)
+        runs[name] = [run_replicate(scenario, HOLDOUT_SEED, r) for r in range(HOLDOUT_REPLICATES)]
+    return runs
+
+
+@pytest.fixture(scope="module")
+def holdout_moments(holdout_runs) -> dict:
+    """Every target's per-replicate moments in the holdout runs."""
+    targets = load_targets(CAMPAIGN_TARGETS_FILE)
+    moments = {}
+    for name, frames in holdout_runs.items():
         subset = targets.subset(name)
-        rows = np.array(
-            [
-                replicate_moments(subset, run_replicate(scenario, HOLDOUT_SEED, r))
-                for r in range(HOLDOUT_REPLICATES)
-            ]
-        )
+        rows = np.array([replicate_moments(subset, frame) for frame in frames])
         for k, target in enumerate(subset.targets):
             moments[target.label] = (target, rows[:, k])
     return moments
@@ -277,3 +285,17 @@ def test_each_campaign_target_holds_on_a_seed_not_used_in_the_fit(label, holdout
     assert abs(values.mean() - target.value) <= target.tolerance + slack, (
         label, values.mean(), target.value,
     )  # fmt: skip
+
+
+@pytest.mark.statistical
+def test_the_campaign_spends_most_of_its_poverty_funds_on_development(holdout_runs):
+    """A pattern of the campaign no target lists: one county's fund rule put at least 60%
+    of fiscal poverty funds into industry (docs/sources.md). Expectation: in each of
+    2015-2017, the campaign's first years of help planned household by household, the
+    development phase (industry, employment, relocation) spends at least half of what the
+    integrated poverty funds spend, in every replicate. (Before `allocation.integrated_uses`,
+    the medical layers spent the pool and development spent nothing in 2015-2016.)"""
+    campaign = load_scenario(load_targets(CAMPAIGN_TARGETS_FILE).scenario_path("campaign"))
+    for frame in holdout_runs["campaign"]:
+        shares = integrated_spending_shares(frame, campaign)
+        assert (shares.loc[[2015, 2016, 2017], "development"] >= 0.5).all(), shares

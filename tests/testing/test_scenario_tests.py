@@ -167,11 +167,13 @@ def test_a_pin_reproduces_exactly_and_a_changed_parameter_names_the_moved_figure
     assert f"reproduces all {len(pin.figures)} pinned figures exactly" in out
 
     path.write_text(path.read_text() + "policy: {exit: {income_margin: 0.25}}\n")
-    code, out, err = cli(capsys, "test", path, "--replicates", 2)
+    junit = tmp_path / "moved.xml"
+    code, out, err = cli(capsys, "test", path, "--replicates", 2, "--junit", junit)
     assert code == 1, out + err
     assert "figures moved (must reproduce exactly)" in out
     assert "the resolved scenario changed" in out
-    assert "exits_households_total " in out  # the exit rule moves the exits
+    assert " -> " in out  # the largest moves are named, with their old and new value
+    assert "exits_households_total " in junit.read_text()  # which lists every move
 
     code, out, _ = cli(capsys, "test", path, "--replicates", 2, "--update")
     assert code == 0 and "re-pinned" in out, out
