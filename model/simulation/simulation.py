@@ -82,6 +82,9 @@ class Simulation(YearIncomes, RegistryStages):
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
         self.draw_ahead = background.ENABLED_BY_DEFAULT  # model/engine/background.py
         self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
+        # work of the economy done ahead on the background thread (`_draw_ahead_year`)
+        self._cleared_ahead: Future | None = None
+        self._noise_ahead: Future | None = None
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
 
@@ -190,18 +193,36 @@ class Simulation(YearIncomes, RegistryStages):
                 None if d.income.farm_growth is None else self.growth_index(d.income.farm_growth)
             ),
         )
-        self.households.assisted_income[:] = 0.0
-        self.households.assisted_total[:] = 0.0
-        self.households.expense_relief[:] = 0.0
+        if self._cleared_ahead is None:
+            self._clear_last_years_assistance()
+        else:  # cleared on the background thread after the births (`_draw_ahead_year`)
+            self._cleared_ahead.result()
+            self._cleared_ahead = None
         self.invalidate_income()
         self._year_cache: dict[str, object] = {
             key: background.submit(summary, self) for key, summary in self._computed_ahead.items()
         }
         self._draw_ahead_next_births_and_schooling()
-        sd = self.scenario.policy.identification.measurement_error_sd
-        z = self.streams.generator("identification").standard_normal(self.households.n)
-        self._measurement_noise = np.exp(sd * z - 0.5 * sd**2)
+        if self._noise_ahead is None:
+            self._measurement_noise = self._draw_measurement_noise(self.households.n)
+        else:  # drawn and worked out on the background thread (`_draw_ahead_year`)
+            self._measurement_noise = self._noise_ahead.result()
+            self._noise_ahead = None
         self._detection_draw = self.streams.generator("detection").random(self.households.n)
+
+    def _clear_last_years_assistance(self) -> None:
+        """Zero the income and expense relief last year's instruments added: the economy
+        has made this year's incomes without them."""
+        self.households.assisted_income[:] = 0.0
+        self.households.assisted_total[:] = 0.0
+        self.households.expense_relief[:] = 0.0
+
+    def _draw_measurement_noise(self, households: int) -> np.ndarray:
+        """The office's multiplicative measurement error of each household's income this
+        year: lognormal with mean one."""
+        sd = self.scenario.policy.identification.measurement_error_sd
+        z = self.streams.generator("identification").standard_normal(households)
+        return np.exp(sd * z - 0.5 * sd**2)
 
     # --- the identification year (IDENTIFICATION_YEAR) ---------------------------------
     def deliver_safety_net_before_registry(self) -> None:
@@ -243,9 +264,13 @@ class Simulation(YearIncomes, RegistryStages):
         if not self.draw_ahead:
             return
         households, draw = self.households.n, self.streams.generator
+        # Nothing reads last year's assistance after its record (the record's background
+        # work was submitted before), and the economy replaces it: cleared here, first.
+        self._cleared_ahead = background.submit(self._clear_last_years_assistance)
         draw("income_shocks").draw_ahead("random", (2, self.villages.n))
         draw("income_shocks").draw_ahead("standard_normal", (2, households))
-        draw("identification").draw_ahead("standard_normal", households)
+        # the identification stream is the measurement error's only: drawn here in order
+        self._noise_ahead = background.submit(self._draw_measurement_noise, households)
         draw("detection").draw_ahead("random", households)
         draw("exit_inspection").draw_ahead("standard_normal", households)
         draw("registry_rebuild").draw_ahead("random", households)
