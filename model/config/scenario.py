@@ -124,17 +124,12 @@ class Scenario(Strict):
         return self
 
     def _check_fund_uses(self, labels: list[str]) -> None:
-        known = set(labels) | set(REGISTRY)
         for fund_name, fund in self.funds.items():
-            if fund.pays_for is None:
-                continue
-            for j, name in enumerate(fund.pays_for):
-                if name not in known:
-                    raise ValueError(
-                        f"funds.{fund_name}.pays_for.{j}: {name!r} is neither an instrument "
-                        f"type nor the name of an instrument in this scenario; types: "
-                        f"{', '.join(sorted(REGISTRY))}"
-                    )
+            if fund.pays_for is not None:
+                _refuse_unknown_names(
+                    f"funds.{fund_name}.pays_for", fund.pays_for, labels,
+                    f"; types: {', '.join(sorted(REGISTRY))}",
+                )  # fmt: skip
         for i, spec in enumerate(self.interventions):
             uses = self.funds[spec.fund].pays_for
             if uses is not None and spec.label not in uses and spec.type not in uses:
@@ -161,26 +156,16 @@ class Scenario(Strict):
                     f"allocation.shares: the shares of fund {fund_name!r} sum to {total:g}; "
                     "they may sum to at most 1"
                 )
-        known = set(labels) | set(REGISTRY)
         for cause, names in (allocation.cause_map or {}).items():
-            for j, name in enumerate(names):
-                if name not in known:
-                    raise ValueError(
-                        f"allocation.cause_map.{cause}.{j}: {name!r} is neither an instrument "
-                        f"type nor the name of an instrument in this scenario"
-                    )
-        uses = allocation.integrated_uses
-        if uses is None:
+            _refuse_unknown_names(f"allocation.cause_map.{cause}", names, labels)
+        if allocation.integrated_uses is None:
             return
-        for j, name in enumerate(uses):
-            if name not in known:
-                raise ValueError(
-                    f"allocation.integrated_uses.{j}: {name!r} is neither an instrument type "
-                    "nor the name of an instrument in this scenario"
-                )
+        _refuse_unknown_names("allocation.integrated_uses", allocation.integrated_uses, labels)
         for j, name in enumerate(allocation.reallocate_to):
             for spec in self.interventions:
-                if name in (spec.label, spec.type) and not {spec.label, spec.type} & set(uses):
+                if name in (spec.label, spec.type) and not allocation.pool_pays_for(
+                    spec.label, spec.type
+                ):
                     raise ValueError(
                         f"allocation.reallocate_to.{j}: {name!r} is offered the integrated "
                         f"pool's unspent money, so allocation.integrated_uses must list it "
@@ -190,6 +175,18 @@ class Scenario(Strict):
     def to_yaml(self) -> str:
         """The resolved scenario as YAML; loading it again gives an equal Scenario."""
         return yaml.safe_dump(self.model_dump(mode="python"), sort_keys=False, allow_unicode=True)
+
+
+def _refuse_unknown_names(path: str, names: list[str], labels: list[str], hint: str = "") -> None:
+    """Refuse the first of `names` (at key `path`) that is neither an instrument type nor one
+    of the scenario's instrument `labels`; `hint` ends the message."""
+    known = set(labels) | set(REGISTRY)
+    for j, name in enumerate(names):
+        if name not in known:
+            raise ValueError(
+                f"{path}.{j}: {name!r} is neither an instrument type nor the name of an "
+                f"instrument in this scenario{hint}"
+            )
 
 
 # --- validation and loading ----------------------------------------------------------

@@ -73,12 +73,9 @@ class Allocator:
             )
             for i in instruments
         }
-        uses = params.integrated_uses
         # Instruments the integrated pool does not pay for: their own fund only (Ledger).
         self.own_fund_only = frozenset(
-            i.label
-            for i in instruments
-            if uses is not None and i.label not in uses and i.type_name not in uses
+            i.label for i in instruments if not params.pool_pays_for(i.label, i.type_name)
         )
 
     def run_year(self, sim: YearContext) -> None:

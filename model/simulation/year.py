@@ -139,10 +139,9 @@ def describe_year(scenario: Scenario) -> list[str]:
 def _pool_note(scenario: Scenario, spec) -> str:
     """", its own fund only" for an instrument of an integrated fund that the pool does not
     pay for (`allocation.integrated_uses`), else nothing."""
-    uses = scenario.allocation.integrated_uses
-    if uses is None or not scenario.funds[spec.fund].integrated:
+    if not scenario.funds[spec.fund].integrated:
         return ""
-    return "" if {spec.label, spec.type} & set(uses) else ", its own fund only"
+    return "" if scenario.allocation.pool_pays_for(spec.label, spec.type) else ", its own fund only"
 
 
 def fund_lines(scenario: Scenario) -> list[str]:

@@ -99,6 +99,12 @@ class AllocationParams(Strict):
         "None: the pool pays for every instrument of an integrated fund",
     )
 
+    def pool_pays_for(self, label: str, type_name: str) -> bool:
+        """Whether the integrated pool pays for the instrument named `label` of type
+        `type_name` (`integrated_uses` lists it by either, or is not given)."""
+        uses = self.integrated_uses
+        return uses is None or label in uses or type_name in uses
+
     @field_validator("shares")
     @classmethod
     def _shares_in_range(cls, value: dict[str, float]) -> dict[str, float]:
