@@ -50,6 +50,7 @@ class Ledger:
         self.idle_by_year: dict[int, float] = {}
         self.budget_this_year = 0.0
         self.year: int | None = None
+        self.bookings = 0  # deliveries booked so far: a proposal is read before the next one
 
     def allocation(self, fund: str, year: int, registry_persons: float = 0.0) -> float:
         """New money a fund receives in `year` (yuan); infinite when the fund has no limit.
@@ -193,6 +194,7 @@ class Ledger:
         `total` is their sum as the caller added them up (default `amounts.sum()`)."""
         if total is None:
             total = float(amounts.sum())
+        self.bookings += 1
         for source, paid in self.draw(fund, total, instrument):
             self.available[source] -= paid
             self.spent_by_fund_year[(source, year)] += paid

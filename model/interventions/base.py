@@ -21,7 +21,8 @@ keep it in an `IncomeStreams` (model/interventions/streams.py, with their config
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
@@ -42,6 +43,7 @@ from model.interventions.selection import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from model.engine.budget import Ledger
     from model.engine.context import YearContext
 
 Target = Literal["all", "registered", "policy_holders", "at_risk"]
@@ -111,7 +113,7 @@ def register(cls: type[Intervention]) -> type[Intervention]:
     return cls
 
 
-@dataclass
+@dataclass(eq=False)
 class Proposal:
     """Ranked applicants after capacity: what an instrument would deliver if money allowed."""
 
@@ -119,13 +121,37 @@ class Proposal:
     households: np.ndarray  # int64 rows, best first (village rows for village instruments)
     amounts: np.ndarray  # yuan each, the money of the effect itself (e.g. the dibao gap)
     costs: np.ndarray  # yuan each, amounts plus one-off and yearly unit costs
-    expected_gain: np.ndarray  # yuan/year of income each is expected to gain (allocation)
+    work_out_gain: Callable[[], np.ndarray]
+    """Works out `expected_gain` from the county as it is when called."""
+    ledger: Ledger  # the run's: `expected_gain` is read before it books another delivery
     row_order: np.ndarray | None = None
     """Positions that put `households` in row order, when the proposal knows them (the
     default pricing sorts them): a delivery of its first k reuses them (`prefix_order`)."""
     ranked: bool = True
     """False: `households` are in row order, not ranked, because the money the allocator
     gave `propose` pays every one of them (`Ledger.pays_for_all`)."""
+
+    _expected_gain: np.ndarray | None = field(default=None, init=False, repr=False)
+    _bookings_when_made: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._bookings_when_made = self.ledger.bookings
+
+    @property
+    def expected_gain(self) -> np.ndarray:
+        """Yuan/year of income each household of the proposal is expected to gain, in the
+        order of `households`: what the cost-effectiveness rule ranks offers by. Worked out
+        when first read, since the other rules never read it (about 4% of a five_batches
+        year), so the county must still be as it was at the proposal: the ledger must have
+        booked nothing since (the allocator reads it before the phase delivers)."""
+        if self._expected_gain is None:
+            if self.ledger.bookings != self._bookings_when_made:
+                raise RuntimeError(
+                    f"{self.instrument.label}: a proposal's expected gain was first read after "
+                    "a delivery, which may have changed what it reads; read it before"
+                )
+            self._expected_gain = self.work_out_gain()
+        return self._expected_gain
 
 
 class Intervention:
@@ -393,11 +419,9 @@ class Intervention:
         integrated money is re-allocated (model/simulation/allocation.py)."""
         return None if self.capacity_lifted else self.config.capacity_households_per_year
 
-    def _prices(
-        self, sim: YearContext, in_rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The amount, cost and expected gain of each household of `in_rows` (ascending:
-        the county's arrays read front to back), as `Proposal` holds them."""
+    def _prices(self, sim: YearContext, in_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The amount and cost of each household of `in_rows` (ascending: the county's
+        arrays read front to back), as `Proposal` holds them."""
         amounts = self.yearly_cost(sim, in_rows)
         new = ~sim.ledger.received_before(self.label, in_rows)
         costs = (
@@ -405,18 +429,37 @@ class Intervention:
             + self.config.unit_cost_yearly
             + np.where(new, self.config.unit_cost_one_off, 0.0)
         )
-        return amounts, costs, self.expected_gain(sim, in_rows, amounts)
+        return amounts, costs
+
+    def _gain_of(
+        self, sim: YearContext, in_rows: np.ndarray, amounts: np.ndarray, order: np.ndarray | None
+    ) -> Callable[[], np.ndarray]:
+        """What works out the expected gain of `in_rows` (ascending, with their `amounts`)
+        when a proposal's gain is read: in the order of the rows, then put at `order`
+        (None: kept in row order), as the prices are."""
+
+        def work_out() -> np.ndarray:
+            gains = self.expected_gain(sim, in_rows, amounts)
+            if order is None:
+                return gains
+            in_rank = np.empty_like(gains)
+            in_rank[order] = gains
+            return in_rank
+
+        return work_out
 
     def _priced(self, sim: YearContext, households: np.ndarray) -> Proposal:
         """The proposal of the ranked `households`. Each household's cost and gain is its
         own, so they are worked out in the order of the rows and then put in the ranked
         order."""
         order = ascending_order(households)
-        prices = self._prices(sim, households[order])
+        in_rows = households[order]
+        prices = self._prices(sim, in_rows)
         ranked = [np.empty_like(values) for values in prices]
         for values, in_rank in zip(prices, ranked, strict=True):
             in_rank[order] = values
-        return Proposal(self, households, *ranked, row_order=order)
+        gain = self._gain_of(sim, in_rows, prices[0], order)
+        return Proposal(self, households, *ranked, gain, sim.ledger, row_order=order)
 
     def _priced_all(
         self, sim: YearContext, candidates: np.ndarray, money: float | None
@@ -424,12 +467,17 @@ class Intervention:
         """The proposal of every one of `candidates` (ascending rows), priced in their
         order; ranked (the prices permuted, not worked out again) unless `money` (None: not
         known) pays them all."""
-        prices = self._prices(sim, candidates)
-        if money is not None and sim.ledger.pays_for_all(prices[1], money):
-            return Proposal(self, candidates, *prices, ranked=False)
+        amounts, costs = self._prices(sim, candidates)
+        if money is not None and sim.ledger.pays_for_all(costs, money):
+            gain = self._gain_of(sim, candidates, amounts, None)
+            return Proposal(self, candidates, amounts, costs, gain, sim.ledger, ranked=False)
         rank = best_first(self._rank_key(sim, candidates), candidates.size)
-        in_rank = [values[rank] for values in prices]
-        return Proposal(self, candidates[rank], *in_rank, row_order=inverse_permutation(rank))
+        row_order = inverse_permutation(rank)
+        gain = self._gain_of(sim, candidates, amounts, row_order)
+        return Proposal(
+            self, candidates[rank], amounts[rank], costs[rank], gain, sim.ledger,
+            row_order=row_order,
+        )  # fmt: skip
 
     def deliver(self, sim: YearContext, proposal: Proposal, selected: np.ndarray | slice) -> None:
         """Pay for and apply the `selected` part of `proposal` (indices or a prefix slice)."""

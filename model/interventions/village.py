@@ -151,8 +151,11 @@ class VillageInvestment(Intervention):
         c = self.config
         amounts = np.full(candidates.size, c.cost_yuan_per_village)
         costs = np.full(candidates.size, self.least_cost())  # the same for every village
-        gain = self.village_gain(sim, candidates) * (1.0 - c.failure_risk)
-        return Proposal(self, candidates, amounts, costs, gain)
+
+        def work_out_gain() -> np.ndarray:  # read by the cost-effectiveness rule only
+            return self.village_gain(sim, candidates) * (1.0 - c.failure_risk)
+
+        return Proposal(self, candidates, amounts, costs, work_out_gain, sim.ledger)
 
     def yearly_capacity(self) -> int | None:
         """Most villages this year: the configured capacity, none while the year's unspent
