@@ -156,7 +156,7 @@ class Simulation(YearIncomes, RegistryStages):
             elif target == "policy_holders":
                 group = self.policy_holders()
             else:
-                group = self.policy_holders() | (h.active & h.monitored)
+                group = self.assistance_group("policy_holders") | (h.active & h.monitored)
             group.flags.writeable = False
             cache[target] = group
         return group
