@@ -11,18 +11,38 @@ this thread (with one thread it would wait for ever).
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 _executor: ThreadPoolExecutor | None = None
+_pending = 0  # tasks submitted and not yet finished
+_pending_lock = threading.Lock()
 
 
 def submit(function, *args) -> Future:
     """Run `function(*args)` on the background thread (created on first use), in the order
     submitted."""
-    global _executor
+    global _executor, _pending
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
-    return _executor.submit(function, *args)
+    with _pending_lock:
+        _pending += 1
+    future = _executor.submit(function, *args)
+    future.add_done_callback(_finished)
+    return future
+
+
+def _finished(_: Future) -> None:
+    global _pending
+    with _pending_lock:
+        _pending -= 1
+
+
+def idle() -> bool:
+    """Whether the background thread has nothing to do now: work that is not needed soon
+    (the next year's draws) is best submitted then, so that it does not delay work the
+    main thread will wait for."""
+    return _pending == 0
 
 
 def done(value) -> Future:
@@ -42,8 +62,9 @@ def available_cpus() -> int:
 
 def _forget_after_fork() -> None:
     """A forked worker (sweeps) inherits the executor object but not its thread."""
-    global _executor
+    global _executor, _pending
     _executor = None
+    _pending = 0
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)

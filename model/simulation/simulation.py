@@ -85,6 +85,8 @@ class Simulation(YearIncomes, RegistryStages):
         # work of the economy done ahead on the background thread (`_draw_ahead_year`)
         self._cleared_ahead: Future | None = None
         self._noise_ahead: Future | None = None
+        self._schooled: Future | None = None  # this year's schooling (`advance_demography`)
+        self._health_started_in: int | None = None  # year next year's health draw started
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
 
@@ -180,6 +182,11 @@ class Simulation(YearIncomes, RegistryStages):
             d.income,
             self.streams.generator("income_shocks"),
         )
+        if self._draws_for_next_year():  # next year's shocks: the stream's draws are taken
+            self._draw_ahead_shocks()
+        if self._schooled is not None:  # started after the births (`advance_schooling`)
+            self._schooled.result()
+            self._schooled = None
         dynamics.compute_income_and_expenses(
             self.persons,
             self.households,
@@ -208,6 +215,8 @@ class Simulation(YearIncomes, RegistryStages):
         else:  # drawn and worked out on the background thread (`_draw_ahead_year`)
             self._measurement_noise = self._noise_ahead.result()
             self._noise_ahead = None
+        if self._draws_for_next_year():  # the identification stream's only draw: next year's
+            self._noise_ahead = background.submit(self._draw_measurement_noise, self.households.n)
         self._detection_draw = self.streams.generator("detection").random(self.households.n)
 
     def _clear_last_years_assistance(self) -> None:
@@ -255,22 +264,22 @@ class Simulation(YearIncomes, RegistryStages):
             self.persons, h, self.scenario.dynamics, self.streams.generator("demography")
         )
         h.registered &= h.active  # a household whose last member died leaves the registry
+        if self.draw_ahead:  # first on the background thread: the economy soon needs it
+            self._schooled = background.submit(self._advance_schooling_now)
         self._draw_ahead_year()
 
     def _draw_ahead_year(self) -> None:
         """Once births have fixed this year's person rows, start the year's large draws per
         household on the background thread (model/engine/rng.py), in the order the stages
-        take them (those per person row were started a year ahead: `_draws_for_next_year`)."""
+        take them (those per person row, the shocks and the measurement error were started
+        a year ahead: `_draws_for_next_year`)."""
         if not self.draw_ahead:
             return
         households, draw = self.households.n, self.streams.generator
         # Nothing reads last year's assistance after its record (the record's background
         # work was submitted before), and the economy replaces it: cleared here, first.
         self._cleared_ahead = background.submit(self._clear_last_years_assistance)
-        draw("income_shocks").draw_ahead("random", (2, self.villages.n))
-        draw("income_shocks").draw_ahead("standard_normal", (2, households))
-        # the identification stream is the measurement error's only: drawn here in order
-        self._noise_ahead = background.submit(self._draw_measurement_noise, households)
+        # (the shocks and the measurement error were drawn a year ahead: advance_economy)
         draw("detection").draw_ahead("random", households)
         draw("exit_inspection").draw_ahead("standard_normal", households)
         draw("registry_rebuild").draw_ahead("random", households)
@@ -278,11 +287,19 @@ class Simulation(YearIncomes, RegistryStages):
             for method, shape, dtype in instrument.yearly_draws(self):
                 instrument.rng.draw_ahead(method, shape, dtype)
 
-    # Next policy year's draws per person row are made during this year (person rows do not
-    # change until its births): the deaths and births draw, and the start of the draws of
+    def _draw_ahead_shocks(self) -> None:
+        """The year's village and household shocks (`dynamics.draw_shocks`), drawn ahead:
+        from the second policy year on, a year ahead, as soon as this year's are taken."""
+        draw = self.streams.generator("income_shocks")
+        draw.draw_ahead("random", (2, self.villages.n))
+        draw.draw_ahead("standard_normal", (2, self.households.n))
+
+    # Next policy year's draws are made during this year: per person row (rows do not
+    # change until its births) the deaths and births draw, and the start of the draws of
     # the stages that follow the births too soon for a whole draw to be made meanwhile
     # (schooling, health, migration: the numbers of today's rows now, the rest when the
-    # stage takes its draw). None after the last year.
+    # stage takes its draw); per household (their number never changes) the shocks and the
+    # measurement error, as soon as this year's are taken. None after the last year.
     def _draws_for_next_year(self) -> bool:
         return self.draw_ahead and self.year < self.base_year + self.scenario.years
 
@@ -294,14 +311,26 @@ class Simulation(YearIncomes, RegistryStages):
             draw("schooling").draw_ahead_start(2 * persons, np.float32)
 
     def _draw_ahead_next_health_and_migration(self) -> None:
-        """Started with the year's record, behind the parts computed meanwhile."""
+        """Started once a year: after the assistance if the background thread is idle then
+        (instruments keep the main thread busy there, and what follows needs the thread
+        little), else with the year's record, behind the parts computed meanwhile."""
+        if self._health_started_in == self.year:
+            return
+        self._health_started_in = self.year
         if self._draws_for_next_year():
             persons, draw = self.persons.n, self.streams.generator
             draw("health").draw_ahead_start(5 * persons, np.float32)
             draw("migration").draw_ahead_start(persons, np.float32)
 
     def advance_schooling(self) -> None:
-        """School progression and dropout."""
+        """School progression and dropout. Drawing ahead, it runs on the background thread
+        from the births on (`advance_demography`), while the economy's health, migration
+        and shocks, which read no school stage, run here; the economy takes it before the
+        incomes, which do."""
+        if self._schooled is None:
+            self._advance_schooling_now()
+
+    def _advance_schooling_now(self) -> None:
         dynamics.advance_schooling(
             self.persons,
             self.households,
@@ -321,6 +350,8 @@ class Simulation(YearIncomes, RegistryStages):
         self.allocator.run_year(self)
         self._group_cache = None
         self._idle_funds = self.ledger.close_year()
+        if background.idle():
+            self._draw_ahead_next_health_and_migration()
 
     def record_indicators(self) -> None:
         """The year's indicators and panel row; lasting exits of three years back. The
@@ -329,7 +360,7 @@ class Simulation(YearIncomes, RegistryStages):
         income_pc = self.net_income_per_capita()
         campaign = self._run(self.campaign.indicators, self, income_pc)
         panel_row = self._run(self.panel.record, self, income_pc)
-        self._draw_ahead_next_health_and_migration()
+        self._draw_ahead_next_health_and_migration()  # unless started after the assistance
         record = yearly_indicators(self, self._idle_funds, income_pc)
         record.update(campaign.result())
         record.update(shares_of_the_record(record))

@@ -152,13 +152,20 @@ def test_policy_holders_dibao_reaches_exited_households_during_continuation_only
 def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, library_scenario):
     """The year's large draws made on the background thread (model/engine/rng.py), and
     written into buffers the streams keep (here every draw of a yearly stream, not only
-    those of 4 MiB or more), are the numbers the stages would have drawn themselves."""
+    those of 4 MiB or more), are the numbers the stages would have drawn themselves,
+    wherever the year places next year's health draw (after the assistance when the
+    thread is idle then, or with the record: `background.idle` forced either way)."""
     from model.engine import background, rng
 
     scenario = library_scenario("five_batches", households=3000, years=6)
     runs = {}
-    for ahead, reuse_every_draw in ((False, False), (True, False), (True, True), (False, True)):
+    idle = background.idle
+    cases = [(False, False, None), (True, False, None), (True, True, None), (False, True, None)]
+    cases += [(True, True, True), (True, True, False)]
+    for ahead, reuse_every_draw, forced_idle in cases:
         monkeypatch.setattr(background, "ENABLED_BY_DEFAULT", ahead)
+        forced = idle if forced_idle is None else (lambda answer=forced_idle: answer)
+        monkeypatch.setattr(background, "idle", forced)
         if reuse_every_draw:
             monkeypatch.setattr(rng, "REUSED_DRAW_BYTES", 0)
         sim = Simulation(scenario, seed=4, replicate=1)
@@ -167,5 +174,5 @@ def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, libr
         records = json.dumps(sim.records, sort_keys=True)  # NaN-safe, to the last digit
         state = [sim.households.farm_income.tobytes(), sim.persons.school_stage.tobytes()]
         state.append(sim.panel.to_frame(1).to_csv())  # written on the background thread
-        runs[ahead, reuse_every_draw] = (records, state, sim.persons.n)
-    assert all(run == runs[False, False] for run in runs.values())
+        runs[ahead, reuse_every_draw, forced_idle] = (records, state, sim.persons.n)
+    assert all(run == runs[False, False, None] for run in runs.values())
