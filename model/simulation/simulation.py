@@ -247,7 +247,8 @@ class Simulation(YearIncomes, RegistryStages):
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
         self.panel.record(self, self.net_income_per_capita())
         self.campaign = CampaignRecord(self, self.net_income_per_capita())
-        self._draw_ahead_next_health_and_migration()
+        self._draw_ahead_next_health()
+        self._draw_ahead_next_migration()
 
     # --- a policy year (YEAR_PLAN) -------------------------------------------------------
     def step(self) -> dict[str, float]:
@@ -310,17 +311,22 @@ class Simulation(YearIncomes, RegistryStages):
             draw("demography").draw_ahead("random", (2, persons), np.float32)
             draw("schooling").draw_ahead_start(2 * persons, np.float32)
 
-    def _draw_ahead_next_health_and_migration(self) -> None:
-        """Started once a year: after the assistance if the background thread is idle then
-        (instruments keep the main thread busy there, and what follows needs the thread
-        little), else with the year's record, behind the parts computed meanwhile."""
+    def _draw_ahead_next_health(self) -> None:
+        """Next year's health draw (five per person row), started once a year: after the
+        assistance if the background thread is idle then (instruments keep the main thread
+        busy there, and what follows needs the thread little), else with the year's
+        record, behind the parts computed meanwhile."""
         if self._health_started_in == self.year:
             return
         self._health_started_in = self.year
         if self._draws_for_next_year():
-            persons, draw = self.persons.n, self.streams.generator
-            draw("health").draw_ahead_start(5 * persons, np.float32)
-            draw("migration").draw_ahead_start(persons, np.float32)
+            self.streams.generator("health").draw_ahead_start(5 * self.persons.n, np.float32)
+
+    def _draw_ahead_next_migration(self) -> None:
+        """Next year's migration draw, started with the year's record (it is small, and
+        started after the assistance it would delay the record's own background work)."""
+        if self._draws_for_next_year():
+            self.streams.generator("migration").draw_ahead_start(self.persons.n, np.float32)
 
     def advance_schooling(self) -> None:
         """School progression and dropout. Drawing ahead, it runs on the background thread
@@ -351,7 +357,7 @@ class Simulation(YearIncomes, RegistryStages):
         self._group_cache = None
         self._idle_funds = self.ledger.close_year()
         if background.idle():
-            self._draw_ahead_next_health_and_migration()
+            self._draw_ahead_next_health()
 
     def record_indicators(self) -> None:
         """The year's indicators and panel row; lasting exits of three years back. The
@@ -360,7 +366,8 @@ class Simulation(YearIncomes, RegistryStages):
         income_pc = self.net_income_per_capita()
         campaign = self._run(self.campaign.indicators, self, income_pc)
         panel_row = self._run(self.panel.record, self, income_pc)
-        self._draw_ahead_next_health_and_migration()  # unless started after the assistance
+        self._draw_ahead_next_health()  # unless started after the assistance
+        self._draw_ahead_next_migration()
         record = yearly_indicators(self, self._idle_funds, income_pc)
         record.update(campaign.result())
         record.update(shares_of_the_record(record))
