@@ -6,7 +6,9 @@
 Wraps each instrument's begin_year, propose, deliver and end_year and the engine's
 economy, registration and indicators with wall-clock timers. A rough guide (the host's
 speed drifts) for where to optimise, not a benchmark figure; `--repeat N` runs N times and
-keeps each step's fastest run, which steadies the figures on a busy host.
+keeps each step's fastest run, which steadies the figures on a busy host. Times are the
+main thread's: a stage the background thread runs (schooling, when drawing ahead) shows
+near 0, and the stage that waits for it (the economy) holds any wait.
 """
 
 from __future__ import annotations
