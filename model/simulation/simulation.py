@@ -1,8 +1,9 @@
 """One county's arrays advanced year by year, stage by stage as model.simulation.year lists.
 
 `Simulation` owns the state, the random streams, the ledger and the instruments; the
-year's incomes, cached between payments, are its `YearIncomes` part (incomes.py), and the
-poverty office's registry stages its `RegistryStages` part (registry.py).
+year's incomes, cached between payments, are its `YearIncomes` part (incomes.py), the
+poverty office's registry stages its `RegistryStages` part (registry.py), and what it
+hands to the background thread, and when, its `WorkAhead` part (ahead.py).
 It knows nothing of Mesa (PovertyModel wraps it) so that sweeps run it directly.
 Construction synthesises (or loads) the population and runs the identification
 year (`start_year - 1`): incomes are computed and the office registers the poor
@@ -16,13 +17,14 @@ from concurrent.futures import Future
 import numpy as np
 
 from model.config.scenario import Scenario
-from model.engine import background, dynamics, heap
+from model.engine import dynamics, heap
 from model.engine.budget import Ledger
 from model.engine.population import synthesize
 from model.engine.rng import Streams
 from model.engine.schedule import value_in_year
 from model.engine.state import NEVER
 from model.interventions import REGISTRY
+from model.simulation.ahead import WorkAhead
 from model.simulation.allocation import Allocator
 from model.simulation.campaign_metrics import CampaignRecord, shares_of_the_record
 from model.simulation.incomes import YearIncomes
@@ -38,7 +40,7 @@ YEARLY_STREAMS = (
 """The engine's processes that draw once a year for every row, used within the year."""
 
 
-class Simulation(YearIncomes, RegistryStages):
+class Simulation(YearIncomes, RegistryStages, WorkAhead):
     """One replicate of one scenario: a pure function of (scenario, seed, replicate)."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0):
@@ -80,13 +82,7 @@ class Simulation(YearIncomes, RegistryStages):
         self._group_cache: dict[str, np.ndarray] | None = None
         self.records: list[dict[str, float]] = []
         self.panel = HouseholdPanel(self.households.village, scenario.years + 1, self.base_year)
-        self.draw_ahead = background.ENABLED_BY_DEFAULT  # model/engine/background.py
-        self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
-        # work of the economy done ahead on the background thread (`_draw_ahead_year`)
-        self._cleared_ahead: Future | None = None
-        self._noise_ahead: Future | None = None
-        self._schooled: Future | None = None  # this year's schooling (`advance_demography`)
-        self._health_started_in: int | None = None  # year next year's health draw started
+        self._start_working_ahead()  # the background thread's part (ahead.py)
         for stage in IDENTIFICATION_YEAR:
             getattr(self, stage.runs)()
 
@@ -123,16 +119,6 @@ class Simulation(YearIncomes, RegistryStages):
         elif isinstance(value, Future):
             value = self._year_cache[key] = value.result()
         return value
-
-    def persons_summary(self, key: str, summary):
-        """`summary(self)` once per policy year, for a summary that reads only the persons
-        (no instrument changes them): from the year after it is first asked for, it is
-        computed on the background thread as soon as the economy has run. `summary` is a
-        module-level function or an instrument's method (which holds no simulation), so
-        that the simulation keeps no reference to itself."""
-        if self.draw_ahead:
-            self._computed_ahead[key] = summary
-        return self.per_year(key, lambda: summary(self))
 
     def policy_holders(self) -> np.ndarray:
         """Registered households and those still within `policy_continuation_years` of their
@@ -182,11 +168,8 @@ class Simulation(YearIncomes, RegistryStages):
             d.income,
             self.streams.generator("income_shocks"),
         )
-        if self._draws_for_next_year():  # next year's shocks: the stream's draws are taken
-            self._draw_ahead_shocks()
-        if self._schooled is not None:  # started after the births (`advance_schooling`)
-            self._schooled.result()
-            self._schooled = None
+        self._after_shocks_taken()
+        self._take_schooling()  # the incomes read the school stages
         dynamics.compute_income_and_expenses(
             self.persons,
             self.households,
@@ -200,23 +183,10 @@ class Simulation(YearIncomes, RegistryStages):
                 None if d.income.farm_growth is None else self.growth_index(d.income.farm_growth)
             ),
         )
-        if self._cleared_ahead is None:
-            self._clear_last_years_assistance()
-        else:  # cleared on the background thread after the births (`_draw_ahead_year`)
-            self._cleared_ahead.result()
-            self._cleared_ahead = None
+        self._take_cleared_assistance()
         self.invalidate_income()
-        self._year_cache: dict[str, object] = {
-            key: background.submit(summary, self) for key, summary in self._computed_ahead.items()
-        }
-        self._draw_ahead_next_births_and_schooling()
-        if self._noise_ahead is None:
-            self._measurement_noise = self._draw_measurement_noise(self.households.n)
-        else:  # drawn and worked out on the background thread (`_draw_ahead_year`)
-            self._measurement_noise = self._noise_ahead.result()
-            self._noise_ahead = None
-        if self._draws_for_next_year():  # the identification stream's only draw: next year's
-            self._noise_ahead = background.submit(self._draw_measurement_noise, self.households.n)
+        self._after_economy()
+        self._measurement_noise = self._take_measurement_noise()
         self._detection_draw = self.streams.generator("detection").random(self.households.n)
 
     def _clear_last_years_assistance(self) -> None:
@@ -247,8 +217,7 @@ class Simulation(YearIncomes, RegistryStages):
         self.households.poor_last_year[:] = self.net_income_per_capita() < self.poverty_line
         self.panel.record(self, self.net_income_per_capita())
         self.campaign = CampaignRecord(self, self.net_income_per_capita())
-        self._draw_ahead_next_health()
-        self._draw_ahead_next_migration()
+        self._with_the_record()
 
     # --- a policy year (YEAR_PLAN) -------------------------------------------------------
     def step(self) -> dict[str, float]:
@@ -265,75 +234,14 @@ class Simulation(YearIncomes, RegistryStages):
             self.persons, h, self.scenario.dynamics, self.streams.generator("demography")
         )
         h.registered &= h.active  # a household whose last member died leaves the registry
-        if self.draw_ahead:  # first on the background thread: the economy soon needs it
-            self._schooled = background.submit(self._advance_schooling_now)
-        self._draw_ahead_year()
-
-    def _draw_ahead_year(self) -> None:
-        """Once births have fixed this year's person rows, start the year's large draws per
-        household on the background thread (model/engine/rng.py), in the order the stages
-        take them (those per person row, the shocks and the measurement error were started
-        a year ahead: `_draws_for_next_year`)."""
-        if not self.draw_ahead:
-            return
-        households, draw = self.households.n, self.streams.generator
-        # Nothing reads last year's assistance after its record (the record's background
-        # work was submitted before), and the economy replaces it: cleared here, first.
-        self._cleared_ahead = background.submit(self._clear_last_years_assistance)
-        # (the shocks and the measurement error were drawn a year ahead: advance_economy)
-        draw("detection").draw_ahead("random", households)
-        draw("exit_inspection").draw_ahead("standard_normal", households)
-        draw("registry_rebuild").draw_ahead("random", households)
-        for instrument in self.interventions:  # their begin_year, in the assistance stage
-            for method, shape, dtype in instrument.yearly_draws(self):
-                instrument.rng.draw_ahead(method, shape, dtype)
-
-    def _draw_ahead_shocks(self) -> None:
-        """The year's village and household shocks (`dynamics.draw_shocks`), drawn ahead:
-        from the second policy year on, a year ahead, as soon as this year's are taken."""
-        draw = self.streams.generator("income_shocks")
-        draw.draw_ahead("random", (2, self.villages.n))
-        draw.draw_ahead("standard_normal", (2, self.households.n))
-
-    # Next policy year's draws are made during this year: per person row (rows do not
-    # change until its births) the deaths and births draw, and the start of the draws of
-    # the stages that follow the births too soon for a whole draw to be made meanwhile
-    # (schooling, health, migration: the numbers of today's rows now, the rest when the
-    # stage takes its draw); per household (their number never changes) the shocks and the
-    # measurement error, as soon as this year's are taken. None after the last year.
-    def _draws_for_next_year(self) -> bool:
-        return self.draw_ahead and self.year < self.base_year + self.scenario.years
-
-    def _draw_ahead_next_births_and_schooling(self) -> None:
-        """Started after the economy, behind the summaries the assistance waits for."""
-        if self._draws_for_next_year():
-            persons, draw = self.persons.n, self.streams.generator
-            draw("demography").draw_ahead("random", (2, persons), np.float32)
-            draw("schooling").draw_ahead_start(2 * persons, np.float32)
-
-    def _draw_ahead_next_health(self) -> None:
-        """Next year's health draw (five per person row), started once a year: after the
-        assistance if the background thread is idle then (instruments keep the main thread
-        busy there, and what follows needs the thread little), else with the year's
-        record, behind the parts computed meanwhile."""
-        if self._health_started_in == self.year:
-            return
-        self._health_started_in = self.year
-        if self._draws_for_next_year():
-            self.streams.generator("health").draw_ahead_start(5 * self.persons.n, np.float32)
-
-    def _draw_ahead_next_migration(self) -> None:
-        """Next year's migration draw, started with the year's record (it is small, and
-        started after the assistance it would delay the record's own background work)."""
-        if self._draws_for_next_year():
-            self.streams.generator("migration").draw_ahead_start(self.persons.n, np.float32)
+        self._after_births()
 
     def advance_schooling(self) -> None:
         """School progression and dropout. Drawing ahead, it runs on the background thread
         from the births on (`advance_demography`), while the economy's health, migration
         and shocks, which read no school stage, run here; the economy takes it before the
         incomes, which do."""
-        if self._schooled is None:
+        if not self._schooling_made_ahead():
             self._advance_schooling_now()
 
     def _advance_schooling_now(self) -> None:
@@ -356,8 +264,7 @@ class Simulation(YearIncomes, RegistryStages):
         self.allocator.run_year(self)
         self._group_cache = None
         self._idle_funds = self.ledger.close_year()
-        if background.idle():
-            self._draw_ahead_next_health()
+        self._after_assistance()
 
     def record_indicators(self) -> None:
         """The year's indicators and panel row; lasting exits of three years back. The
@@ -366,8 +273,7 @@ class Simulation(YearIncomes, RegistryStages):
         income_pc = self.net_income_per_capita()
         campaign = self._run(self.campaign.indicators, self, income_pc)
         panel_row = self._run(self.panel.record, self, income_pc)
-        self._draw_ahead_next_health()  # unless started after the assistance
-        self._draw_ahead_next_migration()
+        self._with_the_record()
         record = yearly_indicators(self, self._idle_funds, income_pc)
         record.update(campaign.result())
         record.update(shares_of_the_record(record))
@@ -375,13 +281,6 @@ class Simulation(YearIncomes, RegistryStages):
         self.households.poor_last_year[:] = income_pc < self.poverty_line
         self.records.append(record)
         self._complete_lasting_exits()
-
-    def _run(self, function, *args):
-        """`function(*args)` on the background thread when the simulation uses it, else
-        now; its `.result()` either way."""
-        if self.draw_ahead:
-            return background.submit(function, *args)
-        return background.done(function(*args))
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the

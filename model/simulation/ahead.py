@@ -1,0 +1,183 @@
+"""What a simulation hands to the background thread (model/engine/background.py), and when.
+
+The main thread runs the year's stages in order (model.simulation.year). The background
+thread makes what a later stage will need, while the main thread runs stages that do not
+read it:
+
+- **after the births**: the schooling stage, first, because the economy needs its school
+  stages soon, while the health, migration and shocks the economy starts with read none;
+  then the clearing of last year's assistance and the year's draws per household for
+  re-check detection, exit inspection, the registry rebuild and the instruments;
+- **in the economy**, as soon as the year's draws of each stream are taken: next year's
+  income shocks and measurement error (the number of households never changes);
+- **after the economy**: the persons' summaries the assistance reads
+  (`Simulation.persons_summary`), next year's deaths-and-births draw and the start of its
+  schooling draw (the numbers of today's person rows; the rest when it is taken);
+- **after the assistance**, if the thread is idle then (a scenario whose instruments keep
+  the main thread busy), else **with the year's record**: the start of next year's
+  health draw; with the record, the record's own columns and panel row, and the start of
+  next year's migration draw.
+
+Each stream is still drawn call by call in the same order, wherever a draw is placed, so
+a run is the same bytes with the thread or without it (POVERTY_SIM_DRAW_AHEAD=0).
+`Simulation` is a `WorkAhead`; the stages call the hooks below at those points.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.engine import background
+
+if TYPE_CHECKING:  # pragma: no cover
+    from model.config.scenario import Scenario
+    from model.engine.rng import Streams
+    from model.engine.state import Households, Persons, Villages
+    from model.interventions.base import Intervention
+
+
+class WorkAhead:
+    """The background-thread part of `Simulation`: its futures and the hooks that start and
+    take them. It needs the simulation's state, streams, instruments, year and the two
+    tasks it hands over (`_advance_schooling_now`, `_clear_last_years_assistance`,
+    `_draw_measurement_noise`)."""
+
+    scenario: Scenario
+    streams: Streams
+    persons: Persons
+    households: Households
+    villages: Villages
+    interventions: list[Intervention]
+    year: int
+    base_year: int
+
+    def _start_working_ahead(self) -> None:
+        self.draw_ahead = background.ENABLED_BY_DEFAULT
+        self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
+        self._schooled: Future | None = None  # this year's schooling stage
+        self._cleared_ahead: Future | None = None  # last year's assistance cleared
+        self._noise_ahead: Future | None = None  # the year's measurement error
+        self._health_started_in: int | None = None  # year next year's health draw started
+
+    def _run(self, function, *args) -> Future:
+        """`function(*args)` on the background thread when the simulation uses it, else
+        now; its `.result()` either way."""
+        if self.draw_ahead:
+            return background.submit(function, *args)
+        return background.done(function(*args))
+
+    def _draws_for_next_year(self) -> bool:
+        """Whether next year's draws are made during this one: drawing ahead, and not in
+        the last year."""
+        return self.draw_ahead and self.year < self.base_year + self.scenario.years
+
+    # --- after the births -------------------------------------------------------------
+    def _after_births(self) -> None:
+        """The schooling stage, then the year's draws per household that were not made a
+        year ahead, in the order the stages take them."""
+        if not self.draw_ahead:
+            return
+        self._schooled = background.submit(self._advance_schooling_now)
+        households, draw = self.households.n, self.streams.generator
+        # Nothing reads last year's assistance after its record (the record's background
+        # work was submitted before), and the economy replaces it.
+        self._cleared_ahead = background.submit(self._clear_last_years_assistance)
+        draw("detection").draw_ahead("random", households)
+        draw("exit_inspection").draw_ahead("standard_normal", households)
+        draw("registry_rebuild").draw_ahead("random", households)
+        for instrument in self.interventions:  # their begin_year, in the assistance stage
+            for method, shape, dtype in instrument.yearly_draws(self):
+                instrument.rng.draw_ahead(method, shape, dtype)
+
+    def _schooling_made_ahead(self) -> bool:
+        """Whether the schooling stage was handed to the background thread this year."""
+        return self._schooled is not None
+
+    # --- in the economy -----------------------------------------------------------------
+    def _after_shocks_taken(self) -> None:
+        """Next year's village and household shocks (`dynamics.draw_shocks`)."""
+        if self._draws_for_next_year():
+            draw = self.streams.generator("income_shocks")
+            draw.draw_ahead("random", (2, self.villages.n))
+            draw.draw_ahead("standard_normal", (2, self.households.n))
+
+    def _take_schooling(self) -> None:
+        """Wait for the schooling stage, if the background thread is making it."""
+        if self._schooled is not None:
+            self._schooled.result()
+            self._schooled = None
+
+    def _take_cleared_assistance(self) -> None:
+        """Last year's assistance cleared: by the background thread, or now."""
+        if self._cleared_ahead is None:
+            self._clear_last_years_assistance()
+        else:
+            self._cleared_ahead.result()
+            self._cleared_ahead = None
+
+    def _take_measurement_noise(self) -> np.ndarray:
+        """The year's measurement error (made a year ahead, or now); next year's is started
+        (the identification stream draws nothing else)."""
+        if self._noise_ahead is None:
+            noise = self._draw_measurement_noise(self.households.n)
+        else:
+            noise = self._noise_ahead.result()
+        self._noise_ahead = None
+        if self._draws_for_next_year():
+            self._noise_ahead = background.submit(self._draw_measurement_noise, self.households.n)
+        return noise
+
+    # --- after the economy --------------------------------------------------------------
+    def _after_economy(self) -> None:
+        """The persons' summaries the assistance reads, then next year's deaths-and-births
+        draw and the start of its schooling draw."""
+        self._year_cache: dict[str, object] = {
+            key: background.submit(summary, self) for key, summary in self._computed_ahead.items()
+        }
+        if self._draws_for_next_year():
+            persons, draw = self.persons.n, self.streams.generator
+            draw("demography").draw_ahead("random", (2, persons), np.float32)
+            draw("schooling").draw_ahead_start(2 * persons, np.float32)
+
+    # --- after the assistance, and with the record ----------------------------------------
+    def _after_assistance(self) -> None:
+        """Next year's health draw, if the background thread is idle now: what follows
+        needs the thread little until the record."""
+        if background.idle():
+            self._draw_ahead_next_health()
+
+    def _with_the_record(self) -> None:
+        """Next year's health draw (unless started after the assistance) and migration
+        draw, behind the record's own background work (submitted before)."""
+        self._draw_ahead_next_health()
+        if self._draws_for_next_year():
+            self.streams.generator("migration").draw_ahead_start(self.persons.n, np.float32)
+
+    def _draw_ahead_next_health(self) -> None:
+        """The start of next year's health draw (five per person row), once a year."""
+        if self._health_started_in == self.year:
+            return
+        self._health_started_in = self.year
+        if self._draws_for_next_year():
+            self.streams.generator("health").draw_ahead_start(5 * self.persons.n, np.float32)
+
+    # --- the persons' summaries ------------------------------------------------------------
+    def persons_summary(self, key: str, summary):
+        """`summary(self)` once per policy year, for a summary that reads only the persons
+        (no instrument changes them): from the year after it is first asked for, it is
+        computed on the background thread as soon as the economy has run. `summary` is a
+        module-level function or an instrument's method (which holds no simulation), so
+        that the simulation keeps no reference to itself."""
+        if self.draw_ahead:
+            self._computed_ahead[key] = summary
+        return self.per_year(key, lambda: summary(self))
+
+    if TYPE_CHECKING:  # pragma: no cover - provided by Simulation
+
+        def per_year(self, key: str, compute): ...
+        def _advance_schooling_now(self) -> None: ...
+        def _clear_last_years_assistance(self) -> None: ...
+        def _draw_measurement_noise(self, households: int) -> np.ndarray: ...
