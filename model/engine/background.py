@@ -25,10 +25,10 @@ def submit(function, *args) -> Future:
     global _executor, _pending
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
+    future = _executor.submit(function, *args)
     with _pending_lock:
         _pending += 1
-    future = _executor.submit(function, *args)
-    future.add_done_callback(_finished)
+    future.add_done_callback(_finished)  # run at once if the task has finished already
     return future
 
 
@@ -62,9 +62,10 @@ def available_cpus() -> int:
 
 def _forget_after_fork() -> None:
     """A forked worker (sweeps) inherits the executor object but not its thread."""
-    global _executor, _pending
+    global _executor, _pending, _pending_lock
     _executor = None
     _pending = 0
+    _pending_lock = threading.Lock()  # another thread may have held it at the fork
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
