@@ -6,8 +6,10 @@ read it:
 
 - **after the births**: the schooling stage, first, because the economy needs its school
   stages soon, while the health, migration and shocks the economy starts with read none;
-  then the clearing of last year's assistance and the year's draws per household for
-  re-check detection, exit inspection, the registry rebuild and the instruments;
+  then the clearing of last year's assistance, the year's draws per household for
+  re-check detection, exit inspection, the registry rebuild and the instruments, and the
+  instruments' start of the year (`Allocator.begin_year`: each takes its draws and acts
+  on its own state, e.g. lasting effects lost);
 - **in the economy**, as soon as the year's draws of each stream are taken: next year's
   income shocks and measurement error (the number of households never changes);
 - **after the economy**: the persons' summaries the assistance reads
@@ -37,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from model.engine.rng import Streams
     from model.engine.state import Households, Persons, Villages
     from model.interventions.base import Intervention
+    from model.simulation.allocation import Allocator
 
 
 class WorkAhead:
@@ -51,6 +54,7 @@ class WorkAhead:
     households: Households
     villages: Villages
     interventions: list[Intervention]
+    allocator: Allocator
     year: int
     base_year: int
 
@@ -58,6 +62,7 @@ class WorkAhead:
         self.draw_ahead = background.ENABLED_BY_DEFAULT
         self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
         self._schooled: Future | None = None  # this year's schooling stage
+        self._instruments_begun: Future | None = None  # the instruments' begin_year
         self._cleared_ahead: Future | None = None  # last year's assistance cleared
         self._noise_ahead: Future | None = None  # the year's measurement error
         self._health_started_in: int | None = None  # year next year's health draw started
@@ -88,9 +93,19 @@ class WorkAhead:
         draw("detection").draw_ahead("random", households)
         draw("exit_inspection").draw_ahead("standard_normal", households)
         draw("registry_rebuild").draw_ahead("random", households)
-        for instrument in self.interventions:  # their begin_year, in the assistance stage
+        for instrument in self.interventions:  # taken by their begin_year, just below
             for method, shape, dtype in instrument.yearly_draws(self):
                 instrument.rng.draw_ahead(method, shape, dtype)
+        self._instruments_begun = background.submit(self.allocator.begin_year, self)
+
+    def _begin_instruments_year(self) -> None:
+        """The instruments' start of the year (`Allocator.begin_year`): by the background
+        thread after the births, or now (the identification year, or without the thread)."""
+        if self._instruments_begun is None:
+            self.allocator.begin_year(self)
+        else:
+            self._instruments_begun.result()
+            self._instruments_begun = None
 
     def _schooling_made_ahead(self) -> bool:
         """Whether the schooling stage was handed to the background thread this year."""

@@ -78,10 +78,17 @@ class Allocator:
             i.label for i in instruments if not params.pool_pays_for(i.label, i.type_name)
         )
 
-    def run_year(self, sim: YearContext) -> None:
-        """Deliver every instrument for `sim.year`, phase by phase."""
+    def begin_year(self, sim: YearContext) -> None:
+        """Every instrument's start of `sim.year`: its draws (common random numbers, made
+        whatever is delivered) and what it does with them before any delivery (lasting
+        effects lost, relocated households returning). Each touches only its own state, so
+        the simulation may run this on its background thread once the year's births are
+        done (model/simulation/ahead.py)."""
         for instrument in self.instruments:
             instrument.begin_year(sim)
+
+    def run_year(self, sim: YearContext) -> None:
+        """Deliver every instrument for `sim.year`, phase by phase (after `begin_year`)."""
         phases = dict.fromkeys(i.phase for i in self.instruments)  # in the year's order
         for phase in phases:
             group = [i for i in self.instruments if i.phase == phase]

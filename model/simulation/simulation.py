@@ -261,6 +261,7 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
         self.merged_with_registry = None
         self.ledger.open_year(self.year, float(h.size[np.flatnonzero(on_file)].sum()))
         self._group_cache = {}  # the registry is fixed while assistance is delivered
+        self._begin_instruments_year()
         self.allocator.run_year(self)
         self._group_cache = None
         self._idle_funds = self.ledger.close_year()
