@@ -2,8 +2,9 @@
 of funds to instruments, and the indicators and household panel each year records.
 
 `year.YEAR_PLAN` lists the stages of a policy year in order, as data; `Simulation` runs
-them, with the poverty office's registry stages in `registry.RegistryStages` and the
-year's cached incomes in `incomes.YearIncomes`. Above the engine and the instruments,
+them, with the poverty office's registry stages in `registry.RegistryStages`, the
+year's cached incomes in `incomes.YearIncomes`, and what it makes ahead on the background
+thread, and when, in `ahead.WorkAhead`. Above the engine and the instruments,
 below analysis and everything that writes files.
 """
 
