@@ -44,9 +44,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class WorkAhead:
     """The background-thread part of `Simulation`: its futures and the hooks that start and
-    take them. It needs the simulation's state, streams, instruments, year and the two
-    tasks it hands over (`_advance_schooling_now`, `_clear_last_years_assistance`,
-    `_draw_measurement_noise`)."""
+    take them. It needs the simulation's state, streams, instruments and year, and the
+    simulation's own tasks it hands over (`_advance_schooling_now`,
+    `_clear_last_years_assistance`, `_draw_measurement_noise`)."""
 
     scenario: Scenario
     streams: Streams
@@ -82,7 +82,8 @@ class WorkAhead:
     # --- after the births -------------------------------------------------------------
     def _after_births(self) -> None:
         """The schooling stage, then the year's draws per household that were not made a
-        year ahead, in the order the stages take them."""
+        year ahead, in the order the stages take them, and the instruments' start of the
+        year, which takes theirs."""
         if not self.draw_ahead:
             return
         self._schooled = background.submit(self._advance_schooling_now)
