@@ -1,6 +1,7 @@
 """Where a scenario's year goes: milliseconds per year in the engine and in each instrument.
 
     .venv/bin/python benchmarks/profile_instruments.py                       # five_batches
+    .venv/bin/python benchmarks/profile_instruments.py baseline --repeat 5  # a library scenario
     .venv/bin/python benchmarks/profile_instruments.py scenarios/jobs_first.yaml --households 20000
 
 Wraps each instrument's begin_year, propose, deliver and end_year and the engine's
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from model.config.scenario import load_scenario, with_overrides  # noqa: E402
+from model.errors import ScenarioError  # noqa: E402
 from model.simulation import Simulation  # noqa: E402
 from model.simulation.year import YEAR_PLAN  # noqa: E402
 
@@ -58,18 +60,30 @@ def profile_once(scenario, seed: int) -> tuple[float, dict[tuple[str, str], floa
     return time.perf_counter() - start, seconds
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/five_batches.yaml"))
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=str(ROOT / "scenarios/five_batches.yaml"),
+        help="a scenario file, or a library scenario's name (default five_batches)",
+    )
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="runs; each step's fastest is kept")
     args = parser.parse_args()
-    scenario = with_overrides(
-        load_scenario(args.scenario),
-        {"population.n_households": args.households, "years": args.years},
-    )
+    library = ROOT / "scenarios" / f"{args.scenario}.yaml"  # a library scenario's name
+    if not Path(args.scenario).exists() and library.is_file():
+        args.scenario = str(library.relative_to(ROOT))
+    try:
+        scenario = with_overrides(
+            load_scenario(args.scenario),
+            {"population.n_households": args.households, "years": args.years},
+        )
+    except ScenarioError as error:
+        print(error, file=sys.stderr)
+        return 2
     runs = [profile_once(scenario, args.seed) for _ in range(max(args.repeat, 1))]
     total = min(run[0] for run in runs)
     seconds = {key: min(run[1].get(key, 0.0) for run in runs) for key in runs[0][1]}
@@ -84,7 +98,8 @@ def main() -> None:
         print(f"  {owner:28s} {1000 * value / args.years:7.2f} ms/year  {steps}")
     instruments = sum(value for owner, value in by_owner.items() if owner != "engine")
     print(f"  {'all instruments':28s} {1000 * instruments / args.years:7.2f} ms/year")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
