@@ -16,9 +16,13 @@ read it:
   (`Simulation.persons_summary`), next year's deaths-and-births draw and the start of its
   schooling draw (the numbers of today's person rows; the rest when it is taken);
 - **after the assistance**, if the thread is idle then (a scenario whose instruments keep
-  the main thread busy), else **with the year's record**: the start of next year's
-  health draw; with the record, the record's own columns and panel row, and the start of
-  next year's migration draw.
+  the main thread busy): the record's columns that read only incomes, which no later
+  stage changes (`metrics.income_columns`, `CampaignRecord.income_columns`); and, from
+  then on, the start of next year's health draw **at the start of the next
+  assistance**, where it fills the stretch the thread is idle;
+- **with the year's record**: its panel row, and the record's columns of incomes (the
+  campaign's) if not worked out after the assistance; then the start of next year's
+  health draw (if not started at the assistance) and of its migration draw.
 
 Each stream is still drawn call by call in the same order, wherever a draw is placed, so
 a run is the same bytes with the thread or without it (POVERTY_SIM_DRAW_AHEAD=0).
@@ -40,6 +44,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from model.engine.state import Households, Persons, Villages
     from model.interventions.base import Intervention
     from model.simulation.allocation import Allocator
+    from model.simulation.campaign_metrics import CampaignRecord
+    from model.simulation.metrics import IncomeColumns
 
 
 class WorkAhead:
@@ -55,6 +61,7 @@ class WorkAhead:
     villages: Villages
     interventions: list[Intervention]
     allocator: Allocator
+    campaign: CampaignRecord
     year: int
     base_year: int
 
@@ -66,6 +73,8 @@ class WorkAhead:
         self._cleared_ahead: Future | None = None  # last year's assistance cleared
         self._noise_ahead: Future | None = None  # the year's measurement error
         self._health_started_in: int | None = None  # year next year's health draw started
+        self._income_columns: Future | None = None  # the record's columns of incomes only
+        self._idle_after_assistance = False  # the thread was idle when the assistance ended
 
     def _run(self, function, *args) -> Future:
         """`function(*args)` on the background thread when the simulation uses it, else
@@ -159,15 +168,36 @@ class WorkAhead:
             draw("schooling").draw_ahead_start(2 * persons, np.float32)
 
     # --- after the assistance, and with the record ----------------------------------------
-    def _after_assistance(self) -> None:
-        """Next year's health draw, if the background thread is idle now: what follows
-        needs the thread little until the record."""
-        if background.idle():
+    def _before_assistance(self) -> None:
+        """Next year's health draw, when last year's assistance left the thread idle at its
+        end (instruments that keep the main thread busy): it then runs in that idle
+        stretch, behind the assistance's own background work."""
+        if self._idle_after_assistance:
             self._draw_ahead_next_health()
 
+    def _after_assistance(self) -> None:
+        """The record's columns that read only the year's incomes, if the thread is idle
+        (the registry stages that follow need it little): nothing changes incomes after
+        the assistance."""
+        self._idle_after_assistance = self.draw_ahead and background.idle()
+        if self._idle_after_assistance and self.year > self.base_year:
+            self._income_columns = background.submit(self._work_out_income_columns)
+
+    def _record_columns_of_incomes(
+        self, income_pc: np.ndarray
+    ) -> tuple[IncomeColumns | None, Future]:
+        """The year's record columns that read only incomes: the yearly ones (None: not
+        worked out yet) and a future of the campaign's columns (`CampaignRecord`), all
+        of them. Worked out after the assistance, or the campaign's now on the thread."""
+        if self._income_columns is None:
+            return None, self._run(self.campaign.indicators, self, income_pc)
+        yearly, campaign = self._income_columns.result()
+        self._income_columns = None
+        return yearly, background.done(self.campaign.registry_columns(self, campaign))
+
     def _with_the_record(self) -> None:
-        """Next year's health draw (unless started after the assistance) and migration
-        draw, behind the record's own background work (submitted before)."""
+        """Next year's health draw (unless started at the assistance) and migration draw,
+        behind the record's own background work (submitted before)."""
         self._draw_ahead_next_health()
         if self._draws_for_next_year():
             self.streams.generator("migration").draw_ahead_start(self.persons.n, np.float32)
@@ -197,3 +227,4 @@ class WorkAhead:
         def _advance_schooling_now(self) -> None: ...
         def _clear_last_years_assistance(self) -> None: ...
         def _draw_measurement_noise(self, households: int) -> np.ndarray: ...
+        def _work_out_income_columns(self) -> tuple[IncomeColumns, tuple[dict, np.ndarray]]: ...

@@ -151,6 +151,13 @@ class CampaignRecord:
     def indicators(self, sim: YearContext, income_pc: np.ndarray) -> dict:
         """This year's campaign columns but those `shares_of_the_record` adds; advances the
         spells. Reads the year's arrays only, so it may run beside `yearly_indicators`."""
+        return self.registry_columns(sim, self.income_columns(sim, income_pc))
+
+    def income_columns(self, sim: YearContext, income_pc: np.ndarray) -> tuple[dict, np.ndarray]:
+        """The columns of `indicators` that read only incomes, sizes and the year's budget,
+        and the mask of households poor against the national line; advances the spells.
+        Nothing they read changes after the assistance, so this may run while the registry
+        stages do (`Simulation._after_assistance`)."""
         income_pc = survey_income_per_capita(sim, income_pc)
         h = sim.households
         line = sim.national_poverty_line
@@ -169,7 +176,6 @@ class CampaignRecord:
             for source, values in income_by_source(sim).items()
         }
         total = sum(by_source.values())
-        budget = sim.ledger.budget_this_year
         row = {
             "national_poverty_line": line,
             "poor_persons_national_line": poor_persons,
@@ -182,19 +188,29 @@ class CampaignRecord:
             "poor_spell_5y_exits_households": long[1],
             "disposable_income_per_capita": income,
             "disposable_income_index": ratio(income, self.identification_income),
-            "budget_total": budget,
-            "removed_households": int(sim.events.get("removed", np.zeros(0)).size),
+            "budget_total": sim.ledger.budget_this_year,
         }
-        exited = sim.events["exited"]
-        row["missed_poor_share_national"] = ratio(
-            np.count_nonzero(poor & ~h.registered), np.count_nonzero(poor)
-        )
-        row["wrongly_exited_share_of_exits_national"] = ratio(
-            np.count_nonzero(poor[exited]), exited.size
-        )
         for source, yuan in by_source.items():
             row[f"income_share_{source}"] = ratio(yuan, total)
-        return row
+        return row, poor
+
+    @staticmethod
+    def registry_columns(sim: YearContext, income_columns: tuple[dict, np.ndarray]) -> dict:
+        """Every column of `indicators`: the `income_columns` (with their poor mask) and
+        those that read the registry as the year leaves it."""
+        columns, poor = income_columns
+        h = sim.households
+        exited = sim.events["exited"]
+        registry = {
+            "removed_households": int(sim.events.get("removed", np.zeros(0)).size),
+            "missed_poor_share_national": ratio(
+                np.count_nonzero(poor & ~h.registered), np.count_nonzero(poor)
+            ),
+            "wrongly_exited_share_of_exits_national": ratio(
+                np.count_nonzero(poor[exited]), exited.size
+            ),
+        }
+        return {**columns, **registry}
 
 
 def shares_of_the_record(record: dict) -> dict:

@@ -9,6 +9,7 @@ negative net income (medical bills above income) counts as zero income, so g <= 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -118,29 +119,30 @@ def share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else 0.0
 
 
-def yearly_indicators(
-    sim: YearContext, idle_funds: float, income_pc: np.ndarray
-) -> dict[str, float]:
-    """The indicator row for the year `sim` has just completed; `income_pc` is the true
-    per-capita net income (yuan/year) of each household this year."""
-    h, v = sim.households, sim.villages
+@dataclass(frozen=True)
+class IncomeColumns:
+    """The record's columns that read only the year's incomes and household sizes, and the
+    masks the other columns reuse. Nothing changes either after the assistance (only the
+    economy and the instruments move money; only the demography changes sizes), so they
+    may be worked out while the registry stages run (`Simulation._after_assistance`)."""
+
+    columns: dict[str, float]
+    size: np.ndarray  # float64 persons of each active household, 0 for an empty one
+    poor: np.ndarray  # active and below the line
+
+
+def income_columns(sim: YearContext, income_pc: np.ndarray) -> IncomeColumns:
+    """`IncomeColumns` of the year `sim` is in, once its assistance is delivered;
+    `income_pc` is the true per-capita net income (yuan/year) of each household."""
+    h = sim.households
     line = sim.poverty_line
     active = h.active
     size = np.where(active, h.size, 0).astype(np.float64)
     poor = active & (income_pc < line)
-    registered = active & h.registered
-    exited = sim.events["exited"]
-    relapse_gap = sim.events["relapse_years_since_exit"]
-    registered_at_start = int(np.count_nonzero(sim.events["registered_at_start"]))
-    n_registered = int(np.count_nonzero(registered))
     # Masks select through their rows (np.flatnonzero): boolean indexing and `where=` over
     # a county-long mask cost several times more. Person counts are sums of whole numbers,
     # exact in any order.
-    registered_rows = np.flatnonzero(registered)
-    cause_counts = np.bincount(h.cause[registered_rows], minlength=len(CAUSES))
     persons, poor_persons = size.sum(), size[np.flatnonzero(poor)].sum()
-    registered_persons = size[registered_rows].sum()
-    spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
     # Leakage: money paid to households that were not poor before this year's assistance.
     assisted_pc = np.divide(
         sum_of_rows(h.assisted_income, h.expense_relief),
@@ -150,16 +152,60 @@ def yearly_indicators(
     )
     not_poor_unassisted = active & (income_pc - assisted_pc >= line)
     fgt1, fgt2 = fgt_indices(income_pc, line, size, (1, 2))
-    exit_channels = np.bincount(h.exit_channel[exited], minlength=len(EXIT_CHANNELS))
-    record: dict[str, float] = {
-        "replicate": sim.replicate,
-        "year": sim.year,
-        "poverty_line": line,
-        "households": int(np.count_nonzero(active)),
+    households = int(np.count_nonzero(active))
+    columns = {
+        "households": households,
         "persons": int(persons),
         "poor_households": int(np.count_nonzero(poor)),
         "poor_persons": int(poor_persons),
         "incidence_persons": share(poor_persons, persons),
+        "near_poor_share": share(
+            np.count_nonzero(active & (income_pc >= line) & (income_pc < 1.5 * line)),
+            households,
+        ),
+        "spending_leakage": float(
+            sim.ledger.received_this_year[np.flatnonzero(not_poor_unassisted)].sum()
+        ),
+        "fgt1": fgt1,
+        "fgt2": fgt2,
+        "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
+        "mean_income_per_capita": share((income_pc * size).sum(), persons),
+    }
+    return IncomeColumns(columns, size, poor)
+
+
+def yearly_indicators(
+    sim: YearContext,
+    idle_funds: float,
+    income_pc: np.ndarray,
+    incomes: IncomeColumns | None = None,
+) -> dict[str, float]:
+    """The indicator row for the year `sim` has just completed; `income_pc` is the true
+    per-capita net income (yuan/year) of each household this year, and `incomes` its
+    `income_columns` if already worked out."""
+    if incomes is None:
+        incomes = income_columns(sim, income_pc)
+    h, v = sim.households, sim.villages
+    size, poor, income = incomes.size, incomes.poor, incomes.columns
+    registered = h.active & h.registered
+    exited = sim.events["exited"]
+    relapse_gap = sim.events["relapse_years_since_exit"]
+    registered_at_start = int(np.count_nonzero(sim.events["registered_at_start"]))
+    n_registered = int(np.count_nonzero(registered))
+    registered_rows = np.flatnonzero(registered)
+    cause_counts = np.bincount(h.cause[registered_rows], minlength=len(CAUSES))
+    persons, registered_persons = income["persons"], size[registered_rows].sum()
+    spending = {k[0]: v for k, v in sim.ledger.spent_by_instrument_year.items() if k[1] == sim.year}
+    exit_channels = np.bincount(h.exit_channel[exited], minlength=len(EXIT_CHANNELS))
+    record: dict[str, float] = {
+        "replicate": sim.replicate,
+        "year": sim.year,
+        "poverty_line": sim.poverty_line,
+        "households": income["households"],
+        "persons": income["persons"],
+        "poor_households": income["poor_households"],
+        "poor_persons": income["poor_persons"],
+        "incidence_persons": income["incidence_persons"],
         "registered_households": n_registered,
         "registered_persons": int(registered_persons),
         "registered_incidence_persons": share(registered_persons, persons),
@@ -174,10 +220,7 @@ def yearly_indicators(
         # filled in three years later by Simulation.step (model/simulation/panel.py, lasting_exits)
         "exits_followed_3y_households": 0,
         "lasting_exits_households": 0,
-        "near_poor_share": share(
-            np.count_nonzero(active & (income_pc >= line) & (income_pc < 1.5 * line)),
-            np.count_nonzero(active),
-        ),
+        "near_poor_share": income["near_poor_share"],
         "monitored_households": int(np.count_nonzero(h.monitored)),
         "policy_continuation_households": int(
             np.count_nonzero(sim.policy_holders() & ~h.registered)
@@ -186,14 +229,12 @@ def yearly_indicators(
         "missed_poor_households": int(np.count_nonzero(poor & ~h.registered)),
         "included_non_poor_households": int(np.count_nonzero(registered & ~poor)),
         "spending_total": float(sum(spending.values())),
-        "spending_leakage": float(
-            sim.ledger.received_this_year[np.flatnonzero(not_poor_unassisted)].sum()
-        ),
+        "spending_leakage": income["spending_leakage"],
         "idle_funds": float(idle_funds),
-        "fgt1": fgt1,
-        "fgt2": fgt2,
-        "poverty_gap_yuan": poverty_gap_yuan(income_pc, line, size),
-        "mean_income_per_capita": share((income_pc * size).sum(), persons),
+        "fgt1": income["fgt1"],
+        "fgt2": income["fgt2"],
+        "poverty_gap_yuan": income["poverty_gap_yuan"],
+        "mean_income_per_capita": income["mean_income_per_capita"],
         "poor_villages": int(np.count_nonzero(v.poor_village & (v.exit_year == NEVER))),
         "villages_exited": int(np.count_nonzero(v.exit_year == sim.year)),
     }

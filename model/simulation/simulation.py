@@ -28,7 +28,7 @@ from model.simulation.ahead import WorkAhead
 from model.simulation.allocation import Allocator
 from model.simulation.campaign_metrics import CampaignRecord, shares_of_the_record
 from model.simulation.incomes import YearIncomes
-from model.simulation.metrics import yearly_indicators
+from model.simulation.metrics import IncomeColumns, income_columns, yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
 from model.simulation.registry import RegistryStages
 from model.simulation.year import IDENTIFICATION_YEAR, YEAR_PLAN
@@ -261,6 +261,7 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
         self.merged_with_registry = None
         self.ledger.open_year(self.year, float(h.size[np.flatnonzero(on_file)].sum()))
         self._group_cache = {}  # the registry is fixed while assistance is delivered
+        self._before_assistance()
         self._begin_instruments_year()
         self.allocator.run_year(self)
         self._group_cache = None
@@ -269,19 +270,26 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
 
     def record_indicators(self) -> None:
         """The year's indicators and panel row; lasting exits of three years back. The
-        campaign's columns and the panel row only read the year's arrays, which nothing
-        here changes: they are computed on the background thread meanwhile."""
+        columns that read only incomes were worked out after the assistance (nothing since
+        changes incomes); the panel row only reads the year's arrays, which nothing here
+        changes: it is written on the background thread meanwhile."""
         income_pc = self.net_income_per_capita()
-        campaign = self._run(self.campaign.indicators, self, income_pc)
+        yearly_incomes, campaign = self._record_columns_of_incomes(income_pc)
         panel_row = self._run(self.panel.record, self, income_pc)
         self._with_the_record()
-        record = yearly_indicators(self, self._idle_funds, income_pc)
+        record = yearly_indicators(self, self._idle_funds, income_pc, yearly_incomes)
         record.update(campaign.result())
         record.update(shares_of_the_record(record))
         panel_row.result()
         self.households.poor_last_year[:] = income_pc < self.poverty_line
         self.records.append(record)
         self._complete_lasting_exits()
+
+    def _work_out_income_columns(self) -> tuple[IncomeColumns, tuple[dict, np.ndarray]]:
+        """The year's record columns that read only incomes (`metrics.income_columns`,
+        `CampaignRecord.income_columns`), once its assistance is delivered."""
+        income_pc = self.net_income_per_capita()
+        return income_columns(self, income_pc), self.campaign.income_columns(self, income_pc)
 
     def _complete_lasting_exits(self) -> None:
         """Fill in the lasting exits of the policy year LASTING_EXIT_YEARS back, now that the

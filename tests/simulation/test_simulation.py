@@ -153,8 +153,9 @@ def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, libr
     """The year's large draws made on the background thread (model/engine/rng.py), and
     written into buffers the streams keep (here every draw of a yearly stream, not only
     those of 4 MiB or more), are the numbers the stages would have drawn themselves,
-    wherever the year places next year's health draw (after the assistance when the
-    thread is idle then, or with the record: `background.idle` forced either way)."""
+    wherever the year places its flexible work (`background.idle` forced either way): the
+    record's columns of incomes after the assistance and next year's health draw at the
+    next assistance's start, or both with the record."""
     from model.engine import background, rng
 
     scenario = library_scenario("five_batches", households=3000, years=6)
@@ -176,3 +177,39 @@ def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, libr
         state.append(sim.panel.to_frame(1).to_csv())  # written on the background thread
         runs[ahead, reuse_every_draw, forced_idle] = (records, state, sim.persons.n)
     assert all(run == runs[False, False, None] for run in runs.values())
+
+
+def test_the_record_columns_of_incomes_are_the_same_after_the_assistance_as_at_the_record(
+    monkeypatch, library_scenario
+):
+    """What lets them be worked out while the registry stages run: no stage after the
+    assistance changes an income, a household's size or what the ledger paid. (Without
+    the background thread, so that the record works them out itself.)"""
+    import copy
+
+    from model.engine import background
+    from model.simulation.metrics import income_columns
+    from model.simulation.year import YEAR_PLAN
+
+    monkeypatch.setattr(background, "ENABLED_BY_DEFAULT", False)
+    sim = Simulation(library_scenario("five_batches", households=3000, years=4), seed=2)
+    for _ in range(4):
+        sim.year += 1
+        columns = {}
+        for stage in YEAR_PLAN:
+            if stage.name == "indicators":
+                columns["record"] = _income_columns_now(sim, income_columns, copy.deepcopy)
+            getattr(sim, stage.runs)()
+            if stage.name == "assistance":
+                columns["assistance"] = _income_columns_now(sim, income_columns, copy.deepcopy)
+        assert columns["assistance"] == columns["record"]
+        assert columns["record"][0]["poor_households"] > 0  # the year had poor to count
+
+
+def _income_columns_now(sim, income_columns, deepcopy) -> tuple:
+    """The record's columns of incomes as `sim` stands, without advancing its spells."""
+    income_pc = sim.net_income_per_capita()
+    yearly = income_columns(sim, income_pc)
+    campaign, national_poor = deepcopy(sim.campaign).income_columns(sim, income_pc)
+    arrays = (yearly.size, yearly.poor, national_poor)
+    return yearly.columns, campaign, tuple(array.tobytes() for array in arrays)
