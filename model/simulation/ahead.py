@@ -4,6 +4,9 @@ The main thread runs the year's stages in order (model.simulation.year). The bac
 thread makes what a later stage will need, while the main thread runs stages that do not
 read it:
 
+- **at the start of the year**: the year's village and household shocks
+  (`dynamics.draw_shocks`, from draws made a year ahead), which the demography does not
+  read;
 - **after the births**: the schooling stage, first, because the economy needs its school
   stages soon, while the health, migration and shocks the economy starts with read none;
   then the clearing of last year's assistance, the year's draws per household for
@@ -72,6 +75,7 @@ class WorkAhead:
         self._instruments_begun: Future | None = None  # the instruments' begin_year
         self._cleared_ahead: Future | None = None  # last year's assistance cleared
         self._noise_ahead: Future | None = None  # the year's measurement error
+        self._shocks_ahead: Future | None = None  # the year's shocks and income multipliers
         self._health_started_in: int | None = None  # year next year's health draw started
         self._income_columns: Future | None = None  # the record's columns of incomes only
         self._idle_after_assistance = False  # the thread was idle when the assistance ended
@@ -87,6 +91,21 @@ class WorkAhead:
         """Whether next year's draws are made during this one: drawing ahead, and not in
         the last year."""
         return self.draw_ahead and self.year < self.base_year + self.scenario.years
+
+    # --- at the start of the year ---------------------------------------------------------
+    def _before_demography(self) -> None:
+        """The year's shocks: they read only their draws and last year's shocks, and no
+        stage reads them before the economy."""
+        if self.draw_ahead:
+            self._shocks_ahead = background.submit(self._draw_shocks_now)
+
+    def _take_shocks(self) -> np.ndarray:
+        """The year's income multipliers (`dynamics.draw_shocks`): by the background thread
+        from the start of the year, or now."""
+        if self._shocks_ahead is None:
+            return self._draw_shocks_now()
+        multiplier, self._shocks_ahead = self._shocks_ahead.result(), None
+        return multiplier
 
     # --- after the births -------------------------------------------------------------
     def _after_births(self) -> None:
@@ -227,4 +246,5 @@ class WorkAhead:
         def _advance_schooling_now(self) -> None: ...
         def _clear_last_years_assistance(self) -> None: ...
         def _draw_measurement_noise(self, households: int) -> np.ndarray: ...
+        def _draw_shocks_now(self) -> np.ndarray: ...
         def _work_out_income_columns(self) -> tuple[IncomeColumns, tuple[dict, np.ndarray]]: ...

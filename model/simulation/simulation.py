@@ -161,13 +161,7 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
             self.growth_index(d.health.cost_growth),
         )
         dynamics.advance_migration(self.persons, d.income, self.streams.generator("migration"))
-        multiplier = dynamics.draw_shocks(
-            self.households,
-            self.villages,
-            d.shocks,
-            d.income,
-            self.streams.generator("income_shocks"),
-        )
+        multiplier = self._take_shocks()
         self._after_shocks_taken()
         self._take_schooling()  # the incomes read the school stages
         dynamics.compute_income_and_expenses(
@@ -188,6 +182,17 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
         self._after_economy()
         self._measurement_noise = self._take_measurement_noise()
         self._detection_draw = self.streams.generator("detection").random(self.households.n)
+
+    def _draw_shocks_now(self) -> np.ndarray:
+        """The year's village and household shocks; each household's income multiplier."""
+        d = self.scenario.dynamics
+        return dynamics.draw_shocks(
+            self.households,
+            self.villages,
+            d.shocks,
+            d.income,
+            self.streams.generator("income_shocks"),
+        )
 
     def _clear_last_years_assistance(self) -> None:
         """Zero the income and expense relief last year's instruments added: the economy
@@ -229,6 +234,7 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
 
     def advance_demography(self) -> None:
         """Ageing, births, deaths and disability; the dissolved leave the registry."""
+        self._before_demography()
         h = self.households
         dynamics.advance_demography(
             self.persons, h, self.scenario.dynamics, self.streams.generator("demography")
