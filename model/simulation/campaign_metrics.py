@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.engine.state import CHANNELS
+from model.simulation.indicator_kernels import spells_of_the_year
 
 if TYPE_CHECKING:  # pragma: no cover
     from model.engine.context import YearContext
@@ -167,9 +168,10 @@ class CampaignRecord:
         # elements in the same order, several times faster than boolean indexing or where=.
         poor_persons = float(h.size[np.flatnonzero(poor)].sum())
         active_rows = np.flatnonzero(active)
-        one = spell_exits(self.spell_years, poor, active, 1, at_least=False)
-        long = spell_exits(self.spell_years, poor, active, LONG_SPELL_YEARS, at_least=True)
-        self.spell_years = next_spell_years(self.spell_years, poor)
+        # spell_exits of one-year and long spells, and next_spell_years, in one pass
+        one, long, self.spell_years = spells_of_the_year(
+            self.spell_years, poor, active, 1, LONG_SPELL_YEARS
+        )
         income = disposable_income_per_capita(sim)
         by_source = {
             source: float(values[active_rows].sum())
