@@ -28,7 +28,9 @@ read it:
   health draw (if not started at the assistance) and of its migration draw.
 
 Each stream is still drawn call by call in the same order, wherever a draw is placed, so
-a run is the same bytes with the thread or without it (POVERTY_SIM_DRAW_AHEAD=0).
+a run is the same bytes with the thread or without it (POVERTY_SIM_DRAW_AHEAD=0). A county
+of fewer than HOUSEHOLDS_FOR_THE_THREAD households runs without it: there it costs more
+than it gains.
 `Simulation` is a `WorkAhead`; the stages call the hooks below at those points.
 """
 
@@ -51,6 +53,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from model.simulation.metrics import IncomeColumns
 
 
+HOUSEHOLDS_FOR_THE_THREAD = 7_500
+"""Smallest county (households) whose simulation uses the background thread. In a smaller
+one the thread's tasks are short and mostly Python, and the two threads contend for the
+interpreter more than they overlap: at 5,000 households five_batches ran 3.96-4.43 ms a
+year with the thread against 3.44-3.47 without, at 2,000 households 2.90-2.97 against
+2.12-2.14 (the bare engine 1.09-1.10 against 0.83); at 7,500 the two are even for
+five_batches and the thread is 14% faster for the bare engine, at 10,000 faster for both
+(benchmarks/RESULTS.md, eighth session). The numbers are the same either way."""
+
+
 class WorkAhead:
     """The background-thread part of `Simulation`: its futures and the hooks that start and
     take them. It needs the simulation's state, streams, instruments and year, and the
@@ -69,7 +81,9 @@ class WorkAhead:
     base_year: int
 
     def _start_working_ahead(self) -> None:
-        self.draw_ahead = background.ENABLED_BY_DEFAULT
+        self.draw_ahead = (
+            background.ENABLED_BY_DEFAULT and self.households.n >= HOUSEHOLDS_FOR_THE_THREAD
+        )
         self._computed_ahead: dict[str, object] = {}  # persons_summary functions, by key
         self._schooled: Future | None = None  # this year's schooling stage
         self._instruments_begun: Future | None = None  # the instruments' begin_year

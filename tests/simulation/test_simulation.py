@@ -157,7 +157,9 @@ def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, libr
     record's columns of incomes after the assistance and next year's health draw at the
     next assistance's start, or both with the record."""
     from model.engine import background, rng
+    from model.simulation import ahead as work_ahead
 
+    monkeypatch.setattr(work_ahead, "HOUSEHOLDS_FOR_THE_THREAD", 0)  # a small county uses it
     scenario = library_scenario("five_batches", households=3000, years=6)
     runs = {}
     idle = background.idle
@@ -177,6 +179,18 @@ def test_drawing_ahead_and_reusing_draw_buffers_change_no_byte(monkeypatch, libr
         state.append(sim.panel.to_frame(1).to_csv())  # written on the background thread
         runs[ahead, reuse_every_draw, forced_idle] = (records, state, sim.persons.n)
     assert all(run == runs[False, False, None] for run in runs.values())
+
+
+def test_a_county_below_the_thread_size_runs_without_the_thread(monkeypatch, library_scenario):
+    from model.engine import background
+    from model.simulation import ahead as work_ahead
+
+    monkeypatch.setattr(background, "ENABLED_BY_DEFAULT", True)
+    small = library_scenario("baseline", households=500, years=1)
+    monkeypatch.setattr(work_ahead, "HOUSEHOLDS_FOR_THE_THREAD", 501)
+    assert Simulation(small, seed=1).draw_ahead is False
+    monkeypatch.setattr(work_ahead, "HOUSEHOLDS_FOR_THE_THREAD", 500)
+    assert Simulation(small, seed=1).draw_ahead is True
 
 
 def test_the_record_columns_of_incomes_are_the_same_after_the_assistance_as_at_the_record(
