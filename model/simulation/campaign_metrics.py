@@ -31,7 +31,7 @@ years (the identification year's figures and each household's current poverty sp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -138,6 +138,14 @@ def survey_income_per_capita(sim: YearContext, net_income_pc: np.ndarray) -> np.
     return np.divide(sim.total_income(), h.size, out=np.zeros(h.n), where=h.size > 0)
 
 
+class NationalIncomeColumns(NamedTuple):
+    """`CampaignRecord.income_columns`: the campaign's columns that read only incomes, and
+    which households are poor against the national line (the registry's columns read it)."""
+
+    columns: dict
+    poor: np.ndarray
+
+
 class CampaignRecord:
     """What the campaign indicators carry from year to year for one run."""
 
@@ -154,7 +162,7 @@ class CampaignRecord:
         spells. Reads the year's arrays only, so it may run beside `yearly_indicators`."""
         return self.registry_columns(sim, self.income_columns(sim, income_pc))
 
-    def income_columns(self, sim: YearContext, income_pc: np.ndarray) -> tuple[dict, np.ndarray]:
+    def income_columns(self, sim: YearContext, income_pc: np.ndarray) -> NationalIncomeColumns:
         """The columns of `indicators` that read only incomes, sizes and the year's budget,
         and the mask of households poor against the national line; advances the spells.
         Nothing they read changes after the assistance, so this may run while the registry
@@ -194,13 +202,13 @@ class CampaignRecord:
         }
         for source, yuan in by_source.items():
             row[f"income_share_{source}"] = ratio(yuan, total)
-        return row, poor
+        return NationalIncomeColumns(row, poor)
 
     @staticmethod
-    def registry_columns(sim: YearContext, income_columns: tuple[dict, np.ndarray]) -> dict:
-        """Every column of `indicators`: the `income_columns` (with their poor mask) and
-        those that read the registry as the year leaves it."""
-        columns, poor = income_columns
+    def registry_columns(sim: YearContext, incomes: NationalIncomeColumns) -> dict:
+        """Every column of `indicators`: the `income_columns` and those that read the
+        registry as the year leaves it."""
+        columns, poor = incomes
         h = sim.households
         exited = sim.events["exited"]
         registry = {

@@ -26,7 +26,11 @@ from model.engine.state import NEVER
 from model.interventions import REGISTRY
 from model.simulation.ahead import WorkAhead
 from model.simulation.allocation import Allocator
-from model.simulation.campaign_metrics import CampaignRecord, shares_of_the_record
+from model.simulation.campaign_metrics import (
+    CampaignRecord,
+    NationalIncomeColumns,
+    shares_of_the_record,
+)
 from model.simulation.incomes import YearIncomes
 from model.simulation.metrics import IncomeColumns, income_columns, yearly_indicators
 from model.simulation.panel import LASTING_EXIT_YEARS, HouseholdPanel
@@ -291,7 +295,7 @@ class Simulation(YearIncomes, RegistryStages, WorkAhead):
         self.records.append(record)
         self._complete_lasting_exits()
 
-    def _work_out_income_columns(self) -> tuple[IncomeColumns, tuple[dict, np.ndarray]]:
+    def _work_out_income_columns(self) -> tuple[IncomeColumns, NationalIncomeColumns]:
         """The year's record columns that read only incomes (`metrics.income_columns`,
         `CampaignRecord.income_columns`), once its assistance is delivered."""
         income_pc = self.net_income_per_capita()
