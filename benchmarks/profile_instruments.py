@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from model.app.paths import library_scenarios  # noqa: E402
 from model.config.scenario import load_scenario, with_overrides  # noqa: E402
 from model.errors import ScenarioError  # noqa: E402
 from model.simulation import Simulation  # noqa: E402
@@ -73,9 +74,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="runs; each step's fastest is kept")
     args = parser.parse_args()
-    library = ROOT / "scenarios" / f"{args.scenario}.yaml"  # a library scenario's name
-    if not Path(args.scenario).exists() and library.is_file():
-        args.scenario = str(library.relative_to(ROOT))
+    library = library_scenarios()  # a library scenario's name stands for its file
+    if not Path(args.scenario).exists() and args.scenario in library:
+        args.scenario = str(library[args.scenario].relative_to(ROOT))
     try:
         scenario = with_overrides(
             load_scenario(args.scenario),
