@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -11,6 +12,8 @@ from model.analysis.replicates import YEARLY_COLUMNS, run_replicate, run_replica
 from model.config.scenario import Scenario, with_overrides
 from model.engine.state import CAUSE_NONE, NEVER
 from model.simulation import Simulation
+from model.simulation.metrics import income_columns
+from model.simulation.year import YEAR_PLAN
 
 DIBAO = {
     "type": "dibao",
@@ -199,11 +202,7 @@ def test_the_record_columns_of_incomes_are_the_same_after_the_assistance_as_at_t
     """What lets them be worked out while the registry stages run: no stage after the
     assistance changes an income, a household's size or what the ledger paid. (Without
     the background thread, so that the record works them out itself.)"""
-    import copy
-
     from model.engine import background
-    from model.simulation.metrics import income_columns
-    from model.simulation.year import YEAR_PLAN
 
     monkeypatch.setattr(background, "ENABLED_BY_DEFAULT", False)
     sim = Simulation(library_scenario("five_batches", households=3000, years=4), seed=2)
@@ -212,18 +211,18 @@ def test_the_record_columns_of_incomes_are_the_same_after_the_assistance_as_at_t
         columns = {}
         for stage in YEAR_PLAN:
             if stage.name == "indicators":
-                columns["record"] = _income_columns_now(sim, income_columns, copy.deepcopy)
+                columns["record"] = _income_columns_now(sim)
             getattr(sim, stage.runs)()
             if stage.name == "assistance":
-                columns["assistance"] = _income_columns_now(sim, income_columns, copy.deepcopy)
+                columns["assistance"] = _income_columns_now(sim)
         assert columns["assistance"] == columns["record"]
         assert columns["record"][0]["poor_households"] > 0  # the year had poor to count
 
 
-def _income_columns_now(sim, income_columns, deepcopy) -> tuple:
+def _income_columns_now(sim: Simulation) -> tuple:
     """The record's columns of incomes as `sim` stands, without advancing its spells."""
     income_pc = sim.net_income_per_capita()
     yearly = income_columns(sim, income_pc)
-    campaign, national_poor = deepcopy(sim.campaign).income_columns(sim, income_pc)
+    campaign, national_poor = copy.deepcopy(sim.campaign).income_columns(sim, income_pc)
     arrays = (yearly.size, yearly.poor, national_poor)
     return yearly.columns, campaign, tuple(array.tobytes() for array in arrays)
